@@ -1,0 +1,63 @@
+# 职工技能补助柜台 — developer commands.
+# `make run` and `make test` set everything up on a fresh machine (Python 3.11+):
+# the system libraries Qt needs (Debian/Ubuntu, when run as root), a virtual
+# environment in .venv, and the program with its test tools.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+# Shared libraries PySide6 needs on a bare Debian machine (xcb platform for a
+# real screen, offscreen for tests) and a tool to look at it.
+SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
+	libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+
+.PHONY: run test bench lint format system-deps venv clean pinyin
+
+run: venv
+	$(VENV)/bin/union-counter $(ARGS)
+
+test: venv
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) bench/run_bench.py
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerate resources/pinyin.json after changing a catalogue.
+pinyin: venv
+	$(PY) -m desktop_app.domain.pinyin_gen
+
+venv: system-deps $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+# Installs missing Debian packages only; does nothing elsewhere or without root.
+system-deps:
+	@if command -v dpkg-query >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		missing=""; \
+		for p in $(SYSTEM_PACKAGES); do \
+			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+		done; \
+		if [ -n "$$missing" ]; then \
+			echo "Installing system packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
