@@ -1,0 +1,83 @@
+"""Shared fixtures: the shipped schemes, and a quick way to decide one application."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.domain.engine import Decision
+from desktop_app.domain.policy import PolicySet, load_directory
+from desktop_app.paths import policies_dir
+from desktop_app.services.quote import quote_mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+GOOD_CARD = "6217000010001234563"  # 19 digits, passes Luhn
+
+
+@pytest.fixture(scope="session")
+def policies() -> PolicySet:
+    loaded = load_directory(policies_dir())
+    assert loaded.errors == []
+    return loaded
+
+
+def base_2016(kind: str = "qualification", **certificate: Any) -> dict[str, Any]:
+    cert: dict[str, Any] = {"kind": kind, "issued_on": "2016-06-01"}
+    if kind == "qualification":
+        cert.update(occupation="油务员", level=1)
+    cert.update(certificate)
+    return {
+        "scheme": "bj-2016-union-boost",
+        "applied_on": "2017-03-01",
+        "member": {
+            "card_number": GOOD_CARD,
+            "union_affiliated": True,
+            "full_time_union_social_worker": True,
+        },
+        "certificate": cert,
+    }
+
+
+def base_2026(kind: str = "skill_level", **certificate: Any) -> dict[str, Any]:
+    cert: dict[str, Any] = {"kind": kind}
+    if kind == "skill_level":
+        cert.update(occupation="无人机驾驶员", level=3)
+    cert.update(certificate)
+    return {"scheme": "bj-2026-skills", "applied_on": "2026-11-21", "certificate": cert}
+
+
+def with_changes(data: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """Copy `data`, setting dotted paths: with_changes(d, **{"member.card_number": None})."""
+    result = copy.deepcopy(data)
+    for path, value in changes.items():
+        node = result
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is _DELETE:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return result
+
+
+_DELETE = object()
+DELETE: Any = _DELETE
+
+
+@pytest.fixture
+def decide(policies: PolicySet) -> Callable[[dict[str, Any]], Decision]:
+    def run(data: dict[str, Any]) -> Decision:
+        return quote_mapping(data, policies)
+
+    return run
+
+
+def failed_rules(decision: Decision) -> set[str]:
+    return {f.rule for f in decision.findings if not f.passed}
