@@ -8,6 +8,7 @@ installed wheel they are packaged as `desktop_app/_data/<name>`; in a frozen
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache
 from importlib import resources
@@ -42,6 +43,10 @@ def resources_dir() -> Path:
 
 
 def policies_dir() -> Path:
+    """The scheme files. `UNION_COUNTER_POLICIES` points elsewhere (trying out a new plan)."""
+    override = os.environ.get("UNION_COUNTER_POLICIES")
+    if override:
+        return Path(override)
     return resources_dir() / "policies"
 
 

@@ -295,12 +295,15 @@ class _Builder:
     def _keys(
         self, table: dict[str, Any], where: str, required: set[str], optional: set[str]
     ) -> None:
+        problems = []
         missing = sorted(required - table.keys())
         if missing:
-            raise self.fail(where, f"缺少必填项 {', '.join(missing)}")
+            problems.append(f"缺少必填项 {', '.join(missing)}")
         unknown = sorted(table.keys() - required - optional)
         if unknown:
-            raise self.fail(where, f"有无法识别的项 {', '.join(unknown)}（是否拼写错误？）")
+            problems.append(f"有无法识别的项 {', '.join(unknown)}（是否拼写错误？）")
+        if problems:
+            raise self.fail(where, "；".join(problems))
 
     def _str(self, table: dict[str, Any], key: str, where: str) -> str:
         value = table.get(key)
@@ -450,9 +453,10 @@ class _Builder:
         for index, item in enumerate(items, 1):
             where = f"catalogues 第{index}项"
             table = self._table(item, where)
+            if isinstance(table.get("id"), str):
+                where = f"catalogues[{table['id']}]"
             self._keys(table, where, {"id", "kind", "title", "part", "entries"}, set())
             cid = self._str(table, "id", where)
-            where = f"catalogues[{cid}]"
             if cid in seen_ids:
                 raise self.fail(where, "目录编号重复")
             seen_ids.add(cid)
