@@ -36,7 +36,7 @@ format: venv
 
 # Regenerate resources/pinyin.json after changing a catalogue.
 pinyin: venv
-	$(PY) -m desktop_app.domain.pinyin_gen
+	$(PY) -m desktop_app.services.pinyin_index
 
 venv: system-deps $(STAMP)
 
