@@ -33,9 +33,8 @@ def data_root(name: str) -> Path:
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(
-        f"程序数据目录“{name}”缺失（已查找：{', '.join(str(c) for c in candidates)}），请重新安装程序。"
-    )
+    searched = ", ".join(str(c) for c in candidates)
+    raise FileNotFoundError(f"程序数据目录“{name}”缺失（已查找：{searched}），请重新安装程序。")
 
 
 def resources_dir() -> Path:

@@ -76,6 +76,7 @@ class _Check:
 
     def __init__(self) -> None:
         self.findings: list[Finding] = []
+        self.rate_text = ""
 
     def add(self, rule: str, passed: bool, message: str, source: str) -> bool:
         self.findings.append(Finding(rule, passed, message, source))
@@ -114,6 +115,13 @@ def decide(policy: Policy, application: Application) -> Decision:
     _check_date_order(application, check, scheme_cite)
 
     eligible = all(f.passed for f in check.findings) and rate is not None
+    if rate is not None:
+        message = f"{check.rate_text}：补助 {rate.amount} 元"
+        if not eligible:
+            message = (
+                f"{check.rate_text}的补助标准为 {rate.amount} 元；因上列条件未满足，本次补助 0 元"
+            )
+        check.add("amount", True, message, rate.source.cite())
     return Decision(
         scheme=policy.id,
         eligible=eligible,
@@ -160,7 +168,8 @@ def _level_text(level: int) -> str:
 
 
 def _rate_finding(check: _Check, rate: Rate, what: str) -> Rate:
-    check.add("amount", True, f"{what}：补助 {rate.amount} 元", rate.source.cite())
+    """Remember the applicable rate; its finding is written last, once all checks are in."""
+    check.rate_text = what
     return rate
 
 

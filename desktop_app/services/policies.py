@@ -9,7 +9,7 @@ from desktop_app.domain.policy import Policy, PolicyError, PolicySet, load_direc
 from desktop_app.paths import policies_dir
 
 
-class SchemeUnavailable(Exception):
+class SchemeUnavailableError(Exception):
     """A scheme that was asked for but could not be loaded. Message in Chinese."""
 
 
@@ -29,8 +29,8 @@ def get_policy(scheme_id: str, policies: PolicySet) -> Policy:
         return policy
     for error in policies.errors:
         if scheme_id in error.file:
-            raise SchemeUnavailable(str(error))
-    raise SchemeUnavailable(f"找不到补助方案“{scheme_id}”")
+            raise SchemeUnavailableError(str(error))
+    raise SchemeUnavailableError(f"找不到补助方案“{scheme_id}”")
 
 
 def refused_files(policies: PolicySet) -> list[PolicyError]:

@@ -19,9 +19,7 @@ def quote_application(application: Application, policies: PolicySet | None = Non
 def quote_mapping(data: Any, policies: PolicySet | None = None) -> Decision:
     """Decide an application given in the `quote` JSON shape (already parsed)."""
     policies = policies or policy_set()
-    known = set(policies.policies) | {
-        error.file.removesuffix(".toml") for error in policies.errors
-    }
+    known = set(policies.policies) | {error.file.removesuffix(".toml") for error in policies.errors}
     return quote_application(application_from_mapping(data, known), policies)
 
 
@@ -30,7 +28,9 @@ def quote_text(text: str, policies: PolicySet | None = None) -> Decision:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError("(输入)", f"不是合法的 JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）") from None
+        raise InputError(
+            "(输入)", f"不是合法的 JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）"
+        ) from None
     except RecursionError:
         raise InputError("(输入)", "JSON 嵌套过深") from None
     return quote_mapping(data, policies)
