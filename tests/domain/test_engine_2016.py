@@ -205,9 +205,7 @@ def competition(**changes):
     return base_2016("competition", **cert)
 
 
-@pytest.mark.parametrize(
-    ("rank", "amount"), [(1, 2000), (2, 1000), (10, 1000), (11, 0)]
-)
+@pytest.mark.parametrize(("rank", "amount"), [(1, 2000), (2, 1000), (10, 1000), (11, 0)])
 def test_final_ranks(decide, rank, amount):
     decision = decide(competition(rank=rank))
     assert decision.amount == amount
@@ -232,9 +230,7 @@ def test_semifinal_ranks(decide, rank, amount):
     ("entrants", "ok"), [(99, False), (100, True), (333, True), (334, True), (335, False)]
 )
 def test_semifinal_entrant_band(decide, entrants, ok):
-    decision = decide(
-        competition(stage="semifinal", rank=3, entrants=entrants, final_held=False)
-    )
+    decision = decide(competition(stage="semifinal", rank=3, entrants=entrants, final_held=False))
     assert decision.eligible is ok
     assert decision.amount == (1000 if ok else 0)
 

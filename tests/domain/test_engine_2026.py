@@ -68,7 +68,9 @@ def test_special_ability_items(decide, item, amount):
 def test_occupation_found_by_code(decide, code):
     decision = decide(base_2026(occupation=code, level=4))
     assert decision.amount == 1800
-    assert "无人机驾驶员" in next(f.message for f in decision.findings if f.rule == "catalogue.entry")
+    assert "无人机驾驶员" in next(
+        f.message for f in decision.findings if f.rule == "catalogue.entry"
+    )
 
 
 def test_entry_finding_cites_document_and_row(decide):

@@ -13,7 +13,8 @@ SEED_2026 = SEEDS / "000_a5531de3f2fbf2a1.txt"
 SEED_2016 = SEEDS / "003_54a3ad04537183fb.txt"
 
 pytestmark = pytest.mark.skipif(
-    not SEED_2026.exists() or not SEED_2016.exists(), reason="../shared/seeds is not beside the checkout"
+    not SEED_2026.exists() or not SEED_2016.exists(),
+    reason="../shared/seeds is not beside the checkout",
 )
 
 
@@ -127,12 +128,16 @@ def test_2016_rates_match_the_document(policies: PolicySet):
     body = re.sub(r"\s+", "", SEED_2016.read_text(encoding="utf-8"))
     level_amounts = {
         {"一": 1, "二": 2, "三": 3}[word]: int(amount)
-        for word, amount in re.findall(r"获得国家职业资格(\S)级（[^）]+）证书，每人资助(\d+)元", body)
+        for word, amount in re.findall(
+            r"获得国家职业资格(\S)级（[^）]+）证书，每人资助(\d+)元", body
+        )
     }
     policy = policies.get("bj-2016-union-boost")
     assert {r.level: r.amount for r in policy.rates_for("qualification")} == level_amounts
     assert level_amounts == {1: 2000, 2: 1000, 3: 800}
-    competition = {(r.stage, r.rank_from, r.rank_to): r.amount for r in policy.rates_for("competition")}
+    competition = {
+        (r.stage, r.rank_from, r.rank_to): r.amount for r in policy.rates_for("competition")
+    }
     assert "决赛第1名，参照国家职业资格一级" in body
     assert "决赛第2—10名及复赛前5名参照国家职业资格二级" in body
     assert competition == {
@@ -140,7 +145,10 @@ def test_2016_rates_match_the_document(policies: PolicySet):
         ("final", 2, 10): level_amounts[2],
         ("semifinal", 1, 5): level_amounts[2],
     }
-    assert "中级、高级社会工作者职业水平证书的专职工会社会工作者，分别参照国家职业资格二级（技师）、国家职业资格一级" in body
+    assert (
+        "中级、高级社会工作者职业水平证书的专职工会社会工作者，分别参照国家职业资格二级（技师）、国家职业资格一级"
+        in body
+    )
     grades = {r.grade: r.amount for r in policy.rates_for("social_worker")}
     assert grades == {"intermediate": level_amounts[2], "senior": level_amounts[1]}
 
@@ -151,7 +159,10 @@ def test_2016_dates_and_thresholds_match_the_document(policies: PolicySet):
     window = next(c for c in policy.conditions if c.rule == "issued_within")
     deadline = next(c for c in policy.conditions if c.rule == "registered_by")
     y1, m1, d1, y2, m2, d2 = map(
-        int, re.search(r"证书颁发日期为(\d+)年(\d+)月(\d+)日至(\d+)年(\d+)月(\d+)日（含）", body).groups()
+        int,
+        re.search(
+            r"证书颁发日期为(\d+)年(\d+)月(\d+)日至(\d+)年(\d+)月(\d+)日（含）", body
+        ).groups(),
     )
     assert (window.date_from.year, window.date_from.month, window.date_from.day) == (y1, m1, d1)
     assert (window.date_to.year, window.date_to.month, window.date_to.day) == (y2, m2, d2)
@@ -188,4 +199,4 @@ def test_every_value_carries_its_source(policies: PolicySet):
             assert rate.source.part and rate.source.quote, rate
         for condition in policy.conditions:
             assert condition.source.part, condition
-        assert (policy.document.file and (SEEDS / policy.document.file).exists())
+        assert policy.document.file and (SEEDS / policy.document.file).exists()

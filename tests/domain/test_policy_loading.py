@@ -146,5 +146,7 @@ def test_new_years_plan_is_a_new_file_without_code_change(tmp_path):
     assert (decision.eligible, decision.amount) == (True, 2000)
 
     data["scheme"] = "bj-2016-union-boost"
-    old = decide(loaded.policies["bj-2016-union-boost"], application_from_mapping(data, loaded.policies))
+    old = decide(
+        loaded.policies["bj-2016-union-boost"], application_from_mapping(data, loaded.policies)
+    )
     assert not old.eligible
