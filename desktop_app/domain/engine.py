@@ -11,6 +11,7 @@ Pure: no Qt, no database, no I/O. Never raises for any `Application` value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -173,6 +174,24 @@ def _rate_finding(check: _Check, rate: Rate, what: str) -> Rate:
     return rate
 
 
+def _pick_rate(
+    policy: Policy,
+    rule: KindRule,
+    check: _Check,
+    entry: Entry,
+    what: str,
+    matches: Callable[[Rate], bool],
+    *,
+    failing_rule: str = "amount",
+) -> tuple[Entry, Rate | None]:
+    """The scheme's rate for this case, or a failed finding saying there is none."""
+    for rate in policy.rates_for(rule.kind):
+        if matches(rate):
+            return entry, _rate_finding(check, rate, what)
+    check.add(failing_rule, False, f"{what}没有补助标准", rule.source.cite())
+    return entry, None
+
+
 def _method_tier_level(
     policy: Policy, rule: KindRule, cert: CertificateFacts, check: _Check
 ) -> tuple[Entry | None, Rate | None]:
@@ -182,17 +201,16 @@ def _method_tier_level(
         return entry, None
     if entry is None:
         return None, None
-    for rate in policy.rates_for(rule.kind):
-        if rate.tier == entry.tier and rate.level == cert.level:
-            what = f"{entry.tier}档 {_level_text(cert.level)}"
-            return entry, _rate_finding(check, rate, what)
-    check.add(
-        "certificate.level",
-        False,
-        f"{entry.tier}档没有{_level_text(cert.level)}的补助标准",
-        rule.source.cite(),
+    level = cert.level
+    return _pick_rate(
+        policy,
+        rule,
+        check,
+        entry,
+        f"{entry.tier}档 {_level_text(level)}",
+        lambda rate: rate.tier == entry.tier and rate.level == level,
+        failing_rule="certificate.level",
     )
-    return entry, None
 
 
 def _method_tier(
@@ -201,11 +219,9 @@ def _method_tier(
     entry = _find_entry(policy, rule, cert, check)
     if entry is None:
         return None, None
-    for rate in policy.rates_for(rule.kind):
-        if rate.tier == entry.tier:
-            return entry, _rate_finding(check, rate, f"{entry.tier}档")
-    check.add("amount", False, f"{entry.tier}档没有补助标准", rule.source.cite())
-    return entry, None
+    return _pick_rate(
+        policy, rule, check, entry, f"{entry.tier}档", lambda rate: rate.tier == entry.tier
+    )
 
 
 def _method_level(
@@ -233,11 +249,15 @@ def _method_level(
         f"{_level_text(cert.level)}在该职业的资助等级之内",
         entry.group.source.cite() if entry.group else entry.source.cite(),
     )
-    for rate in policy.rates_for(rule.kind):
-        if rate.level == cert.level:
-            return entry, _rate_finding(check, rate, f"国家职业资格{_level_text(cert.level)}")
-    check.add("amount", False, f"{_level_text(cert.level)}没有补助标准", rule.source.cite())
-    return entry, None
+    level = cert.level
+    return _pick_rate(
+        policy,
+        rule,
+        check,
+        entry,
+        f"国家职业资格{_level_text(level)}",
+        lambda rate: rate.level == level,
+    )
 
 
 def _method_grade(
@@ -268,11 +288,8 @@ def _method_grade(
             entry.source.cite(),
         )
         return entry, None
-    for rate in policy.rates_for(rule.kind):
-        if rate.grade == cert.grade:
-            return entry, _rate_finding(check, rate, grade_text)
-    check.add("amount", False, f"{grade_text}没有补助标准", rule.source.cite())
-    return entry, None
+    grade = cert.grade
+    return _pick_rate(policy, rule, check, entry, grade_text, lambda rate: rate.grade == grade)
 
 
 def _method_competition(

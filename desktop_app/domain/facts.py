@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from desktop_app.domain.policy import GRADE_LABELS, KINDS, LEVEL_LABELS, STAGE_LABELS
+from desktop_app.domain.policy import GRADE_LABELS, KINDS, STAGE_LABELS
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -181,14 +181,3 @@ def application_from_mapping(data: Any, known_schemes: Collection[str]) -> Appli
             final_held=final_held,
         ),
     )
-
-
-__all__ = [
-    "LEVEL_LABELS",
-    "Application",
-    "CertificateFacts",
-    "InputError",
-    "MemberFacts",
-    "application_from_mapping",
-    "parse_iso_date",
-]

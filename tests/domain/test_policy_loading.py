@@ -150,3 +150,24 @@ def test_new_years_plan_is_a_new_file_without_code_change(tmp_path):
         loaded.policies["bj-2016-union-boost"], application_from_mapping(data, loaded.policies)
     )
     assert not old.eligible
+
+
+def test_a_plan_that_funds_fewer_levels_says_so(tmp_path):
+    """A file may leave a level unfunded; the engine names the missing rate, pays nothing."""
+    text = SHIPPED_2026.read_text(encoding="utf-8")
+    block = re.search(
+        r'\[\[rates\]\]\nkind = "skill_level"\ntier = "A"\nlevel = 1\n.*?\n\n', text, re.S
+    )
+    assert block
+    path = tmp_path / "bj-2026-skills.toml"
+    path.write_text(text.replace(block.group(0), ""), encoding="utf-8")
+    policy = load_policy(path)
+    data = {"scheme": policy.id, "certificate": {"kind": "skill_level", "occupation": "电工"}}
+    data["certificate"]["level"] = 1
+    assert decide(policy, application_from_mapping(data, [policy.id])).amount == 2000  # tier B
+    data["certificate"]["occupation"] = "无人机驾驶员"
+    decision = decide(policy, application_from_mapping(data, [policy.id]))
+    assert (decision.eligible, decision.amount) == (False, 0)
+    failed = [f for f in decision.findings if not f.passed]
+    assert [f.rule for f in failed] == ["certificate.level"]
+    assert "A档 一级（高级技师）没有补助标准" in failed[0].message
