@@ -23,7 +23,7 @@ from desktop_app.domain.engine import decide  # noqa: E402
 from desktop_app.domain.facts import application_from_mapping  # noqa: E402
 from desktop_app.services.policies import policy_set  # noqa: E402
 
-CARD = "6217000010001234563"
+CARD = "6217000010001234569"
 SAMPLES = [
     {"scheme": "bj-2026-skills", "applied_on": "2026-11-21",
      "certificate": {"kind": "skill_level", "occupation": "无人机驾驶员", "level": 3}},

@@ -17,7 +17,7 @@ from desktop_app.services.quote import quote_mapping
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 
-GOOD_CARD = "6217000010001234563"  # 19 digits, passes Luhn
+GOOD_CARD = "6217000010001234569"  # 19 digits, passes Luhn
 
 
 @pytest.fixture(scope="session")

@@ -93,7 +93,7 @@ def mutated(change) -> str:
         (mutated(lambda d: d.update(certificate=[])), "certificate"),
         (mutated(lambda d: d.update(member="张三")), "member"),
         (mutated(lambda d: d.update(member={"union_affiliated": "yes"})), "member.union_affiliated"),
-        (mutated(lambda d: d.update(member={"card_number": 6217000010001234563})), "member.card_number"),
+        (mutated(lambda d: d.update(member={"card_number": 6217000010001234569})), "member.card_number"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_with_one_clear_line(stdin, field):

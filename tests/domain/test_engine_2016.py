@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DELETE, base_2016, failed_rules, with_changes
+from tests.conftest import DELETE, GOOD_CARD, base_2016, failed_rules, with_changes
 
 JIANDING = ["保育员", "化妆工", "二手车鉴定评估师", "中药调剂员", "展览讲解员", "育婴师",
             "汽车维修漆工", "心理咨询师"]  # fmt: skip
@@ -123,8 +123,8 @@ def test_malformed_card_number_is_not_a_card(decide):
 def test_card_finding_does_not_show_the_whole_number(decide):
     decision = decide(base_2016())
     card = next(f for f in decision.findings if f.rule == "member.card")
-    assert card.passed and "4563" in card.message
-    assert "6217000010001234563" not in card.message
+    assert card.passed and "4569" in card.message
+    assert "6217000010001234569" not in card.message
 
 
 def test_union_not_affiliated(decide):
@@ -286,3 +286,15 @@ def test_competition_result_outside_2016(decide):
 def test_2016_scheme_does_not_take_2026_kinds(decide, kind):
     decision = decide(base_2016(kind, occupation="电工", level=1))
     assert "scheme.kind" in failed_rules(decision)
+
+
+def test_card_failing_luhn_still_counts_as_a_card(decide):
+    """Some genuine cards fail the Luhn check: a warning at the form, not a refusal here."""
+    decision = decide(with_changes(base_2016(), **{"member.card_number": "6217000010001234563"}))
+    assert decision.eligible
+
+
+def test_sample_card_passes_luhn():
+    from desktop_app.domain.validators import luhn_ok
+
+    assert luhn_ok(GOOD_CARD)
