@@ -192,16 +192,22 @@ def _pick_rate(
     return entry, None
 
 
-def _method_tier_level(
+def _entry_and_level(
     policy: Policy, rule: KindRule, cert: CertificateFacts, check: _Check
-) -> tuple[Entry | None, Rate | None]:
+) -> tuple[Entry | None, int | None]:
+    """The catalogue row and the certificate level, each reported when missing."""
     entry = _find_entry(policy, rule, cert, check)
     if cert.level is None:
         check.missing("certificate.level", "证书等级", "certificate.level", rule.source.cite())
+    return entry, cert.level
+
+
+def _method_tier_level(
+    policy: Policy, rule: KindRule, cert: CertificateFacts, check: _Check
+) -> tuple[Entry | None, Rate | None]:
+    entry, level = _entry_and_level(policy, rule, cert, check)
+    if entry is None or level is None:
         return entry, None
-    if entry is None:
-        return None, None
-    level = cert.level
     return _pick_rate(
         policy,
         rule,
@@ -227,29 +233,25 @@ def _method_tier(
 def _method_level(
     policy: Policy, rule: KindRule, cert: CertificateFacts, check: _Check
 ) -> tuple[Entry | None, Rate | None]:
-    entry = _find_entry(policy, rule, cert, check)
-    if cert.level is None:
-        check.missing("certificate.level", "证书等级", "certificate.level", rule.source.cite())
+    entry, level = _entry_and_level(policy, rule, cert, check)
+    if entry is None or level is None:
         return entry, None
-    if entry is None:
-        return None, None
-    if cert.level not in entry.levels:
+    if level not in entry.levels:
         allowed = "、".join(_level_text(lv) for lv in entry.levels)
         body = entry.group.body if entry.group else ""
         check.add(
             "certificate.level",
             False,
-            f"{entry.name}（{body}）只资助{allowed}证书，所报为{_level_text(cert.level)}",
+            f"{entry.name}（{body}）只资助{allowed}证书，所报为{_level_text(level)}",
             entry.group.source.cite() if entry.group else entry.source.cite(),
         )
         return entry, None
     check.add(
         "certificate.level",
         True,
-        f"{_level_text(cert.level)}在该职业的资助等级之内",
+        f"{_level_text(level)}在该职业的资助等级之内",
         entry.group.source.cite() if entry.group else entry.source.cite(),
     )
-    level = cert.level
     return _pick_rate(
         policy,
         rule,
