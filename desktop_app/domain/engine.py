@@ -27,8 +27,8 @@ from desktop_app.domain.policy import (
     KindRule,
     Policy,
     Rate,
-    normalize_name,
 )
+from desktop_app.domain.text import normalize_name
 from desktop_app.domain.validators import check_card_number
 
 

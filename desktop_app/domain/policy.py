@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from desktop_app.domain.text import code_digits, normalize_name
 
 FORMAT_VERSION = 1
 
@@ -65,16 +66,6 @@ class PolicyError(Exception):
         self.problem = problem
         where = f"“{entry}”" if entry else "文件本身"
         super().__init__(f"补助政策文件 {file} 有误，未予采用：{where}：{problem}")
-
-
-def normalize_name(text: str) -> str:
-    """Key for comparing catalogue names: width-folded, no spaces, ASCII parentheses."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(folded.split())
-
-
-def code_digits(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_app.domain.pinyin import Reading
+from desktop_app.domain.text import code_digits
 
 RANK_EXACT_CODE = 0
 RANK_EXACT_NAME = 1
@@ -44,7 +45,6 @@ _KEY_END = "\U0010ffff"  # sorts after any character a key can hold
 _PREFIX_RANGE_MAX = 2500
 _CODE_QUERY = re.compile(r"[0-9-]+")
 _NOT_PINYIN = re.compile(r"[^a-z0-9]+")
-_NOT_DIGIT = re.compile(r"[^0-9]+")
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,6 @@ def normalize_text(text: str) -> str:
     """NFKC (full-width to half-width, （） to ()), lower case, no spaces or control chars."""
     text = unicodedata.normalize("NFKC", text).lower().translate(_DROP_CONTROL)
     return "".join(text.split())
-
-
-def code_digits(code: str) -> str:
-    """The digits of an occupation code: "4-02-04-06" gives "4020406"."""
-    return _NOT_DIGIT.sub("", unicodedata.normalize("NFKC", code))
 
 
 class _Field:
