@@ -51,3 +51,17 @@ def policies_dir() -> Path:
 
 def pinyin_index_file() -> Path:
     return resources_dir() / "pinyin.json"
+
+
+def data_home() -> Path:
+    """The per-user data folder: database, backups, logs, drafts.
+
+    `UNION_COUNTER_HOME` overrides the platform's per-user data directory
+    (e.g. %LOCALAPPDATA%\\union-counter on Windows, ~/.local/share/union-counter on Linux).
+    """
+    override = os.environ.get("UNION_COUNTER_HOME")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("union-counter", appauthor=False))

@@ -1,0 +1,75 @@
+"""Use case: open the database the way the program always does.
+
+Data folder: `UNION_COUNTER_HOME`, else the per-user data directory. Database: the
+`--db URL` given, else `UNION_COUNTER_DB`, else the SQLite file in the data folder.
+Opening upgrades an older schema after a backup, refuses a newer one, and makes the
+day's automatic backup (SQLite) at the first open of each day.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from desktop_app.paths import data_home
+from desktop_app.storage import backup as backups
+from desktop_app.storage.database import DEFAULT_BUSY_TIMEOUT_MS, Store, resolve_url
+from desktop_app.storage.errors import CannotOpenError
+from desktop_app.storage.migrations import SchemaState, ensure_schema
+
+
+def prepare_home(home: Path | None = None) -> Path:
+    folder = (home or data_home()).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "backups").mkdir(exist_ok=True)
+        (folder / "logs").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise CannotOpenError(
+            f"无法建立数据文件夹 {folder}（{exc.strerror or exc}）。"
+            "请检查权限，或用环境变量 UNION_COUNTER_HOME 指定一个可写的文件夹。"
+        ) from exc
+    return folder
+
+
+def open_store(
+    db_url: str | None = None,
+    home: Path | None = None,
+    *,
+    now: datetime | None = None,
+    auto_backup: bool = True,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+) -> Store:
+    """Open (and if needed create or upgrade) the database; StoreError with a Chinese message."""
+    folder = prepare_home(home)
+    url = resolve_url(db_url or os.environ.get("UNION_COUNTER_DB") or None, folder)
+    store = Store(url, folder, busy_timeout_ms=busy_timeout_ms)
+    moment = now or datetime.now()
+
+    def before_upgrade(state: SchemaState) -> None:
+        target = store.folder.backups / (
+            f"before-upgrade-{moment:%Y%m%d-%H%M%S}-from-{state.current}"
+            + (".sqlite3" if store.is_sqlite else ".dump")
+        )
+        backups.backup_to(store, backups.unique_path(target))
+
+    try:
+        ensure_schema(store, before_upgrade)
+        if auto_backup and store.is_sqlite and store.sqlite_path is not None:
+            daily_backup(store, moment)
+    except BaseException:
+        store.dispose()
+        raise
+    return store
+
+
+def daily_backup(store: Store, now: datetime) -> Path | None:
+    """The first open of each day backs the database up; the newest 30 backups are kept."""
+    folder = store.folder.backups
+    if backups.has_backup_of(folder, now.date()):
+        return None
+    target = backups.unique_path(folder / backups.backup_name("auto", now, store))
+    path = backups.backup_to(store, target)
+    backups.prune(folder)
+    return path

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, sessions, migrations, backups, the audit trail. No Qt."""

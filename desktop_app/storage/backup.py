@@ -1,0 +1,221 @@
+"""Backups of the database, and restoring one.
+
+SQLite: SQLite's online backup API copies a consistent snapshot of the live database
+(WAL contents included) while other connections keep working; never a copy of the
+live file. The copy is written beside its final name and renamed when complete and
+checked, so a crash or a full disk never leaves a half backup under a real name.
+
+PostgreSQL: `pg_dump --format=custom` of the server database. Restoring a shared
+server is the district administrator's job (`pg_restore`, README); the program refuses
+it rather than overwrite every counter's data from one PC.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from desktop_app.storage.database import Store
+from desktop_app.storage.errors import BackupError, translate
+
+KEEP = 30
+_STAMP = re.compile(r"\d{8}-\d{6}")
+_PROGRAM_MADE = re.compile(
+    r"^(auto|before-upgrade|before-restore|manual)-\d{8}-\d{6}.*\.(sqlite3|dump)$"
+)
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y%m%d-%H%M%S")
+
+
+def unique_path(path: Path) -> Path:
+    if not path.exists():
+        return path
+    stem, suffix = path.stem, path.suffix
+    for n in range(2, 1000):
+        candidate = path.with_name(f"{stem}-{n}{suffix}")
+        if not candidate.exists():
+            return candidate
+    raise BackupError(f"备份文件夹里同名文件太多：{path.parent}")
+
+
+def backup_name(kind: str, now: datetime, store: Store) -> str:
+    suffix = ".sqlite3" if store.is_sqlite else ".dump"
+    return f"{kind}-{_stamp(now)}{suffix}"
+
+
+def _os_error(exc: OSError, what: str) -> BackupError:
+    if exc.errno == 28:  # ENOSPC
+        return BackupError(f"磁盘空间已满，{what}没有完成。请清理磁盘后重试。")
+    if exc.errno in (13, 30):  # EACCES, EROFS
+        return BackupError(f"没有写入权限，{what}没有完成（{exc.filename}）。请换一个可写的位置。")
+    return BackupError(f"{what}没有完成：{exc.strerror or exc}（{exc.filename or ''}）")
+
+
+def backup_to(store: Store, destination: Path) -> Path:
+    """Write a complete, checked backup to `destination` (a file path). Returns the path."""
+    destination = destination.expanduser()
+    if destination.is_dir():
+        destination = destination / backup_name("manual", datetime.now(), store)
+    if not destination.parent.is_dir():
+        raise BackupError(f"备份位置的文件夹不存在：{destination.parent}")
+    partial = destination.with_name(destination.name + ".part")
+    try:
+        if store.is_sqlite:
+            _sqlite_backup(store, partial)
+            check_backup_file(partial)
+        else:
+            _pg_dump(store, partial)
+        partial.replace(destination)
+    except OSError as exc:
+        raise _os_error(exc, "备份") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+    return destination
+
+
+def _sqlite_backup(store: Store, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    raw = store.engine.raw_connection()
+    try:
+        source = raw.driver_connection
+        assert isinstance(source, sqlite3.Connection)
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy, pages=1024)
+            copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        finally:
+            copy.close()
+    except sqlite3.Error as exc:
+        translated = translate(exc, str(target))
+        raise (translated or BackupError(f"备份失败：{exc}")) from exc
+    finally:
+        raw.close()
+
+
+def _pg_dump(store: Store, target: Path) -> None:
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise BackupError(
+            "备份 PostgreSQL 数据库需要 pg_dump 程序（PostgreSQL 客户端），本机找不到。"
+            "请安装 PostgreSQL 客户端，或请区总工会的管理员在服务器上备份。"
+        )
+    url = store.url
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    args = [pg_dump, "--format=custom", "--no-owner", f"--file={target}"]
+    if url.host:
+        args.append(f"--host={url.host}")
+    if url.port:
+        args.append(f"--port={url.port}")
+    if url.username:
+        args.append(f"--username={url.username}")
+    args.append(url.database or "")
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BackupError(f"pg_dump 备份失败：{result.stderr.strip()[:500]}")
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    revision: str
+    applications: int
+    members: int
+
+
+def check_backup_file(path: Path) -> BackupInfo:
+    """Open a backup read-only: integrity, and a schema this program knows."""
+    from desktop_app.storage.migrations import script_directory
+
+    if not path.is_file():
+        raise BackupError(f"找不到备份文件：{path}")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        raise _os_error(exc, "读取备份") from exc
+    if header != b"SQLite format 3\x00":
+        raise BackupError(f"“{path.name}”不是本程序的备份文件（不是 SQLite 数据库）。")
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise BackupError(f"无法打开备份文件“{path.name}”：{exc}") from exc
+    try:
+        result = connection.execute("PRAGMA integrity_check").fetchall()
+        if [tuple(r) for r in result] != [("ok",)]:
+            first = result[0][0] if result else "?"
+            raise BackupError(f"备份文件“{path.name}”已损坏（{first}），不能用于恢复。")
+        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+        if "alembic_version" not in tables or "application" not in tables:
+            raise BackupError(f"“{path.name}”不是本程序的备份文件（缺少程序的数据表）。")
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = row[0] if row else ""
+        known = {script.revision for script in script_directory().walk_revisions()}
+        if revision not in known:
+            raise BackupError(
+                f"备份文件“{path.name}”由较新版本的程序写入（数据库版本 {revision}），"
+                "本程序不能恢复它。请先升级程序。"
+            )
+        applications = connection.execute("SELECT count(*) FROM application").fetchone()[0]
+        members = connection.execute("SELECT count(*) FROM member").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"备份文件“{path.name}”已损坏，不能用于恢复（{exc}）。") from exc
+    finally:
+        connection.close()
+    return BackupInfo(path, revision, int(applications), int(members))
+
+
+def restore_into(store: Store, backup: Path) -> None:
+    """Overwrite the live SQLite database with `backup`, atomically, with the online API."""
+    if not store.is_sqlite:
+        raise BackupError(
+            "共用的 PostgreSQL 服务器不能从柜台恢复，以免覆盖其他柜台的数据。"
+            "请区总工会的管理员在服务器上用 pg_restore 恢复（见 README）。"
+        )
+    source = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+    raw = store.engine.raw_connection()
+    try:
+        target = raw.driver_connection
+        assert isinstance(target, sqlite3.Connection)
+        source.backup(target)
+    except sqlite3.Error as exc:
+        translated = translate(exc, store.location)
+        raise (translated or BackupError(f"恢复失败：{exc}")) from exc
+    finally:
+        raw.close()
+        source.close()
+    store.engine.dispose()
+
+
+def program_backups(folder: Path) -> list[Path]:
+    """Backups the program made itself in its backups folder, oldest first."""
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir() if p.is_file() and _PROGRAM_MADE.match(p.name)]
+    return sorted(found, key=lambda p: (_STAMP.search(p.name).group(0), p.name))  # type: ignore[union-attr]
+
+
+def prune(folder: Path, keep: int = KEEP) -> list[Path]:
+    """Delete all but the newest `keep` program-made backups; return what was deleted."""
+    existing = program_backups(folder)
+    removed = existing[: max(0, len(existing) - keep)]
+    for path in removed:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return removed
+
+
+def has_backup_of(folder: Path, day: date) -> bool:
+    stamp = day.strftime("%Y%m%d")
+    return any(p.name.startswith(f"auto-{stamp}-") for p in program_backups(folder))

@@ -1,0 +1,193 @@
+"""Opening the store: where the database is, how connections are set up, sessions.
+
+SQLite (the default, one file in the data folder) runs in WAL mode with foreign keys
+on, a busy timeout and `synchronous=FULL` (README: "Crash safety"). Write sessions
+start with `BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of
+failing when a read lock cannot be upgraded. PostgreSQL (psycopg 3) needs nothing
+special: its transactions and constraints do the same work.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop_app.storage.errors import CannotOpenError, StoreError, translate
+
+DB_FILE_NAME = "union-counter.sqlite3"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class DataFolder:
+    """The data folder's layout: database, backups, logs."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / DB_FILE_NAME
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+
+def resolve_url(url: str | None, home: Path) -> URL:
+    """`--db URL`, else the SQLite file in the data folder. Plain paths are taken as SQLite."""
+    if not url:
+        return URL.create("sqlite+pysqlite", database=str(DataFolder(home).database))
+    if "://" not in url:
+        return URL.create("sqlite+pysqlite", database=str(Path(url).expanduser()))
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "":
+        parsed = parsed.set(drivername="sqlite+pysqlite")
+    return parsed
+
+
+def describe_url(url: URL) -> str:
+    """The database's name for messages, without a password."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
+
+
+def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Take over transaction control from pysqlite (SQLAlchemy's documented recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode and str(mode[0]).lower() not in ("wal", "memory"):
+                raise sqlite3.OperationalError("attempt to write a readonly database")
+            cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get("write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Store:
+    """An open database: engine, sessions, and where it lives."""
+
+    def __init__(self, url: URL, home: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS):
+        self.url = url
+        self.folder = DataFolder(home)
+        self.location = describe_url(url)
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+            if url.database:
+                folder = Path(url.database).parent
+                if not folder.is_dir():
+                    raise CannotOpenError(
+                        f"数据库所在的文件夹不存在（{folder}）。请检查设置中的数据文件夹。"
+                    )
+        else:
+            kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {"connect_timeout": 10}
+        try:
+            self.engine = create_engine(url, **kwargs)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise CannotOpenError(f"不支持的数据库地址 {self.location}：{exc}") from None
+        if self.is_sqlite:
+            _sqlite_setup(self.engine, busy_timeout_ms)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(write=True), expire_on_commit=False
+        )
+
+    @property
+    def backend(self) -> str:
+        return self.url.get_backend_name()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.is_sqlite and self.url.database and self.url.database != ":memory:":
+            return Path(self.url.database)
+        return None
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed at the end, rolled back on any error.
+
+        Driver errors from the environment become StoreError with a Chinese message.
+        """
+        factory = self._write if write else self._read
+        try:
+            with factory() as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            translated = translate(exc, self.location)
+            if translated is not None:
+                raise translated from exc
+            raise
+
+    @contextmanager
+    def connection(self, *, write: bool = False) -> Iterator[Any]:
+        engine = self.engine.execution_options(write=True) if write else self.engine
+        try:
+            with engine.begin() as connection:
+                yield connection
+        except DBAPIError as exc:
+            translated = translate(exc, self.location)
+            if translated is not None:
+                raise translated from exc
+            raise
+
+    @contextmanager
+    def bare_connection(self) -> Iterator[Any]:
+        """A connection whose transactions the caller manages (migrations, backups)."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except DBAPIError as exc:
+            translated = translate(exc, self.location)
+            if translated is not None:
+                raise translated from exc
+            raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.dispose()
+
+
+def raise_translated(exc: BaseException, location: str) -> None:
+    """Re-raise a driver error as StoreError when it is an environment fault."""
+    translated = translate(exc, location)
+    if translated is not None:
+        raise translated from exc
+
+
+__all__ = ["DataFolder", "Store", "StoreError", "describe_url", "resolve_url"]

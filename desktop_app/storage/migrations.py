@@ -1,0 +1,92 @@
+"""Bringing a database to the newest schema with the Alembic scripts in `db/`.
+
+After Vorta's `store/migrations.py`: back the database up before migrating, run each
+step in its own transaction, and refuse a database written by a newer program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from desktop_app import __version__
+from desktop_app.paths import data_root
+from desktop_app.storage.database import Store
+from desktop_app.storage.errors import CorruptDatabaseError, NewerSchemaError
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(data_root("db")))
+    return config
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
+def head_revision() -> str:
+    head = script_directory().get_current_head()
+    if head is None:  # pragma: no cover - db/versions is shipped with the program
+        raise RuntimeError("no migration scripts found in db/versions")
+    return head
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None  # None: an empty database
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def schema_state(store: Store) -> SchemaState:
+    """Read the database's revision; refuse a foreign or newer database."""
+    head = head_revision()
+    with store.bare_connection() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current is None:
+            tables = set(inspect(connection).get_table_names())
+            if tables:
+                raise CorruptDatabaseError(
+                    f"“{store.location}”里已有其他数据表，不是本程序的数据库，程序不会改动它。"
+                    "请检查数据库设置。"
+                )
+    if current is not None:
+        known = {script.revision for script in script_directory().walk_revisions()}
+        if current not in known:
+            raise NewerSchemaError(
+                f"数据库“{store.location}”由较新版本的程序写入（数据库版本 {current}，"
+                f"本程序 {__version__} 最高只认识 {head}）。为免损坏数据，本程序不会打开它。"
+                "请把本机程序升级到与其他柜台相同的版本。"
+            )
+    return SchemaState(current, head)
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    """Run the migrations up to `revision` (each in its own transaction)."""
+    config = _config()
+    with store.bare_connection() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.commit()
+
+
+def ensure_schema(store: Store, before_upgrade: Callable[[SchemaState], None]) -> SchemaState:
+    """Bring the database to the newest schema; `before_upgrade` (the backup) runs first
+    when an existing database is about to change."""
+    state = schema_state(store)
+    if state.up_to_date:
+        return state
+    if state.current is not None:
+        before_upgrade(state)
+    upgrade(store)
+    return SchemaState(head_revision(), state.head)
