@@ -19,8 +19,9 @@ SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 run: venv
 	$(VENV)/bin/union-counter $(ARGS)
 
+# The store's tests also run on a throw-away PostgreSQL server (.ci/with-postgres.sh).
 test: venv
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen bash .ci/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) bench/run_bench.py

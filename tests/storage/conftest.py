@@ -1,0 +1,127 @@
+"""Fixtures for the store's tests: each test gets its own data folder and a fresh database,
+on SQLite and on PostgreSQL (`backend` parameter).
+
+PostgreSQL: `UNION_COUNTER_TEST_PG` names a server (`make test` starts a throw-away one with
+.ci/with-postgres.sh). Each test gets its own schema on it, dropped afterwards. Without a
+server the PostgreSQL half is skipped with the reason, unless UNION_COUNTER_REQUIRE_PG is set
+(CI), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from desktop_app.domain.validators import resident_id_check_char
+from desktop_app.services import applications
+from desktop_app.services.store import open_store
+from desktop_app.storage.database import Store
+
+NOW = datetime(2026, 11, 21, 9, 30, 0)
+CLERK = "王柜员"
+
+
+def make_id(serial: int, region: str = "110105", born: str = "19800101") -> str:
+    """A valid 18-character resident ID number; `serial` makes it unique (0–999)."""
+    first17 = f"{region}{born}{serial % 1000:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def apply_input(serial: int = 1, **changes: Any) -> dict[str, Any]:
+    """The `apply` input of a typical eligible 2026 application."""
+    data: dict[str, Any] = {
+        "scheme": "bj-2026-skills",
+        "applied_on": "2026-11-21",
+        "member": {
+            "name": "张伟",
+            "id_number": make_id(serial),
+            "phone": "13800138000",
+            "work_unit": "北京市西城区某物业公司",
+            "position": "维修工",
+            "card_number": "6217000010001234569",
+        },
+        "certificate": {
+            "kind": "skill_level",
+            "occupation": "无人机驾驶员",
+            "level": 3,
+            "number": "S000011010500001",
+            "issued_on": "2026-06-01",
+            "issuer": "北京市某职业技能等级认定机构",
+        },
+    }
+    result = copy.deepcopy(data)
+    for path, value in changes.items():
+        node = result
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return result
+
+
+def pg_server_url() -> str:
+    url = os.environ.get("UNION_COUNTER_TEST_PG")
+    if not url:
+        reason = (
+            "没有 PostgreSQL 服务器：设置 UNION_COUNTER_TEST_PG，或以 root 运行 make test "
+            "让 .ci/with-postgres.sh 启动一个临时服务器"
+        )
+        if os.environ.get("UNION_COUNTER_REQUIRE_PG"):
+            pytest.fail(reason + "（UNION_COUNTER_REQUIRE_PG 已设置，CI 不允许跳过）")
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL whose search_path is a fresh schema of its own on the test server."""
+    server = pg_server_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(server).update_query_dict({"options": f"-csearch_path={schema},public"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def db_url(backend: str, home: Path, request: pytest.FixtureRequest) -> str | None:
+    """None means the default: the SQLite file in the data folder."""
+    if backend == "sqlite":
+        return None
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(db_url: str | None, home: Path) -> Iterator[Store]:
+    opened = open_store(db_url, home, now=NOW)
+    applications.save_station(
+        opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW
+    )
+    try:
+        yield opened
+    finally:
+        opened.dispose()
