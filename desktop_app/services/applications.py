@@ -693,6 +693,31 @@ def application_detail(store: Store, receipt: str, *, full_numbers: bool = False
         )
 
 
+def record_event(
+    store: Store,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_ref: str,
+    details: Mapping[str, Any],
+    now: datetime | None = None,
+) -> None:
+    """Write one audit event of its own (a print, an export, a backup); numbers masked."""
+    with store.session(write=True) as session:
+        settings = repository.get_settings(session)
+        audit.append(
+            session,
+            at=now or datetime.now(),
+            actor=actor,
+            station_code=settings.get("station_code", ""),
+            action=action,
+            entity=entity,
+            entity_ref=entity_ref,
+            details=details,
+        )
+
+
 def verify_audit(store: Store) -> audit.Verification:
     with store.session() as session:
         return audit.verify(session)
@@ -708,6 +733,7 @@ __all__: Sequence[str] = (
     "application_detail",
     "change_status",
     "intake_from_mapping",
+    "record_event",
     "ledger",
     "ledger_count",
     "save_application",

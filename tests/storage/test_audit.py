@@ -170,3 +170,30 @@ def test_refused_duplicate_writes_no_event(store):
         applications.save_application(store, apply_input(2), clerk=CLERK, now=NOW)
     assert len(_events(store)) == count
     assert applications.verify_audit(store).ok
+
+
+def test_print_and_export_events_are_chained_and_masked(store):
+    receipt = _fill(store)
+    applications.record_event(
+        store,
+        actor=CLERK,
+        action="print",
+        entity="application",
+        entity_ref=receipt,
+        details={"form": "annex2", "id_number": make_id(1)},
+        now=NOW,
+    )
+    applications.record_event(
+        store,
+        actor=CLERK,
+        action="export",
+        entity="ledger",
+        entity_ref="ledger",
+        details={"rows": 3, "full_ids": True},
+        now=NOW,
+    )
+    events = _events(store)
+    assert [e.action for e in events[-2:]] == ["print", "export"]
+    assert make_id(1) not in events[-2].details
+    assert json.loads(events[-1].details) == {"rows": 3, "full_ids": True}
+    assert applications.verify_audit(store).ok
