@@ -15,7 +15,7 @@ from pathlib import Path
 from desktop_app.paths import data_home
 from desktop_app.storage import backup as backups
 from desktop_app.storage.database import DEFAULT_BUSY_TIMEOUT_MS, Store, resolve_url
-from desktop_app.storage.errors import CannotOpenError
+from desktop_app.storage.errors import CannotOpenError, StoreError, corrupt_database
 from desktop_app.storage.migrations import SchemaState, ensure_schema
 
 
@@ -70,6 +70,22 @@ def daily_backup(store: Store, now: datetime) -> Path | None:
     if backups.has_backup_of(folder, now.date()):
         return None
     target = backups.unique_path(folder / backups.backup_name("auto", now, store))
-    path = backups.backup_to(store, target)
+    try:
+        path = backups.backup_to(store, target)
+    except StoreError as exc:
+        # A copy failing its check means the database itself is damaged: say that, not
+        # that a backup file is. Any other failure (a full disk, say) must not lock the
+        # clerk out of the ledger: the store opens, with a warning to show.
+        check_sqlite_database(store)
+        store.warnings.append(f"今天的自动备份没有完成：{exc.message}")
+        return None
     backups.prune(folder)
     return path
+
+
+def check_sqlite_database(store: Store) -> None:
+    """CorruptDatabaseError unless SQLite's quick check finds the live database whole."""
+    with store.connection() as connection:
+        rows = connection.exec_driver_sql("PRAGMA quick_check").fetchall()
+    if [tuple(row) for row in rows] != [("ok",)]:
+        raise corrupt_database(store.location)

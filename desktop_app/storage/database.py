@@ -3,8 +3,10 @@
 SQLite (the default, one file in the data folder) runs in WAL mode with foreign keys
 on, a busy timeout and `synchronous=FULL` (README: "Crash safety"). Write sessions
 start with `BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of
-failing when a read lock cannot be upgraded. PostgreSQL (psycopg 3) needs nothing
-special: its transactions and constraints do the same work.
+failing when a read lock cannot be upgraded. PostgreSQL (psycopg 3) needs little:
+its transactions and constraints do the same work; the busy timeout becomes its
+`lock_timeout`, so a lock held by a stuck counter fails a save with a message
+instead of making it wait forever.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ def describe_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def _new_or_ours(cursor: sqlite3.Cursor) -> bool:
+    tables = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master")}
+    return not tables or "alembic_version" in tables
+
+
 def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -76,9 +83,13 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
-            if mode and str(mode[0]).lower() not in ("wal", "memory"):
-                raise sqlite3.OperationalError("attempt to write a readonly database")
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()
+            # Switching to WAL rewrites the file's header: only for a new database or one of
+            # ours, never for another program's file (opening refuses that one untouched).
+            if mode and str(mode[0]).lower() not in ("wal", "memory") and _new_or_ours(cursor):
+                mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+                if mode and str(mode[0]).lower() != "wal":
+                    raise sqlite3.OperationalError("attempt to write a readonly database")
             cursor.execute("PRAGMA synchronous = FULL")
         finally:
             cursor.close()
@@ -89,6 +100,20 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _postgresql_setup(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The busy timeout's counterpart: wait this long for a row or table lock that another
+        # counter holds, then fail (55P03, "database busy") instead of freezing the window.
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
+        finally:
+            dbapi_connection.autocommit = autocommit
+
+
 class Store:
     """An open database: engine, sessions, and where it lives."""
 
@@ -96,6 +121,9 @@ class Store:
         self.url = url
         self.folder = DataFolder(home)
         self.location = describe_url(url)
+        # Problems that did not stop the database from opening (a failed daily backup):
+        # the GUI and the command line show them.
+        self.warnings: list[str] = []
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
@@ -107,13 +135,16 @@ class Store:
                     )
         else:
             kwargs["pool_pre_ping"] = True
-            kwargs["connect_args"] = {"connect_timeout": 10}
+            if "connect_timeout" not in url.query:  # the URL's own value wins
+                kwargs["connect_args"] = {"connect_timeout": 10}
         try:
             self.engine = create_engine(url, **kwargs)
         except (NoSuchModuleError, ImportError) as exc:
             raise CannotOpenError(f"不支持的数据库地址 {self.location}：{exc}") from None
         if self.is_sqlite:
             _sqlite_setup(self.engine, busy_timeout_ms)
+        elif self.backend == "postgresql":
+            _postgresql_setup(self.engine, busy_timeout_ms)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(write=True), expire_on_commit=False

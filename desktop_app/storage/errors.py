@@ -71,6 +71,13 @@ def _where(location: str | None) -> str:
     return f"（{location}）" if location else ""
 
 
+def corrupt_database(location: str | None) -> CorruptDatabaseError:
+    return CorruptDatabaseError(
+        f"数据库文件已损坏或不是本程序的数据库{_where(location)}。请不要继续使用它，"
+        "用“恢复备份”从最近的备份恢复，并联系维护人员。"
+    )
+
+
 def translate(exc: BaseException, location: str | None = None) -> StoreError | None:
     """Map a DBAPI exception (possibly wrapped by SQLAlchemy) to a StoreError, or None."""
     original = getattr(exc, "orig", None) or exc
@@ -96,10 +103,7 @@ def _translate_sqlite(exc: sqlite3.Error, location: str | None) -> StoreError | 
             "请稍候再试；若一直如此，请关闭其他打开同一数据库的程序。"
         )
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
-        return CorruptDatabaseError(
-            f"数据库文件已损坏或不是本程序的数据库{where}。请不要继续使用它，"
-            "用“恢复备份”从最近的备份恢复，并联系维护人员。"
-        )
+        return corrupt_database(location)
     if name.startswith("SQLITE_READONLY") or "readonly database" in text:
         return ReadOnlyError(
             f"数据库文件或所在文件夹只读，无法保存{where}。请检查文件夹权限，或换一个可写的数据文件夹。"
@@ -111,6 +115,20 @@ def _translate_sqlite(exc: sqlite3.Error, location: str | None) -> StoreError | 
             f"读写磁盘出错，本次内容没有保存{where}。请检查磁盘空间和磁盘是否正常后重试。"
         )
     return None
+
+
+# libpq's (English) text for a login the server refused.
+_LOGIN_REFUSED = (
+    "password authentication failed",
+    "no pg_hba.conf entry",
+    "no password supplied",
+    'role "',
+)
+
+
+def _operational(exc: BaseException) -> bool:
+    """psycopg's OperationalError or a subclass (ConnectionTimeout), without importing it."""
+    return any(cls.__name__ == "OperationalError" for cls in type(exc).__mro__)
 
 
 def _translate_psycopg(exc: BaseException, location: str | None) -> StoreError | None:
@@ -128,10 +146,22 @@ def _translate_psycopg(exc: BaseException, location: str | None) -> StoreError |
         return ReadOnlyError(f"数据库服务器处于只读状态，无法保存{where}。请联系管理员。")
     if sqlstate.startswith("XX"):
         return CorruptDatabaseError(f"数据库服务器报告数据损坏{where}。请联系管理员。")
-    if sqlstate.startswith("08") or (not sqlstate and type(exc).__name__ == "OperationalError"):
+    if not sqlstate and _operational(exc):
+        # A refused connection has no SQLSTATE in libpq; only the server's text says why.
+        text = str(exc)
+        if any(sign in text for sign in _LOGIN_REFUSED):
+            sqlstate = "28000"
+        elif "database" in text and "does not exist" in text:
+            return CannotOpenError(
+                f"数据库服务器上没有这个数据库{where}。请检查数据库地址中的数据库名称。"
+            )
+    if sqlstate.startswith("08") or (not sqlstate and _operational(exc)):
         return ServerUnavailableError(
             f"无法连接数据库服务器{where}。请检查网络和服务器地址，或联系区总工会的管理员。"
         )
     if sqlstate.startswith("28"):
-        return CannotOpenError(f"数据库服务器拒绝登录{where}：用户名或密码不对。")
+        return CannotOpenError(
+            f"数据库服务器拒绝登录{where}：用户名或密码不对，或本机未获准连接。"
+            "请核对数据库地址中的用户名和密码，或联系区总工会的管理员。"
+        )
     return None
