@@ -3,26 +3,49 @@
 With a subcommand it does headless work; with none it will open the counter window
 (once the window exists; until then it prints this help).
 
-Exit codes: 0 done (for `quote`, whether eligible or not); 2 bad input or usage;
-3 a scheme's policy file is unusable; 1 an unexpected internal error.
+Commands that use the database take `--db URL` (else `UNION_COUNTER_DB`, else the SQLite
+file in the data folder); commands where a person acts take `--clerk NAME` (else
+`UNION_COUNTER_CLERK`, else the operating-system login name).
+
+Exit codes:
+  0  done (for `quote` and `apply`, whether eligible or not);
+  1  an unexpected internal error (a bug: a short message, never a traceback);
+  2  bad input or usage, or a request refused before anything changed (unknown receipt,
+     a status change not allowed, a backup that fails its checks, station not set);
+  3  a scheme's policy file is unusable;
+  4  refused: the same claim is already saved (`apply`; the message names the first receipt);
+  5  `audit verify`: the audit chain is broken (the message names the first bad event);
+  6  database or environment fault: disk full, database locked, damaged file, a database from
+     a newer program, read-only folder, server unreachable (a Chinese message says what to do).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from desktop_app import __version__
+from desktop_app.services.logs import scrub, setup_logging
+
+if TYPE_CHECKING:
+    from desktop_app.storage.database import Store
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_INPUT = 2
 EXIT_POLICY = 3
+EXIT_DUPLICATE = 4
+EXIT_AUDIT_BROKEN = 5
+EXIT_STORE = 6
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="职工技能补助柜台 — 查询目录、计算补助、受理申请。不带子命令时打开柜台窗口。",
     )
     parser.add_argument("--version", action="version", version=f"union-counter {__version__}")
+    parser.add_argument("--db", metavar="URL", default=None, help=DB_HELP)
+    parser.add_argument("--clerk", metavar="姓名", default=None, help=CLERK_HELP)
     commands = parser.add_subparsers(dest="command", metavar="子命令", parser_class=_Parser)
 
     quote = commands.add_parser(
@@ -55,7 +80,147 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=20, help="最多显示几条（默认 20）")
     show = sub.add_parser("show", help="列出一个方案的目录和补助标准及出处")
     show.add_argument("scheme", help="方案编号，如 bj-2026-skills")
+    _add_store_commands(commands)
     return parser
+
+
+DB_HELP = (
+    "数据库地址：SQLAlchemy URL（如 postgresql://用户@服务器/库名）或 SQLite 文件路径；"
+    "默认用环境变量 UNION_COUNTER_DB，否则用数据文件夹中的 SQLite 文件"
+)
+CLERK_HELP = "经办人姓名（记入审计记录）；默认用环境变量 UNION_COUNTER_CLERK，否则用系统登录名"
+
+
+def _store_parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """`--db` and `--clerk`, accepted after any subcommand (and `--db` before it too)."""
+    db = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand that is not given --db keeps what the main parser read.
+    db.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=DB_HELP)
+    clerk = argparse.ArgumentParser(add_help=False)
+    clerk.add_argument("--clerk", metavar="姓名", default=argparse.SUPPRESS, help=CLERK_HELP)
+    return db, clerk
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是整数") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} 不能小于 0")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("应至少为 1")
+    return value
+
+
+def _add_store_commands(commands: Any) -> None:
+    db, clerk = _store_parents()
+    both = [db, clerk]
+
+    apply = commands.add_parser(
+        "apply",
+        parents=both,
+        help="受理一份申请：检查、计算补助并保存（JSON 输入，打印受理编号和决定）",
+        description=(
+            "读取一份申请（JSON：quote 的输入，另加 member.name、id_number、phone、work_unit、"
+            "position 和 certificate.number、approved_on、issuer、management_number），"
+            "检查、计算补助并保存，打印受理编号和补助决定（JSON）。不符合条件的申请也照样保存。"
+        ),
+    )
+    apply.add_argument("file", nargs="?", default="-", help="申请 JSON 文件；省略或 - 表示标准输入")
+
+    ledger = commands.add_parser(
+        "ledger",
+        parents=[db],
+        help="台账：按条件列出申请（身份证号、京卡号已遮挡）；ledger show 受理编号 查看一份",
+        description="按条件列出申请，新受理的在前。身份证号、京卡号只显示首尾几位。",
+    )
+    ledger.add_argument("--from", dest="date_from", metavar="日期", help="受理日期不早于（含）")
+    ledger.add_argument("--to", dest="date_to", metavar="日期", help="受理日期不晚于（含）")
+    ledger.add_argument("--scheme", metavar="方案", help="方案编号，如 bj-2026-skills")
+    ledger.add_argument(
+        "--status", metavar="状态", help="状态：已受理、已打印、已报送、已发放、退回"
+    )
+    ledger.add_argument("--query", metavar="文字", help="姓名、受理编号或身份证号的一部分")
+    ledger.add_argument(
+        "--limit", type=_positive, default=100, metavar="N", help="最多显示几条（默认 100）"
+    )
+    ledger.add_argument("--offset", type=_non_negative, default=0, metavar="N", help="跳过前 N 条")
+    ledger.add_argument("--json", action="store_true", help="以 JSON 输出")
+    actions = ledger.add_subparsers(dest="action", metavar="操作", parser_class=_Parser)
+    show = actions.add_parser(
+        "show",
+        parents=[db],
+        help="查看一份申请：申请人、证书、保存时的补助决定及依据、状态记录、审计事件",
+    )
+    show.add_argument("receipt", metavar="受理编号", help="如 XC01-20261121-0001")
+    show.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="以 JSON 输出")
+
+    status = commands.add_parser(
+        "status",
+        parents=both,
+        help="改变申请状态：已受理 → 已打印 → 已报送 → 已发放，或退回（须写原因）",
+    )
+    status.add_argument("receipt", metavar="受理编号")
+    status.add_argument(
+        "new_status", metavar="新状态", help="已打印、已报送、已发放、退回（或英文代码）"
+    )
+    status.add_argument("--reason", metavar="原因", help="退回的原因（退回时必填）")
+
+    settings = commands.add_parser(
+        "settings",
+        parents=both,
+        help="查看或设置服务站名称、代码和所属区",
+        description="不带选项时显示当前设置；带选项时修改（记入审计记录）。",
+    )
+    settings.add_argument(
+        "--station-code", metavar="代码", help="服务站代码，2–8 位大写字母或数字，如 XC01"
+    )
+    settings.add_argument("--station-name", metavar="名称", help="服务站名称")
+    settings.add_argument("--district", metavar="区", help="所属区，如 西城区")
+
+    backup = commands.add_parser(
+        "backup",
+        parents=both,
+        help="备份数据库（默认写到数据文件夹的 backups 文件夹）",
+        description=(
+            "用 SQLite 的在线备份接口备份数据库（PostgreSQL 用 pg_dump），"
+            "检查无误后才写成正式文件名。"
+        ),
+    )
+    backup.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        metavar="位置",
+        help="备份文件或文件夹；省略时写到数据文件夹的 backups 文件夹",
+    )
+
+    restore = commands.add_parser(
+        "restore",
+        parents=both,
+        help="从备份恢复数据库（先检查备份，并保留被替换的数据库）",
+        description=(
+            "先检查备份文件（完整性、是本程序的数据库、版本不比本程序新），"
+            "把当前数据库另存到 backups 文件夹，再用备份替换它。只用于本机 SQLite 数据库。"
+        ),
+    )
+    restore.add_argument("path", type=Path, metavar="备份文件")
+
+    audit_parser = commands.add_parser("audit", help="审计记录：校验")
+    audit_actions = audit_parser.add_subparsers(
+        dest="action", metavar="操作", parser_class=_Parser, required=True
+    )
+    audit_actions.add_parser(
+        "verify",
+        parents=[db],
+        help="逐条校验审计记录，报告第一条被改动、插入或删除的事件",
+    )
 
 
 def _setup_streams() -> None:
@@ -166,6 +331,391 @@ def cmd_catalogue_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- commands on the database ------------------------------------------------------------------
+
+
+def _clerk(args: argparse.Namespace) -> str:
+    """Who acts: --clerk, else UNION_COUNTER_CLERK, else the login name."""
+    from desktop_app.domain.facts import InputError
+
+    name = getattr(args, "clerk", None) or os.environ.get("UNION_COUNTER_CLERK")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # no login name (some services and containers)
+            name = ""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InputError("--clerk", "请用 --clerk 写明经办人姓名")
+    if len(name) > 64:
+        raise InputError("--clerk", f"经办人姓名太长（{len(name)} 个字，最多 64 个）")
+    return name
+
+
+def _check_url(db_url: str | None) -> None:
+    """A malformed `--db` URL is bad input, not a fault of the database."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from desktop_app.domain.facts import InputError
+
+    if not db_url or "://" not in db_url:
+        return
+    try:
+        make_url(db_url)
+    except (ArgumentError, ValueError) as exc:
+        raise InputError("--db", f"无法识别的数据库地址“{db_url}”（{exc}）") from None
+
+
+_LOG_STATE: dict[str, Path] = {}
+
+
+@contextmanager
+def _open(args: argparse.Namespace) -> Iterator[Store]:
+    """Open the database as the program always does (upgrade, daily backup)."""
+    from desktop_app.services.store import open_store
+
+    db_url = getattr(args, "db", None)
+    _check_url(db_url)
+    store = open_store(db_url)
+    _LOG_STATE["file"] = setup_logging(store.folder.root)
+    for warning in store.warnings:
+        print(f"警告：{warning}", file=sys.stderr)
+        logging.getLogger("desktop_app.cli").warning(warning)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _load_json(text: str) -> Any:
+    from desktop_app.domain.facts import InputError
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            "(输入)", f"不是合法的 JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）"
+        ) from None
+    except RecursionError:
+        raise InputError("(输入)", "JSON 嵌套过深") from None
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from desktop_app.services.applications import save_application
+
+    try:
+        text = _read_input(args.file, sys.stdin)
+    except _InputFileError as exc:
+        print(f"输入有误：{exc}", file=sys.stderr)
+        return EXIT_INPUT
+    data = _load_json(text)
+    clerk = _clerk(args)
+    with _open(args) as store:
+        saved = save_application(store, data, clerk=clerk)
+    _print_json(saved.to_dict())
+    return EXIT_OK
+
+
+LEDGER_HEADER = (
+    "受理编号",
+    "受理日期",
+    "姓名",
+    "身份证号",
+    "京卡号",
+    "方案",
+    "证书类别",
+    "职业（工种）/项目",
+    "等级",
+    "符合条件",
+    "补助（元）",
+    "状态",
+    "服务站",
+    "经办人",
+)
+
+
+def _kind_label(scheme: str, kind: str) -> str:
+    from desktop_app.services.policies import policy_set
+
+    policy = policy_set().policies.get(scheme)
+    rule = policy.kinds.get(kind) if policy is not None else None
+    return rule.label if rule is not None else kind
+
+
+def _ledger_date(text: str | None, option: str) -> date | None:
+    from desktop_app.domain.facts import InputError
+    from desktop_app.domain.validators import parse_date
+
+    if text is None:
+        return None
+    checked = parse_date(text)
+    if not checked.ok:
+        raise InputError(option, "".join(checked.errors))
+    return checked.value
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    from desktop_app.domain.facts import InputError
+    from desktop_app.services.applications import ledger, ledger_count, parse_status
+    from desktop_app.storage.repository import LedgerFilter
+
+    date_from = _ledger_date(args.date_from, "--from")
+    date_to = _ledger_date(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise InputError("--from", "开始日期晚于结束日期")
+    filter_ = LedgerFilter(
+        date_from=date_from,
+        date_to=date_to,
+        scheme=(args.scheme or "").strip() or None,
+        status=parse_status(args.status) if args.status else None,
+        query=(args.query or "").strip() or None,
+    )
+    with _open(args) as store:
+        rows = ledger(store, filter_, limit=args.limit, offset=args.offset)
+        total = ledger_count(store, filter_)
+    if args.json:
+        _print_json([row.to_dict() for row in rows])
+        return EXIT_OK
+    print("\t".join(LEDGER_HEADER))
+    for row in rows:
+        cells = [
+            row.receipt,
+            row.applied_on.isoformat(),
+            row.name,
+            row.id_number,
+            row.card_number or "—",
+            row.scheme,
+            _kind_label(row.scheme, row.kind),
+            row.occupation or "—",
+            row.level or "—",
+            "是" if row.eligible else "否",
+            str(row.amount),
+            row.status_label,
+            row.station_code,
+            row.clerk,
+        ]
+        print("\t".join(cells))
+    if rows:
+        first = args.offset + 1
+        print(f"共 {total} 份，显示第 {first}–{first + len(rows) - 1} 份", file=sys.stderr)
+    else:
+        print(f"没有符合条件的申请（共 {total} 份）", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cn(value: str | None) -> str:
+    if not value:
+        return "—"
+    from desktop_app.services.applications import cn_date
+
+    try:
+        return cn_date(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def cmd_ledger_show(args: argparse.Namespace) -> int:
+    from desktop_app.domain.policy import GRADE_LABELS, LEVEL_LABELS
+    from desktop_app.services.applications import application_detail
+
+    with _open(args) as store:
+        detail = application_detail(store, args.receipt)
+    if getattr(args, "json", False):
+        result = detail.to_dict()
+        for event in result["events"]:
+            event["details"] = json.loads(event["details"])
+        _print_json(result)
+        return EXIT_OK
+    row, member, cert, decision = detail.row, detail.member, detail.certificate, detail.decision
+    lines = [
+        f"受理编号：{row.receipt}",
+        f"受理日期：{_cn(row.applied_on.isoformat())}",
+        f"受理服务站：{row.station_code}    经办人：{row.clerk}",
+        f"目前状态：{row.status_label}",
+        "",
+        "申请人",
+        f"  姓名：{member['name']}",
+        f"  身份证号：{member['id_number']}",
+        f"  京卡号：{member['card_number'] or '—'}",
+        f"  电话：{member['phone'] or '—'}",
+        f"  工作单位：{member['work_unit'] or '—'}",
+        f"  岗位：{member['position'] or '—'}",
+        "",
+        "证书",
+        f"  类别：{_kind_label(decision['scheme'], cert['kind'])}（{cert['kind']}）",
+    ]
+    if cert["kind"] == "competition":
+        stage = {"final": "决赛", "semifinal": "复赛"}.get(cert["stage"] or "", cert["stage"])
+        lines += [
+            f"  竞赛：{cert['competition'] or '—'}",
+            f"  职业（工种）：{cert['occupation'] or '—'}",
+            f"  成绩：{stage or '—'}第{cert['rank'] or '—'}名"
+            f"（初赛参赛 {cert['entrants'] or '—'} 人）",
+        ]
+    else:
+        lines.append(f"  职业（工种）/项目：{cert['occupation'] or '—'}")
+        if cert["level"] is not None:
+            lines.append(f"  等级：{LEVEL_LABELS.get(cert['level'], cert['level'])}")
+        if cert["grade"]:
+            lines.append(f"  等级：{GRADE_LABELS.get(cert['grade'], cert['grade'])}")
+    lines += [
+        f"  证书编号：{cert['number'] or '—'}",
+        f"  签发日期：{_cn(cert['issued_on'])}",
+        f"  批准日期：{_cn(cert['approved_on'])}",
+        f"  签发单位：{cert['issuer'] or '—'}",
+        f"  管理号：{cert['management_number'] or '—'}",
+        "",
+        "补助决定（保存时计算）",
+        "  结果："
+        + (f"符合条件，补助 {decision['amount']} 元" if decision["eligible"] else "不符合条件"),
+        f"  方案：{decision['scheme']}",
+        f"  政策文件 SHA-256：{decision['policy_sha256']}",
+        "  逐条依据：",
+    ]
+    for finding in decision["findings"]:
+        mark = "✓" if finding.get("passed") else "✗"
+        lines.append(f"    {mark} {finding.get('message', '')}")
+        if finding.get("source"):
+            lines.append(f"      出处：{finding['source']}")
+    lines += ["", "状态记录"]
+    for step in detail.history:
+        reason = f"（原因：{step['reason']}）" if step["reason"] else ""
+        lines.append(f"  {step['at']}  {step['to_label']}{reason}  {step['actor']}")
+    lines += ["", "审计事件"]
+    for event in detail.events:
+        lines.append(
+            f"  第{event['id']}号  {event['at']}  {event['actor']}  "
+            f"{event['action']} {event['entity']}  {event['details']}"
+        )
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from desktop_app.services.applications import change_status
+
+    clerk = _clerk(args)
+    with _open(args) as store:
+        application = change_status(
+            store, args.receipt.strip().upper(), args.new_status, actor=clerk, reason=args.reason
+        )
+    print(f"{application.receipt} 的状态已改为：{application.status_label}")
+    return EXIT_OK
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from desktop_app.services.applications import save_station, station
+
+    changes = {
+        "code": args.station_code,
+        "name": args.station_name,
+        "district": args.district,
+    }
+    with _open(args) as store:
+        if any(value is not None for value in changes.values()):
+            save_station(store, actor=_clerk(args), **changes)
+            print("设置已保存。")
+        current = station(store)
+        print(f"服务站代码：{current.code if current else '（未设置）'}")
+        print(f"服务站名称：{(current.name if current else '') or '（未设置）'}")
+        print(f"所属区：{(current.district if current else '') or '（未设置）'}")
+        print(f"数据库：{store.location}")
+        print(f"数据文件夹：{store.folder.root}")
+    if current is None:
+        print(
+            "受理申请前须设置服务站代码：union-counter settings --station-code XC01 "
+            "--station-name 名称 --district 区",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from desktop_app.services.backups import make_backup
+
+    clerk = _clerk(args)
+    with _open(args) as store:
+        path = make_backup(store, args.path, actor=clerk)
+    print(f"备份已写入：{path}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from desktop_app.services.backups import open_for_restore, restore_backup
+
+    clerk = _clerk(args)
+    _check_url(getattr(args, "db", None))
+    store = open_for_restore(getattr(args, "db", None))
+    try:
+        result = restore_backup(store, args.path, actor=clerk)
+    finally:
+        store.dispose()
+    print(f"已从备份恢复：{result.source}")
+    print(f"  备份中有申请 {result.applications} 份，职工 {result.members} 人。")
+    if result.upgraded:
+        print(f"  备份的数据库版本 {result.revision} 已升级到 {result.schema}。")
+    if result.kept is not None:
+        damaged = "（原数据库已损坏，按原样保留）" if result.damaged else ""
+        print(f"  被替换的数据库保留在：{result.kept}{damaged}")
+    for prefix, last in sorted(result.receipt_floors.items()):
+        print(f"  受理编号 {prefix}-…接着从 {last + 1:04d} 编起，不会重复使用恢复前已发出的编号。")
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from desktop_app.services.applications import verify_audit
+
+    with _open(args) as store:
+        verification = verify_audit(store)
+    if verification.ok:
+        print(verification.message)
+        return EXIT_OK
+    print(f"审计记录校验失败：{verification.message}", file=sys.stderr)
+    return EXIT_AUDIT_BROKEN
+
+
+def _known_error(exc: Exception) -> int | None:
+    """Print an expected error's Chinese message; return the exit code (None: a bug)."""
+    from desktop_app.domain.facts import InputError
+
+    if isinstance(exc, InputError):
+        print(f"输入有误：{exc.field}：{exc.message}", file=sys.stderr)
+        return EXIT_INPUT
+    if "desktop_app.storage.errors" not in sys.modules:
+        return None  # no store was touched
+    from desktop_app.services.applications import StationNotSetError
+    from desktop_app.services.backups import BackupRefusedError
+    from desktop_app.storage.errors import (
+        DuplicateClaimError,
+        NotFoundError,
+        StatusChangeError,
+        StoreError,
+    )
+
+    if not isinstance(exc, StoreError):
+        return None
+    print(exc.message, file=sys.stderr)
+    if isinstance(exc, DuplicateClaimError):
+        return EXIT_DUPLICATE
+    refused = (NotFoundError, StatusChangeError, StationNotSetError, BackupRefusedError)
+    return EXIT_INPUT if isinstance(exc, refused) else EXIT_STORE
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, send what is left to the null device (no second error at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests' captured output)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _setup_streams()
     parser = build_parser()
@@ -174,11 +724,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quote": cmd_quote,
         ("catalogue", "search"): cmd_catalogue_search,
         ("catalogue", "show"): cmd_catalogue_show,
+        "apply": cmd_apply,
+        ("ledger", None): cmd_ledger,
+        ("ledger", "show"): cmd_ledger_show,
+        "status": cmd_status,
+        "settings": cmd_settings,
+        "backup": cmd_backup,
+        "restore": cmd_restore,
+        ("audit", "verify"): cmd_audit_verify,
     }
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    key = args.command if args.command != "catalogue" else ("catalogue", args.catalogue_command)
+    key: Any = args.command
+    if args.command == "catalogue":
+        key = ("catalogue", args.catalogue_command)
+    elif args.command in ("ledger", "audit"):
+        key = (args.command, args.action)
     handler = handlers.get(key)
     if handler is None:
         parser.parse_args([args.command, "--help"])
@@ -187,11 +749,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`| head`): the work is done
+        _silence_stdout()
+        return EXIT_OK
     except Exception as exc:  # last resort: a short message, never a traceback
+        code = _known_error(exc)
+        if code is not None:
+            return code
         if os.environ.get("UNION_COUNTER_DEBUG"):
             raise
+        logging.getLogger("desktop_app.cli").exception("internal error in %s", args.command)
+        where = f"详细情况已记入日志 {_LOG_STATE['file']}，" if _LOG_STATE.get("file") else ""
         print(
-            f"程序内部错误（{type(exc).__name__}）：{exc}。请把这条信息告诉维护人员。",
+            f"程序内部错误（{type(exc).__name__}）：{scrub(str(exc))}。"
+            f"{where}请把这条信息告诉维护人员。",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

@@ -468,6 +468,7 @@ def change_status(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> Application:
+    receipt = receipt.strip().upper()
     target = parse_status(new_status)
     reason = (reason or "").strip() or None
     if target == RETURNED and not reason:

@@ -102,8 +102,33 @@ def _sqlite_backup(store: Store, target: Path) -> None:
         raw.close()
 
 
+def pg_tool(name: str) -> str | None:
+    """A PostgreSQL client program: on PATH, else where Debian or the Windows installer put it."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for root in (Path("/usr/lib/postgresql"), Path("C:/Program Files/PostgreSQL")):
+        if not root.is_dir():
+            continue
+        newest_first = sorted(
+            root.glob("*/bin"), key=lambda p: _version_key(p.parent.name), reverse=True
+        )
+        for folder in newest_first:
+            candidate = shutil.which(name, path=str(folder))
+            if candidate:
+                return candidate
+    return None
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)) or (0,)
+
+
+_SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*([^,\s]+)")
+
+
 def _pg_dump(store: Store, target: Path) -> None:
-    pg_dump = shutil.which("pg_dump")
+    pg_dump = pg_tool("pg_dump")
     if pg_dump is None:
         raise BackupError(
             "备份 PostgreSQL 数据库需要 pg_dump 程序（PostgreSQL 客户端），本机找不到。"
@@ -120,6 +145,12 @@ def _pg_dump(store: Store, target: Path) -> None:
         args.append(f"--port={url.port}")
     if url.username:
         args.append(f"--username={url.username}")
+    # A URL that puts the program's tables in a schema of their own (options=-csearch_path=…)
+    # is backed up as that schema only, not every schema on the server.
+    options = url.query.get("options")
+    schema = _SEARCH_PATH.search(options if isinstance(options, str) else "")
+    if schema:
+        args.append(f"--schema={schema.group(1)}")
     args.append(url.database or "")
     result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -176,13 +207,18 @@ def check_backup_file(path: Path) -> BackupInfo:
     return BackupInfo(path, revision, int(applications), int(members))
 
 
-def restore_into(store: Store, backup: Path) -> None:
-    """Overwrite the live SQLite database with `backup`, atomically, with the online API."""
+def check_restorable(store: Store) -> None:
+    """Only a local SQLite database is restored by the program (see the module docstring)."""
     if not store.is_sqlite:
         raise BackupError(
             "共用的 PostgreSQL 服务器不能从柜台恢复，以免覆盖其他柜台的数据。"
             "请区总工会的管理员在服务器上用 pg_restore 恢复（见 README）。"
         )
+
+
+def restore_into(store: Store, backup: Path) -> None:
+    """Overwrite the live SQLite database with `backup`, atomically, with the online API."""
+    check_restorable(store)
     source = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
     raw = store.engine.raw_connection()
     try:

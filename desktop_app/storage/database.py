@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_app.storage.errors import CannotOpenError, StoreError, translate
@@ -54,7 +54,10 @@ def resolve_url(url: str | None, home: Path) -> URL:
         return URL.create("sqlite+pysqlite", database=str(DataFolder(home).database))
     if "://" not in url:
         return URL.create("sqlite+pysqlite", database=str(Path(url).expanduser()))
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise CannotOpenError(f"无法识别的数据库地址“{url}”（{exc}）。请检查设置。") from None
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "":
