@@ -143,6 +143,7 @@ class Application(Base):
             postgresql_where=text(f"status <> '{WITHDRAWN_STATUS}'"),
         ),
         Index("ix_application_applied_on", "applied_on", "id"),
+        Index("ix_application_scheme", "scheme", "id"),
         Index("ix_application_scheme_status", "scheme", "status", "id"),
         Index("ix_application_status", "status", "id"),
     )

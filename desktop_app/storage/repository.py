@@ -7,13 +7,33 @@ the service); none commits on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    union,
+)
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
+from sqlalchemy import text as text_clause
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from desktop_app.storage.models import (
     WITHDRAWN_STATUS,
@@ -121,8 +141,50 @@ def application_by_receipt(
 
 
 # --- the ledger ----------------------------------------------------------------------------
+#
+# The ledger lists applications newest first (id descending) in pages, under any mix of a
+# date range, a scheme, a status and a free-text query. At a million applications a query
+# must not read every row, and no single index serves every mix, so a page is found in two
+# steps: first the page's ids, through whichever index reads the fewest entries for this
+# filter (below), then those rows.
+#
+# Each part of the filter either matches few rows (at most SMALL) or many. Few: collect them
+# through that part's index, keep those that pass the rest of the filter, sort. Many: walk an
+# index that is already in id order (the primary key, (status, id), (scheme, id),
+# (scheme, status, id), or on SQLite the search index itself) and stop at the page's last
+# row, checking the rest of the filter on each; a date range narrows that walk to the ids
+# the range's days hold (`_id_span`). How many rows a part matches is counted only up to
+# SMALL + 1, which reads at most that many index entries.
+#
+# The free text is a name fragment, a receipt fragment or the start of a resident ID number,
+# so it is three queries in one (`_branches`); the page is the union of their pages. Each is
+# found through its search index (db/versions/0003_search_indexes.py) and then checked with
+# the plain test (substring of the name, substring of the receipt, prefix of the ID number):
+# the index only ever decides how fast a row is found, never whether.
 
 _ID_LIKE = re.compile(r"^[0-9]{6,17}[0-9Xx]?$")
+# Receipt numbers are made of these: station code, date, sequence (XC01-20261121-0007).
+_RECEIPT_TEXT = re.compile(r"^[0-9A-Z-]+$")
+SMALL = 10_000
+COUNT_PROBE = 100_000
+_BY_DATE = "INDEXED BY ix_application_applied_on"
+
+_NAME_SEARCH = "application_search_name"
+_RECEIPT_SEARCH = "application_search_receipt"
+
+
+@compiles(Table, "sqlite")
+def _sqlite_table_hint(element: Table, compiler: SQLCompiler, **kw: Any) -> str:
+    """SQLite's `INDEXED BY` / `NOT INDEXED` from `Select.with_hint(…, "sqlite")`.
+
+    SQLAlchemy's SQLite compiler has no table hints and drops them; this renders them after
+    the table's name. Statements without a SQLite hint are compiled exactly as before.
+    """
+    text: str = compiler.visit_table(element, **kw)  # type: ignore[no-untyped-call]
+    hints = kw.get("fromhints")
+    if kw.get("asfrom") and hints and element in hints:
+        text += f" {hints[element]}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -133,19 +195,33 @@ class LedgerFilter:
     status: str | None = None
     query: str | None = None  # a name, receipt number or resident ID number, or a fragment
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    @property
+    def text(self) -> str:
+        # NUL is in no name or number, and PostgreSQL refuses it in any text.
+        return (self.query or "").replace("\x00", "").strip()
+
+    def date_conditions(self) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = []
         if self.date_from is not None:
             where.append(Application.applied_on >= self.date_from)
         if self.date_to is not None:
             where.append(Application.applied_on <= self.date_to)
+        return where
+
+    def field_conditions(self) -> list[ColumnElement[bool]]:
+        """The date range, scheme and status."""
+        where = self.date_conditions()
         if self.scheme:
             where.append(Application.scheme == self.scheme)
         if self.status:
             where.append(Application.status == self.status)
-        text = (self.query or "").strip()
-        if text:
-            where.append(_text_condition(text))
+        return where
+
+    def conditions(self, dialect: str = "sqlite") -> list[ColumnElement[bool]]:
+        """The whole filter as plain conditions: what a row must satisfy, whatever the plan."""
+        where = self.field_conditions()
+        if self.text:
+            where.append(or_(*(branch.exact for branch in _branches(self.text, dialect))))
         return where
 
 
@@ -153,27 +229,350 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _text_condition(text: str) -> ColumnElement[bool]:
-    """Name fragment, receipt fragment, or the start of a resident ID number."""
-    pattern = f"%{_escape_like(text)}%"
-    options: list[ColumnElement[bool]] = [
-        Application.receipt.like(pattern.upper(), escape="\\"),
-        Application.member_id.in_(select(Member.id).where(Member.name.like(pattern, escape="\\"))),
-    ]
-    if _ID_LIKE.match(text):
-        start = text.upper()
-        options.append(
-            Application.member_id.in_(
-                select(Member.id).where(
-                    and_(Member.id_number >= start, Member.id_number < start + "Z")
-                )
+def query_name_chars(text: str) -> str:
+    """A typed name fragment in the form of `Application.name_chars` ("张伟" → "张 伟")."""
+    return " ".join(ch for ch in text if not ch.isspace())
+
+
+def _fts_phrase(text: str) -> str:
+    """An FTS5 query that takes `text` literally: one phrase, quotes doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """One reading of the free text: a name, a receipt or an ID number fragment."""
+
+    exact: ColumnElement[bool]  # the plain test on one row
+    ids: Select[Any] | None = None  # a superset of the matching ids, through an index
+    fts: tuple[str, str] | None = None  # SQLite: (search table, MATCH query), walkable by id
+    ids_exact: bool = False  # `ids` are exactly the matches (no need to test each row)
+    indexed: ColumnElement[bool] | None = None  # PostgreSQL: a looser test an index serves
+
+
+def _name_branch(text: str, dialect: str) -> _Branch | None:
+    chars = query_name_chars(text)
+    if not chars:
+        return None
+    pattern = f"%{_escape_like(chars)}%"
+    if dialect == "postgresql":
+        # ILIKE: as SQLite's LIKE, a Latin name matches in either case.
+        exact = Application.name_chars.ilike(pattern, escape="\\")
+        # The 'simple' parser keeps each letter, digit and CJK character as a token and
+        # drops punctuation; a fragment with no such character cannot use the index.
+        if not any(ch.isalnum() for ch in chars):
+            return _Branch(exact)
+        vector = func.to_tsvector(literal_column("'simple'::regconfig"), Application.name_chars)
+        query = func.phraseto_tsquery(literal_column("'simple'::regconfig"), chars)
+        indexed = vector.op("@@")(query)
+        return _Branch(exact, select(Application.id).where(indexed), indexed=indexed)
+    exact = Application.name_chars.like(pattern, escape="\\")
+    # The ascii tokenizer drops ASCII punctuation; a fragment of nothing else has no tokens.
+    if not any(not ch.isascii() or ch.isalnum() for ch in chars):
+        return _Branch(exact)
+    phrase = _fts_phrase(chars)
+    ids = select(literal_column("rowid", Integer)).select_from(text_clause(_NAME_SEARCH))
+    ids = ids.where(literal_column(_NAME_SEARCH).op("MATCH")(phrase))
+    return _Branch(exact, ids, (_NAME_SEARCH, phrase))
+
+
+def _receipt_branch(text: str, dialect: str) -> _Branch | None:
+    fragment = text.upper()
+    if not _RECEIPT_TEXT.match(fragment):
+        return None  # no receipt number can contain it
+    exact = Application.receipt.like(f"%{_escape_like(fragment)}%", escape="\\")
+    if len(fragment) < 3:
+        return _Branch(exact)  # shorter than a trigram: no index helps
+    if dialect == "postgresql":
+        # The pg_trgm index (when the extension was available) serves LIKE itself.
+        return _Branch(exact, select(Application.id).where(exact), ids_exact=True)
+    phrase = _fts_phrase(fragment)
+    ids = select(literal_column("rowid", Integer)).select_from(text_clause(_RECEIPT_SEARCH))
+    ids = ids.where(literal_column(_RECEIPT_SEARCH).op("MATCH")(phrase))
+    # A phrase of trigrams is a substring test (case folded for ASCII, as LIKE is).
+    return _Branch(exact, ids, (_RECEIPT_SEARCH, phrase), ids_exact=True)
+
+
+def _id_branch(text: str) -> _Branch | None:
+    if not _ID_LIKE.match(text):
+        return None
+    start = text.upper()
+    in_range = and_(Member.id_number >= start, Member.id_number < start + "Z")
+    # Row by row: one primary-key look-up of the member (no list of every member in range).
+    exact = exists().where(Member.id == Application.member_id, in_range)
+    # The members in range, then their applications: a walk that can stop early.
+    ids = select(Application.id).join(Member, Member.id == Application.member_id).where(in_range)
+    return _Branch(exact, ids, ids_exact=True)
+
+
+def _branches(text: str, dialect: str) -> list[_Branch]:
+    found = (_name_branch(text, dialect), _receipt_branch(text, dialect), _id_branch(text))
+    return [branch for branch in found if branch is not None]
+
+
+# Indexes whose entries are in id order within one scheme and/or status.
+_EQUALITY_INDEXES = {
+    (True, False): "ix_application_scheme",
+    (False, True): "ix_application_status",
+    (True, True): "ix_application_scheme_status",
+}
+
+
+@dataclass
+class _Planner:
+    session: Session
+    filter_: LedgerFilter
+    dialect: str
+    newest_first: bool = True
+    after: int | None = None  # keyset paging: only rows after this id in ledger order
+
+    def fields(self) -> list[ColumnElement[bool]]:
+        """The date range, scheme and status, and the keyset bound."""
+        where = self.filter_.field_conditions()
+        if self.after is not None:
+            where.append(
+                Application.id < self.after if self.newest_first else Application.id > self.after
             )
+        return where
+
+    @staticmethod
+    def _hint(statement: Select[Any], hint: str) -> Select[Any]:
+        return statement.with_hint(Application, hint, "sqlite")
+
+    def _at_most(self, statement: Select[Any], limit: int = SMALL) -> int:
+        """How many rows `statement` gives, counted only up to `limit` + 1."""
+        bounded = select(func.count()).select_from(statement.limit(limit + 1).subquery())
+        return int(self.session.execute(bounded).scalar_one())
+
+    def _order(self, column: Any = Application.id) -> Any:
+        return column.desc() if self.newest_first else column.asc()
+
+    def _id_span(self) -> tuple[int, int] | None:
+        """The smallest and largest id among the applications in the date range, found by
+        visiting each day in the range on the (applied_on, id) index: a few look-ups per day
+        instead of reading every row of the range. None when the range holds none."""
+        f = self.filter_
+        statement = text_clause(
+            """
+            WITH RECURSIVE day(d) AS (
+                SELECT min(applied_on) FROM application WHERE applied_on >= :low
+                UNION ALL
+                SELECT (SELECT min(a.applied_on) FROM application a WHERE a.applied_on > day.d)
+                FROM day WHERE day.d < :high
+            )
+            SELECT min((SELECT min(a.id) FROM application a WHERE a.applied_on = day.d)),
+                   max((SELECT max(a.id) FROM application a WHERE a.applied_on = day.d))
+            FROM day WHERE day.d <= :high
+            """
+        ).bindparams(
+            bindparam("low", f.date_from or date.min, Date()),
+            bindparam("high", f.date_to or date.max, Date()),
         )
-    return or_(*options)
+        low, high = self.session.execute(statement).one()
+        return None if low is None else (int(low), int(high))
+
+    def counting_plan(self, branch: _Branch | None) -> Select[Any] | None:
+        """All the ids matching the fields and `branch`, for counting: every match has to be
+        visited, so the part with the fewest matches (counted up to COUNT_PROBE) leads; on a
+        tie the scheme/status index (walked within the date range's ids), then the text."""
+        if self.dialect == "postgresql":
+            return self._postgresql(branch, None)
+        f = self.filter_
+        where = self.fields()
+        if branch is not None:
+            where.append(branch.exact)
+        options: list[tuple[int, int, Callable[[], Select[Any] | None]]] = []
+        if branch is not None and branch.ids is not None:
+            size = self._at_most(branch.ids, COUNT_PROBE)
+            options.append((size, 1, lambda: self._by_ids(branch, None)))
+        dates = f.date_conditions()
+        if dates:
+            size = self._at_most(select(Application.id).where(*dates), COUNT_PROBE)
+            plan = self._hint(select(Application.id).where(*where), _BY_DATE)
+            options.append((size, 2, lambda: plan))
+        equality = _EQUALITY_INDEXES.get((bool(f.scheme), bool(f.status)))
+        if equality is not None:
+            same = f.field_conditions()[len(dates) :]
+            size = self._at_most(select(Application.id).where(*same), COUNT_PROBE)
+
+            def by_equality() -> Select[Any] | None:
+                statement = select(Application.id).where(*where)
+                if dates:
+                    span = self._id_span()
+                    if span is None:
+                        return None
+                    statement = statement.where(Application.id.between(*span))
+                return self._hint(statement, f"INDEXED BY {equality}")
+
+            options.append((size, 0, by_equality))
+        if not options:
+            return select(Application.id).where(*where)  # a scan: the database's choice
+        return min(options)[2]()
+
+    def _estimate(self, condition: ColumnElement[bool] | None) -> float:
+        """PostgreSQL's own estimate of the rows matching `condition` (planning only)."""
+        statement = select(Application.id)
+        if condition is not None:
+            statement = statement.where(condition)
+        compiled = statement.compile(dialect=self.session.get_bind().dialect)
+        plan = (
+            self.session.connection()
+            .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+            .scalar_one()
+        )
+        return float(plan[0]["Plan"]["Plan Rows"])
+
+    def _postgresql(self, branch: _Branch | None, count: int | None) -> Select[Any] | None:
+        """PostgreSQL plans from its statistics, given every condition, the search index's
+        among them, and for a date range the span of ids the range's days hold, which its
+        statistics cannot know. One thing it gets wrong: a name test and its index test
+        count twice in its estimate, so it collects every row of a common character and sorts
+        them where walking the newest rows finds a page at once. When the walk reads fewer
+        rows than the collecting would, bitmap scans and sorting are switched off for the
+        query (`walk`), which leaves PostgreSQL only the id-ordered indexes."""
+        f = self.filter_
+        where = self.fields()
+        walk = False
+        if branch is not None:
+            where.append(branch.exact)
+            if branch.indexed is not None:
+                matches = self._estimate(branch.indexed)
+                walk = count is not None and count * self._estimate(None) < matches * matches
+                if not walk:
+                    where.append(branch.indexed)
+        if f.date_conditions():
+            if branch is None and count is not None:
+                walk = self._at_most(select(Application.id).where(*f.date_conditions())) > SMALL
+            span = self._id_span()
+            if span is None:
+                return None
+            where.append(Application.id.between(*span))
+        statement = select(Application.id).where(*where)
+        if count is not None:
+            statement = statement.order_by(self._order()).limit(count)
+        if walk:
+            statement = statement.execution_options(union_counter_walk=True)
+        return statement
+
+    def _run(self, statement: Select[Any]) -> list[int]:
+        if not statement.get_execution_options().get("union_counter_walk"):
+            return [int(row[0]) for row in self.session.execute(statement)]
+        settings = ("enable_bitmapscan", "enable_sort")
+        connection = self.session.connection()
+        before = [connection.exec_driver_sql(f"SHOW {name}").scalar_one() for name in settings]
+        for name in settings:
+            connection.exec_driver_sql(f"SET LOCAL {name} = off")
+        try:
+            return [int(row[0]) for row in self.session.execute(statement)]
+        finally:
+            for name, value in zip(settings, before, strict=True):
+                connection.exec_driver_sql(f"SET LOCAL {name} = {value}")
+
+    def plan(self, branch: _Branch | None, count: int) -> Select[Any] | None:
+        """The first `count` ids (in ledger order) matching the fields and `branch`; None
+        when the date range holds nothing."""
+        if self.dialect == "postgresql":
+            return self._postgresql(branch, count)
+        f = self.filter_
+        where = self.fields()
+        if branch is not None:
+            where.append(branch.exact)
+        base = select(Application.id).where(*where).order_by(self._order()).limit(count)
+
+        # Few matches of the text: collect them through its index, filter, sort.
+        if branch is not None and branch.ids is not None and self._at_most(branch.ids) <= SMALL:
+            return self._by_ids(branch, count)
+        dates = f.date_conditions()
+        equality = _EQUALITY_INDEXES.get((bool(f.scheme), bool(f.status)))
+        if dates:
+            # Few days' worth: the (applied_on, id) index, then sort.
+            if self._at_most(select(Application.id).where(*dates)) <= SMALL:
+                return self._hint(base, _BY_DATE)
+            # Many: walk below within the ids that the range's days hold.
+            span = self._id_span()
+            if span is None:
+                return None
+            base = base.where(Application.id.between(*span))
+        else:
+            span = None
+        if equality is not None:
+            return self._hint(base, f"INDEXED BY {equality}")
+        if branch is not None and branch.fts is not None and self.dialect == "sqlite":
+            return self._fts_walk(branch.fts, where, span, count)
+        return self._hint(base, "NOT INDEXED")
+
+    def _by_ids(self, branch: _Branch, count: int | None) -> Select[Any]:
+        """The branch's index matches that pass the rest of the filter, through its index."""
+        assert branch.ids is not None
+        fields = self.fields()
+        if branch.ids_exact and count is None and not fields:
+            return branch.ids  # counting the text alone: the index knows
+        where = fields if branch.ids_exact else [*fields, branch.exact]
+        statement = select(Application.id).where(Application.id.in_(branch.ids), *where)
+        if count is not None:
+            statement = statement.order_by(self._order()).limit(count)
+        return self._hint(statement, "NOT INDEXED")
+
+    def _fts_walk(
+        self,
+        fts: tuple[str, str],
+        where: list[ColumnElement[bool]],
+        span: tuple[int, int] | None,
+        count: int | None,
+    ) -> Select[Any]:
+        """SQLite: walk the search index itself in id order (it yields its matches newest
+        first without collecting them all), joining each to its row for the rest."""
+        table, phrase = fts
+        search = sql_table(table, sql_column("rowid", Integer), sql_column(table))
+        rowid = search.c.rowid
+        statement = (
+            select(Application.id)
+            .select_from(search)
+            .join(Application, Application.id == rowid)
+            .where(search.c[table].op("MATCH")(phrase), *where)
+        )
+        if span is not None:
+            statement = statement.where(rowid.between(*span))
+        if self.after is not None:
+            statement = statement.where(
+                rowid < self.after if self.newest_first else rowid > self.after
+            )
+        if count is not None:
+            statement = statement.order_by(self._order(rowid)).limit(count)
+        return statement
+
+    def page_ids(self, limit: int, offset: int) -> list[int]:
+        count = offset + limit
+        text = self.filter_.text
+        found: set[int] = set()
+        for branch in _branches(text, self.dialect) if text else [None]:
+            statement = self.plan(branch, count)
+            if statement is not None:
+                found.update(self._run(statement))
+        return sorted(found, reverse=self.newest_first)[offset:count]
+
+    def count(self) -> int:
+        text = self.filter_.text
+        if not text and not self.filter_.field_conditions():
+            # count(*) of the table: SQLite reads its smallest index.
+            return int(
+                self.session.execute(select(func.count()).select_from(Application)).scalar_one()
+            )
+        parts = [
+            statement
+            for branch in (_branches(text, self.dialect) if text else [None])
+            if (statement := self.counting_plan(branch)) is not None
+        ]
+        if not parts:
+            return 0
+        matches = parts[0] if len(parts) == 1 else union(*parts)
+        return int(
+            self.session.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
+        )
 
 
-def _ledger_select(filter_: LedgerFilter) -> Select[Application]:
-    return select(Application).where(*filter_.conditions())
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def ledger_page(
@@ -183,18 +582,26 @@ def ledger_page(
     limit: int = 100,
     offset: int = 0,
     newest_first: bool = True,
+    after_id: int | None = None,
 ) -> Sequence[Application]:
-    order = Application.id.desc() if newest_first else Application.id.asc()
-    statement = (
-        _ledger_select(filter_)
-        .options(joinedload(Application.member))
-        .order_by(order)
-        .limit(limit)
-        .offset(offset)
-    )
-    return session.execute(statement).scalars().all()
+    """One page of the ledger, newest first (see the notes above on how it is found).
+
+    `after_id` pages by key: the rows that follow the application with that id (the last
+    row of the previous page) in ledger order. A page then costs what the first page costs
+    however deep it is, where `offset` has to pass over every row before it; the GUI's
+    lazy ledger model fetches its next rows this way.
+    """
+    planner = _Planner(session, filter_, _dialect(session), newest_first, after_id)
+    ids = planner.page_ids(limit, offset)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Application).where(Application.id.in_(ids)).options(joinedload(Application.member))
+    ).scalars()
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def ledger_count(session: Session, filter_: LedgerFilter) -> int:
-    statement = select(func.count()).select_from(Application).where(*filter_.conditions())
-    return int(session.execute(statement).scalar_one())
+    """How many applications the filter matches (every one is visited: see the notes)."""
+    return _Planner(session, filter_, _dialect(session)).count()
