@@ -1,7 +1,6 @@
 """`union-counter` command line: a thin layer over the services.
 
-With a subcommand it does headless work; with none it will open the counter window
-(once the window exists; until then it prints this help).
+With a subcommand it does headless work; with none it opens the counter window.
 
 Commands that use the database take `--db URL` (else `UNION_COUNTER_DB`, else the SQLite
 file in the data folder); commands where a person acts take `--clerk NAME` (else
@@ -716,6 +715,20 @@ def _silence_stdout() -> None:
         pass
 
 
+def _run_window(args: argparse.Namespace) -> int:
+    """No subcommand: open the counter window (Qt is imported only here)."""
+    try:
+        from desktop_app.ui.app import run
+    except ImportError as exc:  # Qt's system libraries missing: say so, not a traceback
+        print(
+            f"无法启动柜台窗口：{exc}。请安装图形界面所需的系统库（见 README），"
+            "或使用命令行子命令（union-counter --help）。",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
+    return run(db_url=getattr(args, "db", None), clerk=getattr(args, "clerk", None))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _setup_streams()
     parser = build_parser()
@@ -734,8 +747,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("audit", "verify"): cmd_audit_verify,
     }
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        return _run_window(args)
     key: Any = args.command
     if args.command == "catalogue":
         key = ("catalogue", args.catalogue_command)

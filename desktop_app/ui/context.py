@@ -1,0 +1,189 @@
+"""What every page of the window shares: the data folder, the database, the clerk, the catalogue.
+
+The window shows first; `open_store()` then opens (creates, upgrades, backs up) the database off
+the GUI thread and `store_opened` tells the pages. Pages call the services with `ctx.store`
+(or `ctx.require_store()`, which raises a Chinese StoreError until the database is open) and
+never touch SQLAlchemy themselves. A save or a status change is announced with
+`applications_changed` so the ledger refreshes.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+if TYPE_CHECKING:
+    from desktop_app.services.applications import Station
+    from desktop_app.services.catalogue import CatalogueSearch
+    from desktop_app.storage.database import Store
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "counter.ini"
+
+
+class StoreNotReadyError(Exception):
+    """Raised by require_store() before the database is open (message in Chinese)."""
+
+    def __init__(self, message: str = "数据库还在打开中，请稍候再试。") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def default_clerk() -> str:
+    name = os.environ.get("UNION_COUNTER_CLERK", "")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # no login name (some services and containers)
+            name = ""
+    return " ".join(name.split())[:64]
+
+
+class AppContext(QObject):
+    store_opened = Signal(object)  # the Store
+    store_failed = Signal(str)  # Chinese message
+    applications_changed = Signal(str)  # receipt number saved or changed
+    station_changed = Signal()
+    clerk_changed = Signal(str)
+    catalogue_ready = Signal()
+
+    def __init__(
+        self,
+        home: Path,
+        db_url: str | None = None,
+        clerk: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.home = home
+        self.settings = QSettings(str(home / SETTINGS_FILE), QSettings.Format.IniFormat)
+        saved_url = str(self.settings.value("database/url", "") or "")
+        self.db_url: str | None = db_url or os.environ.get("UNION_COUNTER_DB") or saved_url or None
+        if clerk:
+            self.settings.setValue("clerk", clerk)
+        self.store: Store | None = None
+        self.store_error: str | None = None
+        self.opening = False
+        self._station: Station | None = None
+        self._search: CatalogueSearch | None = None
+
+    # --- clerk -------------------------------------------------------------------------------
+
+    @property
+    def clerk(self) -> str:
+        return str(self.settings.value("clerk", "") or "") or default_clerk()
+
+    def set_clerk(self, name: str) -> None:
+        name = " ".join(name.split())
+        if not name:
+            raise ValueError("经办人姓名不能为空")
+        if len(name) > 64:
+            raise ValueError(f"经办人姓名太长（{len(name)} 个字，最多 64 个）")
+        self.settings.setValue("clerk", name)
+        self.settings.sync()
+        self.clerk_changed.emit(name)
+
+    # --- database ----------------------------------------------------------------------------
+
+    def open_store(self) -> None:
+        """Open the database off the GUI thread; store_opened or store_failed follows."""
+        from desktop_app.ui.tasks import run_task
+
+        if self.opening:
+            return
+        self.opening = True
+
+        def work(_progress: object) -> Store:
+            from desktop_app.services.store import open_store
+
+            return open_store(self.db_url, self.home)
+
+        run_task(None, work, on_done=self._opened, on_error=self._failed)
+
+    def open_store_now(self) -> Store:
+        """Open the database on this thread (tests, and the command line's way)."""
+        from desktop_app.services.store import open_store
+
+        self._opened(open_store(self.db_url, self.home))
+        assert self.store is not None
+        return self.store
+
+    def _opened(self, store: Store) -> None:
+        self.opening = False
+        self.store = store
+        self.store_error = None
+        self._station = None
+        for warning in store.warnings:
+            log.warning(warning)
+        self.store_opened.emit(store)
+
+    def _failed(self, exc: BaseException) -> None:
+        from desktop_app.ui.errors import message_for
+
+        self.opening = False
+        self.store_error = message_for(exc)
+        self.store_failed.emit(self.store_error)
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            if self.store_error:
+                raise StoreNotReadyError(f"数据库无法使用：{self.store_error}")
+            raise StoreNotReadyError()
+        return self.store
+
+    def replace_store(self, store: Store | None) -> None:
+        """After a restore or a change of database: the pages reload from the new one."""
+        if self.store is not None and self.store is not store:
+            self.store.dispose()
+        self.store = None
+        if store is not None:
+            self._opened(store)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.dispose()
+            self.store = None
+
+    # --- station -------------------------------------------------------------------------------
+
+    def station(self) -> Station | None:
+        if self._station is None and self.store is not None:
+            from desktop_app.services.applications import station
+
+            self._station = station(self.store)
+        return self._station
+
+    def station_saved(self) -> None:
+        self._station = None
+        self.station_changed.emit()
+
+    # --- catalogue -----------------------------------------------------------------------------
+
+    def catalogue(self) -> CatalogueSearch:
+        """The search over every scheme's catalogue (built once, on first use)."""
+        if self._search is None:
+            from desktop_app.services.catalogue import default_search
+
+            self._search = default_search()
+        return self._search
+
+    def prepare_catalogue(self) -> None:
+        """Build the catalogue search off the GUI thread; catalogue_ready follows."""
+        from desktop_app.ui.tasks import run_task
+
+        def work(_progress: object) -> CatalogueSearch:
+            from desktop_app.services.catalogue import default_search
+
+            return default_search()
+
+        def done(search: CatalogueSearch) -> None:
+            self._search = search
+            self.catalogue_ready.emit()
+
+        run_task(None, work, on_done=done)
