@@ -14,7 +14,7 @@ SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 	libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
 
-.PHONY: run test bench lint format system-deps venv clean pinyin
+.PHONY: run test bench lint format system-deps venv clean pinyin screenshots
 
 run: venv
 	$(VENV)/bin/union-counter $(ARGS)
@@ -34,6 +34,12 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Screenshots of the window for the README (docs/screenshots/), taken under Xvfb at 1366×768.
+screenshots: venv
+	@command -v xvfb-run >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xvfb xauth; }
+	xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb $(PY) docs/screenshots/take.py
 
 # Regenerate resources/pinyin.json after changing a catalogue.
 pinyin: venv

@@ -6,6 +6,8 @@
 - the store with 1,000,000 applications (bench/store_bench.py): bulk insert ≥ 20,000/s,
   look-ups ≤ 2 ms, a ledger page under any filter ≤ 50 ms, the SQLite file ≤ 400 MB; on
   PostgreSQL too when UNION_COUNTER_TEST_PG names a server
+- the counter window (bench/gui_bench.py): start-up ≤ 1.0 s and ≤ 3× a bare PySide6 window,
+  memory at idle ≤ 200 MB
 
 `--store-rows N` measures the store at N applications (a smoke run: 20000); `--no-store`
 leaves it out. The SQLite database is built once and cached in the temporary folder.
@@ -25,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import search_bench, store_bench  # noqa: E402
+from bench import gui_bench, search_bench, store_bench  # noqa: E402
 from desktop_app.domain.engine import decide  # noqa: E402
 from desktop_app.domain.facts import application_from_mapping  # noqa: E402
 from desktop_app.services.policies import policy_set  # noqa: E402
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="measure the performance targets")
     parser.add_argument("--store-rows", type=int, default=1_000_000)
     parser.add_argument("--no-store", action="store_true")
+    parser.add_argument("--no-gui", action="store_true", help="leave out the window's figures")
     args = parser.parse_args(argv)
     decision = bench_decision()
     process = bench_quote_process()
@@ -113,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:42} {value:>7.3f} ms {target:>6.0f} ms  {'ok' if ok else 'MISSED'}  ({detail})"
         )
+    if not args.no_gui:
+        failed |= not gui_bench.run()
     if not args.no_store:
         failed |= not store_bench.run(args.store_rows)
     return 1 if failed else 0

@@ -70,9 +70,13 @@ def run(db_url: str | None = None, clerk: str | None = None, home: Path | None =
 
         def ready() -> None:
             focused = QApplication.focusWidget()
+            heavy = sorted(
+                m for m in ("reportlab", "openpyxl", "pypinyin", "sqlalchemy") if m in sys.modules
+            )
             print(
                 f"ready {time.perf_counter() - started:.4f} "
-                f"focus={focused.objectName() if focused else ''}",
+                f"focus={focused.objectName() if focused else ''} "
+                f"title={window.windowTitle()} loaded={','.join(heavy)}",
                 flush=True,
             )
             app.quit()

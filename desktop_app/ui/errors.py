@@ -64,8 +64,13 @@ def message_for(exc: BaseException) -> str:
     )
 
 
+def present(parent: QWidget | None, title: str, text: str) -> None:
+    """Show an error dialog (tests replace this to read the text without a modal loop)."""
+    QMessageBox.critical(parent, title, text)
+
+
 def show_error(parent: QWidget | None, exc: BaseException, title: str = "出错了") -> None:
-    QMessageBox.critical(parent, title, message_for(exc))
+    present(parent, title, message_for(exc))
 
 
 def _hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
