@@ -36,7 +36,10 @@ def known_message(exc: BaseException) -> str | None:
     from desktop_app.domain.facts import InputError
     from desktop_app.services.policies import SchemeUnavailableError
     from desktop_app.storage.errors import StoreError
+    from desktop_app.ui.context import StoreNotReadyError
 
+    if isinstance(exc, StoreNotReadyError):
+        return exc.message
     if isinstance(exc, StoreError):
         return exc.message
     if isinstance(exc, InputError):

@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         ctx.clerk_changed.connect(self._update_status)
         self.statusBar().showMessage("正在打开数据库…")
         self._update_status()
+        if ctx.store is not None:
+            self._store_opened(ctx.store)
         self._restore_state()
 
     # --- sections ------------------------------------------------------------------------------
@@ -122,13 +124,11 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _store_failed(self, message: str) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        from desktop_app.ui.errors import present
 
         self.statusBar().showMessage("数据库无法打开")
-        QMessageBox.critical(
-            self,
-            "数据库无法打开",
-            f"{message}\n\n可以在“设置”里检查数据库位置，或从备份恢复。",
+        present(
+            self, "数据库无法打开", f"{message}\n\n可以在“设置”里检查数据库位置，或从备份恢复。"
         )
         self.show_section("settings")
 

@@ -1,0 +1,1 @@
+"""Parts of the 设置 section (models and dialogs it uses)."""

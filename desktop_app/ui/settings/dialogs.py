@@ -1,0 +1,42 @@
+"""The dialogs of the 设置 section, each behind a small function.
+
+Tests replace these functions (monkeypatch) to answer a dialog and read its text without a
+modal loop; the page always calls them through this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+BACKUP_FILTER = "数据库备份 (*.sqlite3 *.db *.bak);;所有文件 (*)"
+
+
+def confirm(parent: QWidget | None, title: str, text: str, action: str) -> bool:
+    """A warning with `action` and 取消; 取消 is the default (Enter does not destroy data)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
+    go = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is go
+
+
+def inform(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.information(parent, title, text)
+
+
+def choose_backup_file(parent: QWidget | None, folder: Path) -> Path | None:
+    name, _filter = QFileDialog.getOpenFileName(parent, "选择备份文件", str(folder), BACKUP_FILTER)
+    return Path(name) if name else None
+
+
+def open_folder(path: Path) -> bool:
+    """Open a folder in the system's file manager; False when that did not work."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
