@@ -44,6 +44,18 @@ class CatalogueRow:
             return "、".join(LEVEL_LABELS[lv] for lv in self.entry.levels)
         if self.entry.grades:
             return "、".join(GRADE_LABELS[g] for g in self.entry.grades)
+        rule = self.policy.kinds.get(self.entry.kind)
+        if rule is not None and rule.method == "tier_level":
+            # Levels paid for this row's tier (2026: every level of its tier has a rate).
+            levels = sorted(
+                {
+                    r.level
+                    for r in self.policy.rates_for(self.entry.kind)
+                    if r.tier == self.entry.tier and r.level is not None
+                },
+                reverse=True,
+            )
+            return "、".join(LEVEL_LABELS[lv] for lv in levels)
         return ""
 
     @property

@@ -68,8 +68,13 @@ def run(db_url: str | None = None, clerk: str | None = None, home: Path | None =
     QTimer.singleShot(0, after_show)
     if os.environ.get(READY_PROBE):
 
-        def ready() -> None:
+        def ready(attempt: int = 0) -> None:
+            # Ready for typing = the window is active with the search box focused; the
+            # window system activates the window a few milliseconds after show().
             focused = QApplication.focusWidget()
+            if focused is None and attempt < 400:
+                QTimer.singleShot(5, lambda: ready(attempt + 1))
+                return
             heavy = sorted(
                 m for m in ("reportlab", "openpyxl", "pypinyin", "sqlalchemy") if m in sys.modules
             )

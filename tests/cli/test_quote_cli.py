@@ -138,10 +138,12 @@ def test_broken_policy_file_is_reported_not_a_traceback(tmp_path):
     assert fine.returncode == 0 and json.loads(fine.stdout)["amount"] == 2000
 
 
-def test_no_subcommand_prints_help():
-    result = run()
+def test_help_lists_the_commands_and_says_no_subcommand_opens_the_window():
+    # Without a subcommand the window opens (tests/gui/test_app_start.py).
+    result = run("--help")
     assert result.returncode == 0
     assert "quote" in result.stdout and "catalogue" in result.stdout
+    assert "不带子命令时打开柜台窗口" in result.stdout
 
 
 def test_unknown_subcommand_is_a_usage_error():

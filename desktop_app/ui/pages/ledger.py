@@ -1,9 +1,291 @@
-"""Placeholder replaced in this session (section ledger)."""
+"""台账: every application, newest first, filtered in the database, read lazily.
+
+The search field has focus when the section shows; typing filters after a short pause,
+Enter at once; ↓ goes into the table, Enter (or a double click) opens the application,
+↑ on the first row goes back to the search field. The page only wires widgets to the
+ledger model and the services: counting and deep pages are read off the GUI thread by the
+model (models/ledger_model.py).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+)
+
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.ledger.filters import LedgerFilters
+from desktop_app.ui.models.ledger_model import COLUMNS, RECEIPT_ROLE, LedgerModel
 from desktop_app.ui.pages.base import Page
+
+if TYPE_CHECKING:
+    from desktop_app.services.applications import LedgerRow
+    from desktop_app.ui.ledger.detail import DetailDialog
+
+# A typical value of each column, for its starting width (no ResizeToContents: it would read
+# every row). 证书类别/项目 takes the room that is left.
+_SAMPLES = (
+    "XC01-20261121-0001",
+    "2026-11-21",
+    "欧阳明明",
+    "110105********0006",
+    "***************3171",
+    "2026年重点群体",
+    "",
+    "三级（高级工）",
+    "2400 元",
+    "已受理",
+    "服务站",
+    "王柜员",
+)
+_STRETCH = 6
 
 
 class LedgerPage(Page):
-    title = "ledger"
+    title = "台账"
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.model = LedgerModel(self)
+        self.filters = LedgerFilters(self)
+        self.view = QTableView()
+        self.view.setObjectName("ledger_table")
+        self.view.setAccessibleName("台账")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSortingEnabled(False)  # the ledger's order is the database's: newest first
+        self.view.setWordWrap(False)
+        self.view.setTabKeyNavigation(False)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        metrics = self.view.fontMetrics()
+        for column, sample in enumerate(_SAMPLES[: len(COLUMNS)]):
+            if column == _STRETCH:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+                continue
+            title = metrics.horizontalAdvance(COLUMNS[column][0])
+            header.resizeSection(column, max(metrics.horizontalAdvance(sample), title) + 14)
+
+        self.count_label = QLabel()
+        self.count_label.setObjectName("ledger_count")
+        self.message = QLabel()
+        self.message.setObjectName("ledger_message")
+        self.message.setStyleSheet("color: #b3261e;")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        hint = QLabel("↓ 进入列表　回车查看详情和更改状态　Ctrl+F 查找")
+        hint.setStyleSheet("color: #666;")
+
+        info = QHBoxLayout()
+        info.addWidget(self.count_label)
+        info.addWidget(self.message, 1)
+        info.addWidget(hint)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.addWidget(self.filters)
+        layout.addLayout(info)
+        layout.addWidget(self.view, 1)
+        self.setTabOrder(self.filters.status, self.view)
+
+        self.detail: DetailDialog | None = None
+        self._stale = True  # the model does not show the current database yet
+        self._needs_refresh = False  # applications changed while the section was hidden
+        self._choices_loaded = False
+
+        self.filters.changed.connect(self.apply_filters)
+        self.filters.invalid.connect(self._show_message)
+        self.filters.down_pressed.connect(self.enter_table)
+        self.model.count_changed.connect(self._count_changed)
+        self.model.failed.connect(self._failed)
+        self.view.doubleClicked.connect(self._open_index)
+        self.view.installEventFilter(self)
+        find = QShortcut(QKeySequence("Ctrl+F"), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.focus_search)
+        ctx.store_opened.connect(self._store_opened)
+        ctx.applications_changed.connect(self._applications_changed)
+        self._count_changed(None)
+
+    # --- the section -------------------------------------------------------------------------
+
+    def section_shown(self) -> None:
+        self._load_choices()
+        if self.ctx.store is not None:
+            if self._stale:
+                self.apply_filters()
+            elif self._needs_refresh:
+                self._needs_refresh = False
+                self.model.refresh()
+        elif self.ctx.store_error:
+            self._show_message(f"数据库无法使用：{self.ctx.store_error}")
+        else:
+            self.count_label.setText("正在打开数据库…")
+        self.focus_search()
+
+    def focus_search(self) -> None:
+        self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filters.search.selectAll()
+
+    def _load_choices(self) -> None:
+        if self._choices_loaded:
+            return
+        from desktop_app.services.ledger_view import scheme_choices, status_choices
+
+        self.filters.set_schemes([(c.id, c.short_name, c.name) for c in scheme_choices()])
+        self.filters.set_statuses(status_choices())
+        self._choices_loaded = True
+
+    def _store_opened(self, _store: object) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.apply_filters()
+
+    def _applications_changed(self, _receipt: str) -> None:
+        if self._stale:
+            return  # loads afresh when shown
+        if self.isVisible():
+            self.model.refresh()
+        else:
+            self._needs_refresh = True
+
+    # --- filtering -----------------------------------------------------------------------------
+
+    def apply_filters(self) -> None:
+        """Show what the filter bar holds (from the first page; counted off the GUI thread)."""
+        from desktop_app.services.ledger_view import make_filter
+        from desktop_app.ui.errors import message_for
+
+        store = self.ctx.store
+        if store is None:
+            return
+        try:
+            values = self.filters.values()
+            filter_ = make_filter(
+                date_from=values.date_from,
+                date_to=values.date_to,
+                scheme=values.scheme,
+                status=values.status,
+                query=values.query,
+            )
+        except ValueError as exc:
+            self._show_message(str(exc))
+            return
+        self._show_message("")
+        self._stale = False
+        self._needs_refresh = False
+        try:
+            self.model.set_query(store, filter_)
+        except Exception as exc:  # the store failed: say so, keep the window
+            self._show_message(message_for(exc))
+            return
+        if self.model.rowCount() and self.view.hasFocus():
+            self._select(0)
+
+    def _count_changed(self, total: object) -> None:
+        if self.ctx.store is None:
+            self.count_label.setText("正在打开数据库…")
+        elif total is None:
+            self.count_label.setText("正在统计条数…")
+        elif total == 0:
+            self.count_label.setText("没有符合条件的申请")
+        else:
+            self.count_label.setText(f"共 {int(total):,} 条")  # type: ignore[call-overload]
+
+    def _failed(self, exc: BaseException) -> None:
+        from desktop_app.ui.errors import message_for
+
+        self._show_message(message_for(exc))
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+
+    # --- the table -------------------------------------------------------------------------------
+
+    def enter_table(self) -> None:
+        if self.model.rowCount() == 0:
+            return
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        current = self.view.currentIndex()
+        self._select(current.row() if current.isValid() else 0)
+
+    def _select(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.view.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.view.scrollTo(index)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+        ):
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.open_current()
+                return True
+            if key == Qt.Key.Key_Up and self.view.currentIndex().row() <= 0:
+                self.focus_search()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+            self.open_current()
+
+    def current_row(self) -> LedgerRow | None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_at(index.row(), wait=True)
+
+    def open_current(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.open_receipt(row.receipt)
+
+    def open_receipt(self, receipt: str) -> DetailDialog | None:
+        """Show one application (non-blocking dialog); its status can be changed there."""
+        from desktop_app.ui.errors import show_error
+        from desktop_app.ui.ledger.detail import DetailDialog
+
+        if self.detail is not None:
+            self.detail.close()
+            self.detail.deleteLater()
+            self.detail = None
+        try:
+            dialog = DetailDialog(self.ctx, receipt, self)
+        except Exception as exc:
+            show_error(self, exc)
+            return None
+        dialog.status_changed.connect(self.model.update_row)
+        dialog.finished.connect(self._detail_closed)
+        self.detail = dialog
+        dialog.open()
+        return dialog
+
+    def _detail_closed(self, *_args: Any) -> None:
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def receipt_at(self, row: int) -> str | None:
+        value = self.model.data(self.model.index(row, 0), RECEIPT_ROLE)
+        return str(value) if value else None

@@ -1,0 +1,1 @@
+"""Parts of the 受理 section: search box with results, form widgets, decision panel, dialogs."""

@@ -1,0 +1,57 @@
+"""The findings of a decision, one a row: passed ✓ / failed ✗, the message, its source."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+Index = QModelIndex | QPersistentModelIndex
+
+PASSED_ROLE = Qt.ItemDataRole.UserRole + 1
+SOURCE_ROLE = Qt.ItemDataRole.UserRole + 2
+RULE_ROLE = Qt.ItemDataRole.UserRole + 3
+
+_GREEN = QColor("#1b7a34")
+_RED = QColor("#b3261e")
+
+
+class FindingsModel(QAbstractListModel):
+    """Rows are objects with .rule, .passed, .message, .source (the engine's Finding)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    def set_findings(self, findings: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(findings)
+        self.endResetModel()
+
+    def finding(self, row: int) -> Any | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        item = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            mark = "✓" if item.passed else "✗"
+            return f"{mark} {item.message}\n　 出处：{item.source}"
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            verdict = "符合" if item.passed else "不符合"
+            return f"{verdict}：{item.message}\n出处：{item.source}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(_GREEN if item.passed else _RED)
+        if role == PASSED_ROLE:
+            return bool(item.passed)
+        if role == SOURCE_ROLE:
+            return str(item.source)
+        if role == RULE_ROLE:
+            return str(item.rule)
+        return None

@@ -1,0 +1,296 @@
+"""One application, opened from the ledger: member, certificate, the decision stored when it
+was saved (each finding with its source), status history and audit events; and the status
+change (退回 needs a reason)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from desktop_app.services.applications import Detail, LedgerRow
+
+RETURNED = "returned"
+
+_CSS = """
+h2 { font-size: 12pt; margin: 10px 0 4px 0; }
+table.grid { border-collapse: collapse; }
+table.grid td, table.grid th { border: 1px solid #c8c8c8; padding: 3px 6px; vertical-align: top; }
+th { background: #eef1f5; text-align: left; font-weight: normal; color: #333; }
+.pass { color: #1b6e20; } .fail { color: #b3261e; } .muted { color: #666; }
+"""
+
+
+def _rows(pairs: list[tuple[str, Any]]) -> str:
+    cells = "".join(
+        f"<tr><th width='22%'>{escape(label)}</th><td>{escape(str(value))}</td></tr>"
+        for label, value in pairs
+        if value not in (None, "")
+    )
+    return f"<table class='grid' cellspacing='0' width='100%'>{cells}</table>"
+
+
+def detail_html(detail: Detail) -> str:
+    """The detail as HTML (numbers already masked by the service)."""
+    from desktop_app.services.ledger_view import (
+        ACTION_LABELS,
+        ENTITY_LABELS,
+        certificate_lines,
+        event_text,
+        scheme_choices,
+    )
+
+    row = detail.row
+    names = {c.id: c.name for c in scheme_choices()}
+    m = detail.member
+    parts = [f"<style>{_CSS}</style>"]
+    parts.append("<h2>申请</h2>")
+    parts.append(
+        _rows(
+            [
+                ("受理编号", row.receipt),
+                ("受理日期", row.applied_on.isoformat()),
+                ("方案", names.get(row.scheme, row.scheme)),
+                ("状态", row.status_label),
+                ("服务站", row.station_code),
+                ("经办人", row.clerk),
+            ]
+        )
+    )
+    parts.append("<h2>申请人</h2>")
+    parts.append(
+        _rows(
+            [
+                ("姓名", m.get("name")),
+                ("身份证号", m.get("id_number")),
+                ("京卡·互助服务卡", m.get("card_number") or "无"),
+                ("联系电话", m.get("phone")),
+                ("工作单位", m.get("work_unit")),
+                ("职务", m.get("position")),
+            ]
+        )
+    )
+    parts.append("<h2>证书</h2>")
+    parts.append(_rows(certificate_lines(detail.certificate)))
+
+    decision = detail.decision
+    eligible = bool(decision.get("eligible"))
+    verdict = (
+        f"<span class='pass'>符合条件，补助 {int(decision.get('amount') or 0)} 元</span>"
+        if eligible
+        else "<span class='fail'>不符合条件，不予补助</span>"
+    )
+    parts.append(f"<h2>补助决定（保存时）：{verdict}</h2>")
+    findings = decision.get("findings") or []
+    lines = []
+    for finding in findings:
+        passed = bool(finding.get("passed"))
+        mark = (
+            "<span class='pass'>✓ 符合</span>" if passed else "<span class='fail'>✗ 不符合</span>"
+        )
+        lines.append(
+            f"<tr><td>{mark}</td><td>{escape(str(finding.get('message', '')))}</td>"
+            f"<td class='muted'>{escape(str(finding.get('source', '')))}</td></tr>"
+        )
+    parts.append(
+        "<table class='grid' cellspacing='0' width='100%'>"
+        "<tr><th>结果</th><th>依据</th><th>出处</th></tr>" + "".join(lines) + "</table>"
+    )
+    sha = decision.get("policy_sha256")
+    if sha:
+        parts.append(f"<p class='muted'>政策文件指纹：{escape(str(sha)[:16])}…</p>")
+
+    parts.append("<h2>状态记录</h2>")
+    history = []
+    for step in detail.history:
+        reason = step.get("reason") or ""
+        history.append(
+            f"<tr><td>{escape(step.get('at', ''))}</td><td>{escape(step.get('to_label', ''))}"
+            f"</td><td>{escape(reason)}</td><td>{escape(step.get('actor', ''))}</td></tr>"
+        )
+    parts.append(
+        "<table class='grid' cellspacing='0' width='100%'>"
+        "<tr><th>时间</th><th>状态</th><th>原因</th><th>经办人</th></tr>"
+        + "".join(history)
+        + "</table>"
+    )
+    parts.append("<h2>审计记录</h2>")
+    events = []
+    for event in detail.events:
+        action = ACTION_LABELS.get(str(event.get("action")), str(event.get("action")))
+        entity = ENTITY_LABELS.get(str(event.get("entity")), str(event.get("entity")))
+        events.append(
+            f"<tr><td>{escape(str(event.get('at', '')))}</td><td>{escape(action + entity)}</td>"
+            f"<td>{escape(event_text(event))}</td><td>{escape(str(event.get('actor', '')))}</td>"
+            "</tr>"
+        )
+    if not events:
+        events.append("<tr><td colspan='4' class='muted'>（无）</td></tr>")
+    parts.append(
+        "<table class='grid' cellspacing='0' width='100%'>"
+        "<tr><th>时间</th><th>操作</th><th>内容</th><th>经办人</th></tr>"
+        + "".join(events)
+        + "</table>"
+    )
+    return "".join(parts)
+
+
+class DetailDialog(QDialog):
+    """Opened with open() (not exec): the window stays responsive, tests drive it directly."""
+
+    status_changed = Signal(object)  # the LedgerRow after the change
+
+    def __init__(self, ctx: AppContext, receipt: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.receipt = receipt
+        self.detail: Detail | None = None
+        self.setObjectName("ledger_detail")
+        self.setWindowTitle(f"申请详情 {receipt}")
+        self.resize(900, 640)
+
+        self.heading = QLabel()
+        self.heading.setObjectName("detail_heading")
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.text = QTextBrowser()
+        self.text.setObjectName("detail_text")
+        self.text.setOpenLinks(False)
+        self.text.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.target = QComboBox()
+        self.target.setObjectName("status_target")
+        self.target.setAccessibleName("改为状态")
+        self.reason = QLineEdit()
+        self.reason.setObjectName("status_reason")
+        self.reason.setAccessibleName("原因")
+        self.reason.setPlaceholderText("原因（退回时必填）")
+        self.apply_button = QPushButton("更改状态(&S)")
+        self.apply_button.setObjectName("status_apply")
+        self.apply_button.setAutoDefault(True)
+        self.close_button = QPushButton("关闭")
+        self.close_button.setAutoDefault(False)
+        self.message = QLabel()
+        self.message.setObjectName("status_message")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+
+        status_row = QHBoxLayout()
+        target_label = QLabel("改为(&G)")
+        target_label.setBuddy(self.target)
+        status_row.addWidget(target_label)
+        status_row.addWidget(self.target)
+        reason_label = QLabel("原因(&R)")
+        reason_label.setBuddy(self.reason)
+        status_row.addWidget(reason_label)
+        status_row.addWidget(self.reason, 1)
+        status_row.addWidget(self.apply_button)
+        status_row.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(status_row)
+        layout.addWidget(self.message)
+
+        self.setTabOrder(self.text, self.target)
+        self.setTabOrder(self.target, self.reason)
+        self.setTabOrder(self.reason, self.apply_button)
+        self.setTabOrder(self.apply_button, self.close_button)
+
+        self.apply_button.clicked.connect(self.apply_status)
+        self.reason.returnPressed.connect(self.apply_status)
+        self.target.currentIndexChanged.connect(self._target_changed)
+        self.close_button.clicked.connect(self.reject)
+        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.reject)
+        self.load()
+        self.text.setFocus()
+
+    # --- content ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        from desktop_app.services.applications import application_detail
+        from desktop_app.services.ledger_view import next_statuses
+
+        detail = application_detail(self.ctx.require_store(), self.receipt)
+        self.detail = detail
+        row = detail.row
+        self.heading.setText(
+            f"{row.receipt}　{row.name}　{row.id_number}　状态：{row.status_label}"
+        )
+        scroll = self.text.verticalScrollBar().value()
+        self.text.setHtml(detail_html(detail))
+        self.text.verticalScrollBar().setValue(scroll)
+        self.target.blockSignals(True)
+        self.target.clear()
+        for code, label in next_statuses(row.status):
+            self.target.addItem(label, code)
+        self.target.blockSignals(False)
+        can_change = self.target.count() > 0
+        for widget in (self.target, self.reason, self.apply_button):
+            widget.setEnabled(can_change)
+        if not can_change:
+            self.target.addItem("（已是最终状态）", None)
+        self._target_changed()
+
+    def _target_changed(self, *_args: object) -> None:
+        returned = self.target.currentData() == RETURNED
+        self.reason.setPlaceholderText("退回原因（必填）" if returned else "原因（可不填）")
+
+    # --- the status change -------------------------------------------------------------------
+
+    def apply_status(self) -> None:
+        from desktop_app.services.applications import change_status
+        from desktop_app.ui.errors import known_message, message_for
+
+        target = self.target.currentData()
+        if not target:
+            return
+        reason = self.reason.text().strip()
+        if target == RETURNED and not reason:
+            self.message.setText("退回必须写明原因：请在“原因”里写明为什么退回。")
+            self.message.setStyleSheet("color: #b3261e;")
+            self.reason.setFocus()
+            return
+        try:
+            change_status(
+                self.ctx.require_store(),
+                self.receipt,
+                target,
+                actor=self.ctx.clerk,
+                reason=reason or None,
+            )
+        except Exception as exc:
+            if known_message(exc) is None:
+                raise  # a bug: the global hook logs it and shows its dialog
+            self.message.setText(message_for(exc))
+            self.message.setStyleSheet("color: #b3261e;")
+            return
+        label = self.target.currentText()
+        self.reason.clear()
+        self.load()
+        self.message.setText(f"已改为“{label}”。")
+        self.message.setStyleSheet("color: #1b6e20;")
+        assert self.detail is not None
+        row: LedgerRow = self.detail.row
+        self.status_changed.emit(row)
+        self.ctx.applications_changed.emit(self.receipt)

@@ -1,0 +1,468 @@
+"""受理 as a clerk uses it: search, keyboard, inline checks, live decision, save, drafts."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop_app.services.drafts import draft_path
+from desktop_app.ui.intake import dialogs
+from tests.gui.conftest import CLERK, GOOD_CARD, make_id
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+class Dialogs:
+    """Stands in for the section's dialogs: records what they said and answers questions."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.asked: list[str] = []
+        self.informed: list[str] = []
+        self.duplicates: list[tuple[str, dict[str, Any]]] = []
+        self.answers: list[bool] = []
+        monkeypatch.setattr(dialogs, "ask", self._ask)
+        monkeypatch.setattr(dialogs, "inform", lambda _p, _t, text: self.informed.append(text))
+        monkeypatch.setattr(
+            dialogs, "duplicate", lambda _p, text, first: self.duplicates.append((text, first))
+        )
+
+    def _ask(self, _parent: Any, _title: str, text: str) -> bool:
+        self.asked.append(text)
+        return self.answers.pop(0)
+
+
+@pytest.fixture
+def said(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
+    return Dialogs(monkeypatch)
+
+
+def make_window(qtbot: Any, ctx: Any) -> Any:
+    """The main window on `ctx`, at the counter's screen size; 受理 shows first."""
+    from desktop_app.ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    win.show_section("intake")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    return win
+
+
+@pytest.fixture
+def page(qtbot: Any, ctx: Any, said: Dialogs) -> Any:
+    return make_window(qtbot, ctx).intake
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    return widget
+
+
+def type_text(qtbot: Any, widget: QWidget, text: str) -> None:
+    """Type as a clerk does: ASCII by keys, Chinese committed by the input method."""
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+    else:
+        event = QInputMethodEvent()
+        event.setCommitString(text)
+        QApplication.sendEvent(widget, event)
+
+
+def tab(qtbot: Any) -> QWidget:
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    return focused()
+
+
+def choose(qtbot: Any, page: Any, query: str, name: str) -> None:
+    search = page.findChild(QWidget, "catalogue_search")
+    search.setFocus()
+    qtbot.keyClicks(search, query) if query.isascii() else type_text(qtbot, search, query)
+    results = page.findChild(QWidget, "catalogue_results")
+    qtbot.waitUntil(results.isVisible)
+    model = results.model()
+    names = [model.index(r, 1).data() for r in range(model.rowCount())]
+    for _ in range(names.index(name)):
+        qtbot.keyClick(search, Qt.Key.Key_Down)
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert page.row is not None and page.row.entry.name == name
+    assert not results.isVisible()
+
+
+def fill_member(qtbot: Any, page: Any, name: str, id_number: str, card: str = GOOD_CARD) -> None:
+    editor = page.findChild(QWidget, "member.name")
+    editor.setFocus()
+    type_text(qtbot, editor, name)
+    type_text(qtbot, tab(qtbot), id_number)
+    type_text(qtbot, tab(qtbot), card)
+    type_text(qtbot, tab(qtbot), "13812345678")
+    type_text(qtbot, tab(qtbot), "北京某某无人机公司")
+    type_text(qtbot, tab(qtbot), "飞手")
+
+
+def drone_pilot(
+    qtbot: Any, page: Any, id_number: str, name: str = "张伟", *, search: bool = True
+) -> None:
+    if search:
+        choose(qtbot, page, "wrj", "无人机驾驶员")
+    assert focused().objectName() == "member.name"
+    fill_member(qtbot, page, name, id_number)
+    level = tab(qtbot)
+    assert level.objectName() == "certificate.level"
+    qtbot.keyClick(level, Qt.Key.Key_4)
+    type_text(qtbot, tab(qtbot), "S000011010")
+    type_text(qtbot, tab(qtbot), "2026-05-20")
+    type_text(qtbot, tab(qtbot), "北京市某评价机构")
+    key_group = tab(qtbot)
+    assert key_group.objectName() == "member.key_group"
+    qtbot.keyClick(key_group, Qt.Key.Key_Y)
+
+
+def note(page: Any, field: str) -> str:
+    label = page.findChild(QWidget, f"note:{field}")
+    return label.text() if label.isVisible() else ""
+
+
+def text_of(page: Any, name: str) -> str:
+    return page.findChild(QWidget, name).text()
+
+
+def saved_receipts(ctx: Any) -> list[str]:
+    from desktop_app.services.applications import ledger
+    from desktop_app.storage.repository import LedgerFilter
+
+    return [row.receipt for row in ledger(ctx.require_store(), LedgerFilter())]
+
+
+# --- the whole flow --------------------------------------------------------------------------
+
+
+def test_a_clerks_whole_flow_without_the_mouse(qtbot: Any, window: Any, said: Dialogs) -> None:
+    from desktop_app.services.applications import application_detail
+
+    page = window.intake
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    assert focused().objectName() == "catalogue_search"
+    qtbot.keyClicks(focused(), "wrj")
+    results = page.findChild(QWidget, "catalogue_results")
+    assert results.isVisible()
+    model = results.model()
+    row = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert "无人机驾驶员" in row and "4-02-04-06" in row and "A档" in row
+    assert any("四级 1800元" in str(cell) for cell in row)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    drone_pilot(qtbot, page, make_id(11), search=False)
+
+    assert text_of(page, "decision_headline") == "可补助 1800 元"
+    findings = page.decision.model
+    lines = [findings.index(r).data() for r in range(findings.rowCount())]
+    assert all(line.startswith("✓") for line in lines)
+    assert any("1800" in line and "《补助标准目录（2026年版）》" in line for line in lines)
+    assert any("重点群体" in line for line in lines)
+
+    with qtbot.waitSignal(window.ctx.applications_changed) as changed:
+        qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    receipt = changed.args[0]
+    assert receipt.startswith("XC01-")
+    assert receipt in text_of(page, "receipt_label")
+    assert page.findChild(QWidget, "receipt_banner").isVisible()
+    detail = application_detail(window.ctx.require_store(), receipt, full_numbers=True)
+    assert detail.row.name == "张伟" and detail.row.amount == 1800
+    assert detail.row.id_number == make_id(11)
+    assert detail.member["phone"] == "13812345678"
+    assert not draft_path(window.ctx.home).exists()
+
+    # Saved: the form is locked until Ctrl+N; a second Ctrl+S saves nothing more.
+    assert not page.findChild(QWidget, "member.name").isEnabled()
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert saved_receipts(window.ctx) == [receipt]
+    qtbot.keyClick(focused(), Qt.Key.Key_N, CTRL)
+    assert said.asked == []  # nothing unsaved: no question
+    assert focused().objectName() == "catalogue_search"
+    assert text_of(page, "member.name") == "" and page.row is None
+    assert not page.findChild(QWidget, "receipt_banner").isVisible()
+
+
+def test_the_result_list_follows_the_arrow_keys(qtbot: Any, page: Any) -> None:
+    search = page.findChild(QWidget, "catalogue_search")
+    qtbot.keyClicks(search, "wrj")
+    qtbot.keyClick(search, Qt.Key.Key_Down)
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert page.row.entry.name == "无人机装调检修工"
+    assert "无人机装调检修工（6-23-03-15）" in text_of(page, "chosen_entry")
+
+
+def test_nothing_found_says_so(qtbot: Any, page: Any) -> None:
+    search = page.findChild(QWidget, "catalogue_search")
+    qtbot.keyClicks(search, "zzzzqqq")
+    assert "没有找到" in text_of(page, "catalogue_search_hint")
+    assert not page.findChild(QWidget, "catalogue_results").isVisible()
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def test_a_wrong_id_check_character_shows_at_once_and_save_is_refused(
+    qtbot: Any, page: Any, ctx: Any
+) -> None:
+    good = make_id(21)
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    id_field = page.findChild(QWidget, "member.id_number")
+    id_field.setFocus()
+    qtbot.keyClicks(id_field, wrong[:17])
+    assert note(page, "member.id_number") == ""  # still typing: no message yet
+    qtbot.keyClicks(id_field, wrong[17])
+    assert "校验位不符" in note(page, "member.id_number")
+    assert id_field.hasFocus()
+
+    type_text(qtbot, page.findChild(QWidget, "member.name"), "王芳")
+    qtbot.keyClick(page.findChild(QWidget, "certificate.level"), Qt.Key.Key_4)
+    qtbot.keyClick(page.findChild(QWidget, "member.key_group"), Qt.Key.Key_Y)
+    assert "有 1 项输入有误" in text_of(page, "decision_detail")
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert "未保存" in text_of(page, "intake_message")
+    assert "身份证号" in text_of(page, "intake_message")
+    assert focused() is id_field
+    assert page.receipt is None
+    assert saved_receipts(ctx) == []
+
+    # Correcting the last character clears the message; now it saves.
+    qtbot.keyClick(id_field, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(id_field, good[17])
+    assert note(page, "member.id_number") == ""
+    qtbot.keyClick(id_field, Qt.Key.Key_S, CTRL)
+    assert page.receipt is not None and saved_receipts(ctx) == [page.receipt]
+
+
+def test_missing_answers_are_named_and_focused(qtbot: Any, page: Any, ctx: Any) -> None:
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    fill_member(qtbot, page, "赵强", make_id(22))
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert focused().objectName() == "certificate.level"
+    assert "请选择证书等级" in note(page, "certificate.level")
+    assert "属于重点群体" in note(page, "member.key_group")
+    assert saved_receipts(ctx) == []
+
+
+def test_a_date_that_does_not_exist_is_shown_under_the_field(qtbot: Any, page: Any) -> None:
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    issued = page.findChild(QWidget, "certificate.issued_on")
+    issued.setFocus()
+    qtbot.keyClicks(issued, "2026-02-30")
+    assert "日期不存在" in note(page, "certificate.issued_on")
+
+
+def test_key_group_no_pays_nothing(qtbot: Any, page: Any) -> None:
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    qtbot.keyClick(page.findChild(QWidget, "certificate.level"), Qt.Key.Key_4)
+    qtbot.keyClick(page.findChild(QWidget, "member.key_group"), Qt.Key.Key_N)
+    assert text_of(page, "decision_headline") == "不符合条件"
+    model = page.decision.model
+    failed = [
+        model.index(r).data() for r in range(model.rowCount()) if "✗" in model.index(r).data()
+    ]
+    assert len(failed) == 1 and "不属于重点群体" in failed[0]
+
+
+def test_a_duplicate_claim_names_the_first_application(
+    qtbot: Any, page: Any, ctx: Any, said: Dialogs
+) -> None:
+    drone_pilot(qtbot, page, make_id(31))
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    first = page.receipt
+    assert first is not None
+    qtbot.keyClick(focused(), Qt.Key.Key_N, CTRL)
+    drone_pilot(qtbot, page, make_id(31), name="张伟")
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert len(said.duplicates) == 1
+    text, details = said.duplicates[0]
+    assert first in text and details["receipt"] == first
+    assert page.receipt is None and saved_receipts(ctx) == [first]
+    assert text_of(page, "member.name") == "张伟"  # input kept
+
+
+def test_station_not_set_points_to_settings(qtbot: Any, page: Any, ctx: Any, said: Dialogs) -> None:
+    from desktop_app.storage import repository
+
+    with ctx.require_store().session(write=True) as session:
+        repository.put_settings(session, {"station_code": ""})
+    drone_pilot(qtbot, page, make_id(32))
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert len(said.informed) == 1 and "设置" in said.informed[0]
+    assert page.receipt is None
+
+
+# --- next member, drafts ---------------------------------------------------------------------
+
+
+def test_ctrl_n_asks_before_unsaved_input_is_lost(qtbot: Any, page: Any, said: Dialogs) -> None:
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    type_text(qtbot, focused(), "刘洋")
+    said.answers = [False]
+    qtbot.keyClick(focused(), Qt.Key.Key_N, CTRL)
+    assert len(said.asked) == 1 and "未保存" in said.asked[0]
+    assert text_of(page, "member.name") == "刘洋" and page.row is not None
+    said.answers = [True]
+    qtbot.keyClick(focused(), Qt.Key.Key_N, CTRL)
+    assert len(said.asked) == 2
+    assert text_of(page, "member.name") == "" and page.row is None
+    assert focused().objectName() == "catalogue_search"
+    assert text_of(page, "decision_headline") == "—"
+
+
+def test_an_unsaved_form_survives_a_crash(qtbot: Any, ctx: Any, home: Path, said: Dialogs) -> None:
+    from desktop_app.ui.context import AppContext
+
+    first = make_window(qtbot, ctx).intake
+    choose(qtbot, first, "wrj", "无人机驾驶员")
+    fill_member(qtbot, first, "陈静", make_id(41))
+    qtbot.keyClick(first.findChild(QWidget, "certificate.level"), Qt.Key.Key_4)
+    path = draft_path(home)
+    qtbot.waitUntil(path.exists)
+    # The program dies here: nothing else is written. A new start on the same data folder:
+    again = AppContext(home, clerk=CLERK)
+    again.open_store_now()
+    try:
+        said.answers = [True]
+        second = make_window(qtbot, again).intake
+        qtbot.waitUntil(lambda: len(said.asked) == 1)
+        assert "恢复上次未保存的输入" in said.asked[0] and "陈静" in said.asked[0]
+        assert text_of(second, "member.name") == "陈静"
+        assert text_of(second, "member.id_number") == make_id(41)
+        assert text_of(second, "member.card_number") == GOOD_CARD
+        assert second.row.entry.name == "无人机驾驶员"
+        assert second.findChild(QWidget, "certificate.level").currentData() == 4
+        assert "1800" in text_of(second, "decision_headline")
+        # Declining the next offer throws the draft away.
+        said.answers = [False]
+        make_window(qtbot, again)
+        qtbot.waitUntil(lambda: len(said.asked) == 2)
+        assert not path.exists()
+    finally:
+        again.close()
+
+
+def test_saving_or_clearing_removes_the_draft(
+    qtbot: Any, page: Any, ctx: Any, said: Dialogs
+) -> None:
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    type_text(qtbot, focused(), "周敏")
+    page.write_draft()
+    assert draft_path(ctx.home).exists()
+    said.answers = [True]
+    qtbot.keyClick(focused(), Qt.Key.Key_N, CTRL)
+    assert not draft_path(ctx.home).exists()
+    page.window_closing()  # nothing typed: nothing written at close
+    assert not draft_path(ctx.home).exists()
+
+
+# --- keyboard order, 2016 cases ---------------------------------------------------------------
+
+
+def test_tab_follows_the_paper_form(qtbot: Any, page: Any) -> None:
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    seen = [focused().objectName()]
+    for _ in range(12):
+        seen.append(tab(qtbot).objectName())
+    assert seen == [
+        "member.name",
+        "member.id_number",
+        "member.card_number",
+        "member.phone",
+        "member.work_unit",
+        "member.position",
+        "certificate.level",
+        "certificate.number",
+        "certificate.issued_on",
+        "certificate.issuer",
+        "member.key_group",
+        "save_button",
+        "clear_button",
+    ]
+
+
+def test_a_2016_social_worker(qtbot: Any, page: Any, ctx: Any) -> None:
+    from desktop_app.services.applications import application_detail
+
+    page.today = lambda: date(2017, 3, 1)
+    choose(qtbot, page, "社会工作者", "社会工作者")
+    fill_member(qtbot, page, "李娜", make_id(51))
+    shown = [w.objectName() for w in page.tab_fields()]
+    assert shown[7:] == [
+        "certificate.grade",
+        "certificate.number",
+        "certificate.approved_on",
+        "certificate.issuer",
+        "certificate.issued_on",
+        "certificate.management_number",
+        "member.union_affiliated",
+        "member.full_time_union_social_worker",
+        "save_button",
+        "clear_button",
+        "decision_findings",
+    ]
+    assert page.row_labels["certificate.issuer"].text() == "签发单位"
+    grade = tab(qtbot)
+    assert [grade.itemText(i) for i in range(grade.count())][1:] == [
+        "社会工作师（中级）",
+        "高级社会工作师（高级）",
+    ]
+    qtbot.keyClick(grade, Qt.Key.Key_Down)
+    qtbot.keyClick(grade, Qt.Key.Key_Down)
+    assert grade.currentData() == "senior"
+    type_text(qtbot, tab(qtbot), "B1100012016")
+    type_text(qtbot, tab(qtbot), "20160618")
+    type_text(qtbot, tab(qtbot), "北京市人力资源和社会保障局")
+    type_text(qtbot, tab(qtbot), "2016-09-20")
+    type_text(qtbot, tab(qtbot), "GL-0088")
+    qtbot.keyClick(tab(qtbot), Qt.Key.Key_Y)
+    assert text_of(page, "decision_headline") == "不符合条件"  # not yet confirmed full-time
+    qtbot.keyClick(tab(qtbot), Qt.Key.Key_Y)
+    assert text_of(page, "decision_headline") == "可补助 2000 元"
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    detail = application_detail(ctx.require_store(), page.receipt)
+    assert detail.row.amount == 2000
+    assert detail.certificate["management_number"] == "GL-0088"
+    assert detail.certificate["approved_on"] == "2016-06-18"
+
+
+def test_a_2016_qualification_offers_only_the_funded_levels(qtbot: Any, page: Any) -> None:
+    page.today = lambda: date(2018, 1, 2)
+    choose(qtbot, page, "电力调度员", "电力调度员")
+    level = page.findChild(QWidget, "certificate.level")
+    assert [level.itemData(i) for i in range(1, level.count())] == [1, 2]
+    qtbot.keyClick(level, Qt.Key.Key_4)  # not offered: stays unchosen
+    assert level.currentData() is None
+    qtbot.keyClick(level, Qt.Key.Key_1)
+    assert level.currentData() == 1
+    assert page.findChild(QWidget, "member.union_affiliated").isVisibleTo(page)
+    assert not page.findChild(QWidget, "member.key_group").isVisibleTo(page)
+    assert text_of(page, "decision_headline") == "不符合条件"
+    assert "截止" in " ".join(
+        page.decision.model.index(r).data() for r in range(page.decision.model.rowCount())
+    )
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+def test_models_pass_the_model_tester(qtbot: Any, qtmodeltester: Any, page: Any) -> None:
+    from desktop_app.ui.intake.findings_model import PASSED_ROLE, FindingsModel
+
+    drone_pilot(qtbot, page, make_id(61))
+    model = page.decision.model
+    assert model.rowCount() > 3
+    assert model.index(0).data(PASSED_ROLE) is True
+    qtmodeltester.check(model)
+    qtmodeltester.check(FindingsModel())
+    qtmodeltester.check(page.search.model())

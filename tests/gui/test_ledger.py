@@ -1,0 +1,314 @@
+"""台账 as a clerk uses it: find applications by name, receipt, ID number, status, scheme and
+date; numbers masked; open one with the keyboard, read its findings and history, change its
+status (退回 needs a reason) and see the table follow."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.gui.conftest import CLERK, GOOD_CARD, make_id
+
+# The offscreen platform says this when a dialog or a page is shown on its own.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+COLUMN = {"receipt": 0, "date": 1, "name": 2, "id": 3, "card": 4, "scheme": 5, "status": 9}
+
+# name, serial, born, scheme, applied_on
+PEOPLE = (
+    ("张伟", 11, date(1985, 3, 7), "2026", "2026-11-18"),
+    ("李娜", 12, date(1990, 6, 1), "2026", "2026-11-19"),
+    ("王芳", 13, date(1979, 1, 2), "2026", "2026-11-20"),
+    ("欧阳明", 14, date(1988, 8, 8), "2016", "2017-03-15"),
+    ("赵磊", 15, date(1992, 12, 30), "2026", "2026-11-21"),
+)
+
+
+def _input(name: str, serial: int, born: date, scheme: str, applied_on: str) -> dict[str, Any]:
+    if scheme == "2016":
+        return {
+            "scheme": "bj-2016-union-boost",
+            "applied_on": applied_on,
+            "member": {
+                "name": name,
+                "id_number": make_id(serial, born),
+                "card_number": GOOD_CARD,
+                "union_affiliated": True,
+            },
+            "certificate": {
+                "kind": "qualification",
+                "occupation": "电力调度员",
+                "level": 1,
+                "issued_on": "2016-09-20",
+            },
+        }
+    return copy.deepcopy(
+        {
+            "scheme": "bj-2026-skills",
+            "applied_on": applied_on,
+            "member": {
+                "name": name,
+                "id_number": make_id(serial, born),
+                "phone": "13800138000",
+                "work_unit": "北京市西城区某物业公司",
+                "card_number": GOOD_CARD,
+            },
+            "certificate": {
+                "kind": "skill_level",
+                "occupation": "无人机驾驶员",
+                "level": 4,
+                "number": "S000011010500001",
+                "issued_on": "2026-06-01",
+            },
+        }
+    )
+
+
+@pytest.fixture
+def saved(ctx: Any) -> dict[str, str]:
+    """Five applications (name → receipt); 王芳's is printed."""
+    from desktop_app.services.applications import change_status, save_application
+
+    receipts: dict[str, str] = {}
+    for n, person in enumerate(PEOPLE):
+        result = save_application(
+            ctx.store, _input(*person), clerk=CLERK, now=datetime(2026, 11, 21, 9, n)
+        )
+        receipts[person[0]] = result.receipt
+    change_status(ctx.store, receipts["王芳"], "printed", actor=CLERK)
+    return receipts
+
+
+@pytest.fixture
+def page(window: Any, saved: dict[str, str], qtbot: Any) -> Any:
+    window.show_section("ledger")
+    ledger = window.ledger
+    qtbot.waitUntil(lambda: ledger.model.total == len(PEOPLE))
+    return ledger
+
+
+def _names(page: Any) -> list[str]:
+    model = page.model
+    return [model.index(r, COLUMN["name"]).data() for r in range(model.rowCount())]
+
+
+def type_text(qtbot: Any, widget: Any, text: str) -> None:
+    """Type as a clerk does: ASCII by keys, Chinese through the input method (QTest cannot
+    send keys for characters outside ASCII)."""
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+        return
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtWidgets import QApplication
+
+    event = QInputMethodEvent("", [])
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def _search(page: Any, qtbot: Any, text: str) -> None:
+    field = page.filters.search
+    field.clear()
+    type_text(qtbot, field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not page.model.busy and page.model.total is not None)
+
+
+def test_the_model_passes_the_model_tester(ctx: Any, saved: Any, qtmodeltester: Any, qtbot: Any):
+    from desktop_app.services.ledger_view import make_filter
+    from desktop_app.ui.models.ledger_model import LedgerModel
+
+    # Pages of two rows: growing page by page, then counted, then read from anchors.
+    model = LedgerModel(page_size=2, sync_rows=2)
+    model.set_query(ctx.store, make_filter())
+    qtmodeltester.check(model)
+    qtbot.waitUntil(lambda: not model.busy)
+    assert model.rowCount() == len(PEOPLE)
+    qtmodeltester.check(model)
+    names = [model.index(r, COLUMN["name"]).data() for r in range(model.rowCount())]
+    assert names == [p[0] for p in reversed(PEOPLE)]  # newest first
+
+
+def test_section_shows_newest_first_with_numbers_masked(page: Any, saved: Any) -> None:
+    assert page.filters.search.hasFocus()
+    assert page.count_label.text() == "共 5 条"
+    assert _names(page) == ["赵磊", "欧阳明", "王芳", "李娜", "张伟"]
+    model = page.model
+    shown_id = model.index(4, COLUMN["id"]).data()
+    full_id = make_id(11, date(1985, 3, 7))
+    assert shown_id != full_id and "*" in shown_id
+    assert shown_id[:6] == full_id[:6] and shown_id[-4:] == full_id[-4:]
+    card = model.index(4, COLUMN["card"]).data()
+    assert card.endswith(GOOD_CARD[-4:]) and GOOD_CARD not in card
+    assert model.index(4, COLUMN["receipt"]).data() == saved["张伟"]
+    assert model.index(2, COLUMN["status"]).data() == "已打印"
+    assert model.index(1, COLUMN["scheme"]).data().startswith("2016")
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == [
+        "受理编号", "受理日期", "姓名", "身份证号", "京卡卡号", "方案",
+        "证书类别/项目", "等级", "补助金额", "状态", "服务站", "经办人",
+    ]  # fmt: skip
+
+
+def test_find_by_name_receipt_and_id_number(page: Any, saved: Any, qtbot: Any) -> None:
+    _search(page, qtbot, "李娜")
+    assert _names(page) == ["李娜"]
+    assert page.count_label.text() == "共 1 条"
+
+    _search(page, qtbot, saved["王芳"])
+    assert _names(page) == ["王芳"]
+
+    # The receipt's sequence part only ("-0003" is 王芳's): a fragment finds it too.
+    _search(page, qtbot, saved["王芳"][-6:])
+    assert _names(page) == ["王芳"]
+
+    # The start of an ID number (region and birthday).
+    _search(page, qtbot, make_id(13, date(1979, 1, 2))[:12])
+    assert _names(page) == ["王芳"]
+
+    _search(page, qtbot, "龘")
+    assert _names(page) == []
+    assert page.count_label.text() == "没有符合条件的申请"
+
+    # Esc empties the search: everything again.
+    qtbot.keyClick(page.filters.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: page.model.total == 5)
+
+
+def test_typing_filters_after_a_pause(page: Any, qtbot: Any) -> None:
+    type_text(qtbot, page.filters.search, "赵")
+    qtbot.waitUntil(lambda: _names(page) == ["赵磊"], timeout=3000)
+
+
+def test_filter_by_status_scheme_and_dates(page: Any, saved: Any, qtbot: Any) -> None:
+    filters = page.filters
+    filters.status.setFocus()
+    filters.status.setCurrentIndex(filters.status.findText("已打印"))
+    qtbot.waitUntil(lambda: _names(page) == ["王芳"])
+    filters.status.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: page.model.total == 5)
+
+    filters.scheme.setCurrentIndex(filters.scheme.findData("bj-2016-union-boost"))
+    qtbot.waitUntil(lambda: _names(page) == ["欧阳明"])
+    filters.scheme.setCurrentIndex(filters.scheme.findData("bj-2026-skills"))
+    qtbot.waitUntil(lambda: _names(page) == ["赵磊", "王芳", "李娜", "张伟"])
+    filters.scheme.setCurrentIndex(0)
+
+    qtbot.keyClicks(filters.date_from, "2026-11-19")
+    qtbot.keyClick(filters.date_from, Qt.Key.Key_Return)
+    qtbot.keyClicks(filters.date_to, "20261120")
+    qtbot.keyClick(filters.date_to, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _names(page) == ["王芳", "李娜"])
+
+    # A date that is not a date: said so, the list stays as it was.
+    filters.date_to.clear()
+    qtbot.keyClicks(filters.date_to, "2026-02-30")
+    qtbot.keyClick(filters.date_to, Qt.Key.Key_Return)
+    assert "2026年2月30日" in page.message.text()
+    assert _names(page) == ["王芳", "李娜"]
+    filters.date_to.clear()
+    qtbot.keyClick(filters.date_to, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _names(page) == ["赵磊", "王芳", "李娜"])
+    assert page.message.text() == ""
+
+
+def test_keyboard_opens_the_detail_with_findings_and_history(
+    page: Any, saved: Any, qtbot: Any
+) -> None:
+    _search(page, qtbot, "王芳")
+    qtbot.keyClick(page.filters.search, Qt.Key.Key_Down)
+    assert page.view.hasFocus()
+    assert page.view.currentIndex().row() == 0
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    dialog = page.detail
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle() == f"申请详情 {saved['王芳']}"
+    text = dialog.text.toPlainText()
+    assert "符合条件，补助 1800 元" in text
+    assert "无人机驾驶员" in text and "四级（中级工）" in text
+    assert "《补助标准目录" in text or "附件" in text  # each finding with its source
+    finding = dialog.detail.decision["findings"][0]
+    assert finding["message"] in text and finding["source"] in text
+    assert "已受理" in text and "已打印" in text  # status history
+    assert "新建申请" in text  # audit events
+    assert make_id(13, date(1979, 1, 2)) not in text  # ID masked
+    # Printed: next is 已报送 or 退回.
+    targets = [dialog.target.itemText(i) for i in range(dialog.target.count())]
+    assert targets == ["已报送", "退回"]
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(page.view.hasFocus)
+    # ↑ on the first row: back to the search field.
+    qtbot.keyClick(page.view, Qt.Key.Key_Up)
+    assert page.filters.search.hasFocus()
+
+
+def test_returning_needs_a_reason_and_the_row_follows(page: Any, saved: Any, qtbot: Any) -> None:
+    from desktop_app.services.applications import application_detail
+
+    page.view.setFocus()
+    page._select(3)  # 李娜
+    assert page.model.index(3, COLUMN["name"]).data() == "李娜"
+    page.open_current()
+    dialog = page.detail
+    dialog.target.setCurrentIndex(dialog.target.findText("退回"))
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert "退回必须写明原因" in dialog.message.text()
+    assert dialog.focusWidget() is dialog.reason
+    assert application_detail(page.ctx.store, saved["李娜"]).row.status == "accepted"
+    assert page.model.index(3, COLUMN["status"]).data() == "已受理"
+
+    type_text(qtbot, dialog.reason, "证书复印件不清楚")
+    with qtbot.waitSignal(page.ctx.applications_changed):
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    assert "已改为“退回”" in dialog.message.text()
+    assert "证书复印件不清楚" in dialog.text.toPlainText()
+    assert dialog.target.isEnabled() is False  # 退回 is final
+    qtbot.waitUntil(lambda: page.model.index(3, COLUMN["status"]).data() == "退回")
+    assert page.model.index(3, COLUMN["name"]).data() == "李娜"
+    assert page.view.currentIndex().row() == 3  # selection kept
+    detail = application_detail(page.ctx.store, saved["李娜"])
+    assert detail.row.status == "returned"
+    assert detail.history[-1]["reason"] == "证书复印件不清楚"
+
+
+def test_a_new_application_shows_when_saved(page: Any, qtbot: Any) -> None:
+    from desktop_app.services.applications import save_application
+
+    result = save_application(
+        page.ctx.store, _input("孙丽", 16, date(1995, 5, 5), "2026", "2026-11-21"), clerk=CLERK
+    )
+    page.ctx.applications_changed.emit(result.receipt)
+    qtbot.waitUntil(lambda: page.model.total == 6)
+    assert page.model.index(0, COLUMN["name"]).data() == "孙丽"
+    assert page.count_label.text() == "共 6 条"
+
+
+def test_the_page_waits_for_the_database(qtbot: Any, home: Any, qapp: Any) -> None:
+    """Built before the database opens (the window shows first): loads when it opens."""
+    from desktop_app.services.applications import save_application, save_station
+    from desktop_app.services.store import open_store
+    from desktop_app.ui.context import AppContext
+    from desktop_app.ui.pages.ledger import LedgerPage
+
+    context = AppContext(home, clerk=CLERK)
+    page = LedgerPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.section_shown()
+    assert page.count_label.text() == "正在打开数据库…"
+    assert page.model.rowCount() == 0
+    store = open_store(None, home, auto_backup=False)
+    save_station(store, code="XC01", name="站", district="西城区", actor=CLERK)
+    save_application(store, _input(*PEOPLE[0]), clerk=CLERK)
+    context.replace_store(store)
+    qtbot.waitUntil(lambda: page.model.total == 1)
+    assert page.model.index(0, COLUMN["name"]).data() == "张伟"
+    from desktop_app.ui.tasks import wait_all
+
+    wait_all()
+    context.close()
