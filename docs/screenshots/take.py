@@ -1,0 +1,171 @@
+"""Take the README's screenshots of the window: `make screenshots` (runs this under Xvfb).
+
+A throw-away data folder gets a station and a few dozen applications saved through the
+services; the window is driven with key presses as a clerk would, and the whole 1366×768
+screen is grabbed for 受理 (a filled form with its decision), 台账 and 目录.
+Written to docs/screenshots/*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+OUT = Path(__file__).resolve().parent
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英霞平刚桂华建国红"
+UNITS = (
+    "北京市西城区某物业公司",
+    "北京某电力工程有限公司",
+    "北京某无人机科技公司",
+    "北京某社区服务中心",
+)
+CHOICES = (
+    ("skill_level", "无人机驾驶员", 4),
+    ("skill_level", "家政服务员", 3),
+    ("skill_level", "电工", 2),
+    ("skill_level", "养老护理员", 5),
+    ("special_ability", "家庭餐制作", None),
+)
+
+
+def _id(serial: int, born: date) -> str:
+    from desktop_app.domain.validators import resident_id_check_char
+
+    body = f"110102{born:%Y%m%d}{serial % 1000:03d}"
+    return body + resident_id_check_char(body)
+
+
+def fill(store: object, count: int = 40) -> None:
+    from desktop_app.services.applications import change_status, save_application
+
+    rng = random.Random(7)
+    start = datetime(2026, 11, 2, 9, 0)
+    for serial in range(1, count + 1):
+        kind, occupation, level = CHOICES[serial % len(CHOICES)]
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        moment = start + timedelta(hours=serial * 9)
+        certificate = {
+            "kind": kind,
+            "occupation": occupation,
+            "number": f"S0000110105{serial:05d}",
+            "issued_on": "2026-06-01",
+            "issuer": "北京市某职业技能等级认定机构",
+        }
+        if level is not None:
+            certificate["level"] = level
+        data = {
+            "scheme": "bj-2026-skills",
+            "applied_on": moment.date().isoformat(),
+            "member": {
+                "name": name,
+                "id_number": _id(serial, date(1970 + serial % 30, 1 + serial % 12, 1 + serial % 9)),
+                "phone": f"138{serial:08d}",
+                "work_unit": rng.choice(UNITS),
+                "card_number": "6217000010001234569",
+                "key_group": True,
+            },
+            "certificate": certificate,
+        }
+        saved = save_application(store, data, clerk="王柜员", now=moment)  # type: ignore[arg-type]
+        if serial % 3 == 0:
+            change_status(store, saved.receipt, "printed", actor="王柜员", now=moment)  # type: ignore[arg-type]
+
+
+def main() -> int:
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from desktop_app.services.applications import save_station
+    from desktop_app.ui.app import build_window, make_application
+    from desktop_app.ui.context import AppContext
+
+    home = Path(tempfile.mkdtemp(prefix="union-counter-shots-"))
+    os.environ["UNION_COUNTER_HOME"] = str(home)
+    _app = make_application()  # kept alive until the end
+    ctx = AppContext(home, clerk="王柜员")
+    store = ctx.open_store_now()
+    station = "西城区展览路街道工会服务站"
+    save_station(store, code="XC01", name=station, district="西城区", actor="王柜员")
+    ctx.station_saved()
+    fill(store)
+    window = build_window(ctx)
+    window.move(0, 0)
+    window.resize(1366, 768)
+    window.show()
+    window.activateWindow()
+
+    def settle(rounds: int = 40) -> None:
+        for _ in range(rounds):
+            QCoreApplication.processEvents()
+            QTest.qWait(10)
+
+    def focused() -> QWidget:
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        return widget
+
+    def type_text(text: str) -> None:
+        widget = focused()
+        if text.isascii():
+            QTest.keyClicks(widget, text)
+        else:
+            event = QInputMethodEvent()
+            event.setCommitString(text)
+            QApplication.sendEvent(widget, event)
+
+    def tab() -> None:
+        QTest.keyClick(focused(), Qt.Key.Key_Tab)
+
+    def shot(name: str) -> None:
+        settle()
+        screen = window.screen()
+        screen.grabWindow(0).save(str(OUT / f"{name}.png"))
+        print(f"wrote {OUT / name}.png")
+
+    settle()
+    window.show_section("intake")
+    settle()
+    type_text("wrj")
+    settle(10)
+    QTest.keyClick(focused(), Qt.Key.Key_Return)
+    for value in ("赵敏", _id(501, date(1988, 5, 17)), "6217000010001234569", "13912345678",
+                  "北京某无人机科技有限公司", "飞手"):  # fmt: skip
+        type_text(value)
+        tab()
+    QTest.keyClick(focused(), Qt.Key.Key_4)
+    tab()
+    for value in ("S000011010500501", "2026-05-20", "北京市某职业技能等级认定机构"):
+        type_text(value)
+        tab()
+    QTest.keyClick(focused(), Qt.Key.Key_Y)
+    shot("intake")
+
+    window.show_section("ledger")
+    shot("ledger")
+    window.show_section("catalogue")
+    settle()
+    type_text("dg")
+    shot("catalogue")
+    window.close()
+    window.deleteLater()
+    settle(5)
+    ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    # PySide6 can abort while garbage-collecting its objects at interpreter exit after a
+    # scripted session like this one (none_dealloc); everything is written: leave at once.
+    os._exit(code)
