@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from desktop_app.ui.models.catalogue_model import CatalogueModel
 
 RESULT_LIMIT = 30
+# Column widths in characters: 方案, 名称, 代码, 证书类别, 档次, 可补助等级 (补助标准 stretches).
+_COLUMN_CHARS = (11, 12, 6, 8, 3, 16)
 _MAX_VISIBLE_ROWS = 10
 
 
@@ -84,9 +86,15 @@ class SearchBox(QWidget):
 
             self._model = CatalogueModel(parent=self)
             self.results.setModel(self._model)
+            # Fixed widths: sizing columns to their contents would read every cell again
+            # on each key press (thousands of reads; the list must follow typing at once).
             header = self.results.horizontalHeader()
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            width = self.results.fontMetrics().horizontalAdvance("中")
+            for column, chars in enumerate(_COLUMN_CHARS):
+                header.resizeSection(column, width * chars)
             header.setStretchLastSection(True)
+            self.results.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         return self._model
 
     def _search(self, text: str) -> None:

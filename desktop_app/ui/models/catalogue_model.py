@@ -29,11 +29,20 @@ class CatalogueModel(QAbstractTableModel):
     def __init__(self, rows: Sequence[CatalogueRow] = (), parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[CatalogueRow] = list(rows)
+        self._texts: dict[int, tuple[str, ...]] = {}
 
     def set_rows(self, rows: Sequence[CatalogueRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._texts: dict[int, tuple[str, ...]] = {}
         self.endResetModel()
+
+    def _text(self, row: int, column: int) -> str:
+        texts = self._texts.get(row)
+        if texts is None:  # each row's cells are worked out once, when first shown
+            texts = tuple(str(text(self._rows[row])) for _header, text in COLUMNS)
+            self._texts[row] = texts
+        return texts[column]
 
     def row_at(self, row: int) -> CatalogueRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -49,7 +58,7 @@ class CatalogueModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[index.column()][1](row)
+            return self._text(index.row(), index.column())
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"{line.condition}：{line.amount}元（{line.source}）" for line in row.amounts]
             return "\n".join([f"{row.policy.name}", f"出处：{row.entry.source.cite()}", *lines])
