@@ -37,7 +37,14 @@ edit = QLineEdit()
 window.setCentralWidget(edit)
 window.show()
 edit.setFocus()
-QTimer.singleShot(0, lambda: (print("ready", flush=True), app.quit()))
+def ready(attempt=0):
+    # The same test as the program's: the window active with the text box focused.
+    if QApplication.focusWidget() is None and attempt < 400:
+        QTimer.singleShot(5, lambda: ready(attempt + 1))
+        return
+    print("ready", flush=True)
+    app.quit()
+QTimer.singleShot(0, ready)
 sys.exit(app.exec())
 """
 

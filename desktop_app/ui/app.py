@@ -61,20 +61,17 @@ def run(db_url: str | None = None, clerk: str | None = None, home: Path | None =
     window = build_window(ctx)
     window.show()
 
-    def after_show() -> None:
-        ctx.open_store()
-        ctx.prepare_catalogue()
+    probing = bool(os.environ.get(READY_PROBE))
 
-    QTimer.singleShot(0, after_show)
-    if os.environ.get(READY_PROBE):
-
-        def ready(attempt: int = 0) -> None:
-            # Ready for typing = the window is active with the search box focused; the
-            # window system activates the window a few milliseconds after show().
-            focused = QApplication.focusWidget()
-            if focused is None and attempt < 400:
-                QTimer.singleShot(5, lambda: ready(attempt + 1))
-                return
+    def ready(attempt: int = 0) -> None:
+        # Ready for typing = the window is active with the search box focused; the window
+        # system activates the window a few milliseconds after show(). Only then does the
+        # loading start (its imports would otherwise compete with the window for the GIL).
+        focused = QApplication.focusWidget()
+        if focused is None and attempt < 400:
+            QTimer.singleShot(5, lambda: ready(attempt + 1))
+            return
+        if probing:
             heavy = sorted(
                 m for m in ("reportlab", "openpyxl", "pypinyin", "sqlalchemy") if m in sys.modules
             )
@@ -85,8 +82,11 @@ def run(db_url: str | None = None, clerk: str | None = None, home: Path | None =
                 flush=True,
             )
             app.quit()
+            return
+        ctx.open_store()
+        ctx.prepare_catalogue()
 
-        QTimer.singleShot(0, ready)
+    QTimer.singleShot(0, ready)
     code = app.exec()
     from desktop_app.ui.tasks import wait_all
 
