@@ -11,7 +11,8 @@ the real subsidy engine — then times what the counter and the ledger do:
 - lookup by receipt, by ID number, the duplicate check (target ≤ 2 ms);
 - a ledger page of 100 rows (the service call the GUI makes, numbers masked) under every kind
   of filter, name and receipt fragments, ID starts, combinations and a deep page (≤ 50 ms);
-- counting (ledger_count) under the same filters (reported; the lazy ledger model needs it);
+- counting (ledger_count) under the same filters, exact and capped at 1,000 and 10,000
+  (`limit=`: min(count, cap), what the lazy ledger model asks first) (reported);
 - the size of the database (SQLite file ≤ 400 MB; PostgreSQL's size reported).
 
 The SQLite database is cached under /tmp (see CACHE) between runs; --rebuild builds it again.
@@ -58,11 +59,13 @@ from desktop_app.storage.repository import LedgerFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "union-counter-bench"
-DATA_VERSION = "1"  # bump when the generated rows change
+DATA_VERSION = "2"  # bump when the generated rows or the schema change
 LAST_DAY = date(2026, 11, 21)
 DAYS = 730
 BATCH = 20_000
 CLERK = "基准测试"
+# Capped counts measured beside the exact one (ledger_count(..., limit=N)).
+COUNT_CAPS = (1_000, 10_000)
 
 # --- realistic rows ---------------------------------------------------------------------------
 
@@ -583,6 +586,11 @@ def measure(store: Store, *, rounds: int = 15, lookups: int = 200) -> list[Timin
             continue
         times, total = _time(lambda f=filter_: applications.ledger_count(store, f), 3)
         results.append(Timing(f"count: {name}", None, times, total))
+        for cap in COUNT_CAPS:
+            times, total = _time(
+                lambda f=filter_, c=cap: applications.ledger_count(store, f, limit=c), 3
+            )
+            results.append(Timing(f"count ≤ {cap:,}: {name}", None, times, total))
     return results
 
 
@@ -617,8 +625,8 @@ def _sqlite_size(store: Store) -> tuple[float, str]:
     assert path is not None
     total = path.stat().st_size / 1e6
     search = sum(size for name, size in objects if name.startswith("application_search"))
-    named = ", ".join(f"{name} {size / 1e6:.0f}" for name, size in objects[:6])
-    return total, f"{named}, search tables {search / 1e6:.0f} (MB)"
+    named = ", ".join(f"{name} {size / 1e6:.0f}" for name, size in objects if size >= 1e6)
+    return total, f"{named}; search tables together {search / 1e6:.0f} (MB)"
 
 
 def _postgresql_size(store: Store) -> tuple[float, str]:

@@ -393,8 +393,9 @@ def _save_once(
             status=ACCEPTED,
             eligible=decision.eligible,
             amount=decision.amount,
-            findings=[f.to_dict() for f in decision.findings],
-            policy_sha256=decision.policy_sha256,
+            decision_id=repository.decision_id(
+                session, decision.policy_sha256, [f.to_dict() for f in decision.findings]
+            ),
             name_chars=name_chars(intake.name),
             created_at=now,
             updated_at=now,
@@ -590,9 +591,12 @@ def ledger(
         return [ledger_row(app) for app in rows]
 
 
-def ledger_count(store: Store, filter_: repository.LedgerFilter) -> int:
+def ledger_count(
+    store: Store, filter_: repository.LedgerFilter, *, limit: int | None = None
+) -> int:
+    """The filter's exact count, or with `limit` min(count, limit), found quickly."""
     with store.session() as session:
-        return repository.ledger_count(session, filter_)
+        return repository.ledger_count(session, filter_, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ fail the import; a claim taken by another counter between that check and the ins
 fails the batch on the unique index (the caller retries or reports it).
 
 Search index (SQLite): the insert trigger of db/versions/0003_search_indexes.py costs ~30 µs
-a row through FTS5; for the batch it is paused (a row in `application_search_pause`, inside
-this write transaction only) and the entries are written in one executemany per search
-table, ~4 µs a row. PostgreSQL's GIN indexes follow by themselves.
+a row through FTS5; for the batch it is dropped and created again inside the same write
+transaction (`_drop_search_trigger`), and the entries are written in one executemany per
+search table, ~4 µs a row. PostgreSQL's GIN indexes follow by themselves.
 
 Audit: the counter writes one event per application; a bulk insert writes one event for the
 whole batch when `actor` is given (the import does that: "imported N applications, receipts
@@ -33,10 +33,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, DateTime, Table, bindparam, select, update
+from sqlalchemy import Connection, Date, DateTime, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -47,9 +47,11 @@ from desktop_app.storage.models import (
     WITHDRAWN_STATUS,
     Application,
     Base,
+    Decision,
     Member,
     ReceiptCounter,
     StatusChange,
+    decision_digest,
 )
 
 
@@ -58,9 +60,16 @@ def _table(model: type[Base]) -> Table:
 
 
 MEMBER_DETAILS = ("name", "card_number", "phone", "work_unit", "position")
+_MEMBER_ORDER = ("id_number", *MEMBER_DETAILS)
 # Application columns the caller supplies (receipt optional); the rest are filled in here.
-_FILLED_HERE = frozenset({"id", "member_id", "name_chars"})
+_FILLED_HERE = frozenset({"id", "member_id", "name_chars", "decision_id"})
+# The decision document, given with each application and stored once (`decision` table).
+_DECISION_KEYS = frozenset({"findings", "policy_sha256"})
 _APPLICATION_COLUMNS = frozenset(c.name for c in _table(Application).columns) - _FILLED_HERE
+_VALUE_KEYS = _APPLICATION_COLUMNS | _DECISION_KEYS
+# The insert's column order: the ones filled here first, then the caller's.
+_FILLED_ORDER = ("receipt", "member_id", "name_chars", "decision_id")
+_APPLICATION_ORDER = _FILLED_ORDER + tuple(sorted(_APPLICATION_COLUMNS - {"receipt"}))
 _HISTORY_ORDER = ("application_id", "from_status", "to_status", "reason", "actor", "at")
 _HISTORY_COLUMNS = frozenset(_HISTORY_ORDER[1:])
 # Keys looked up with IN (…) per statement: well under SQLite's smallest variable limit.
@@ -82,7 +91,9 @@ class NewApplication:
     """One prepared application.
 
     `values` holds the application table's columns (see models.Application) except `id`,
-    `member_id` and `name_chars`; `receipt` may be left out, and a number is then reserved
+    `member_id`, `name_chars` and `decision_id`, plus the decision's `findings` (list of
+    dicts, as computed) and `policy_sha256`, which are stored once per distinct document
+    (models.Decision) and referred to; `receipt` may be left out, and a number is then reserved
     from the receipt counter of `station_code` and the day of `created_at`, exactly as the
     counter would have issued it. `history` is its status history (StatusChange columns
     `from_status`, `to_status`, `reason`, `actor`, `at`); empty means the one "accepted" step
@@ -130,32 +141,45 @@ def _ids_by(connection: Connection, column: Any, keys: Sequence[str]) -> dict[st
     return ids
 
 
+def _rows_in(connection: Connection, sql: str, keys: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    """Rows of `sql` (ending in "IN ") for each chunk of `keys`, through the driver: the
+    statement is plain text with one marker per key, no compiling per chunk."""
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    for chunk in _chunks(keys):
+        statement = f"{sql}({', '.join([marker] * len(chunk))})"
+        yield from connection.exec_driver_sql(statement, tuple(chunk))
+
+
 def _same(value: Any) -> Any:
     return value
 
 
 _SAMPLE = datetime(1999, 12, 31, 23, 59, 58, 123456)
+_SAMPLE_DAY = date(999, 1, 2)
 
 
 def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """The column type's bind processor for `dialect`, with one shortcut: SQLite's DATETIME
-    text (the default storage format, checked here) is what isoformat() writes, at a tenth
-    of the cost, for the naive datetimes the program stores."""
+    """The column type's bind processor for `dialect`, with two shortcuts: SQLite's DATETIME
+    and DATE text (the default storage formats, checked here) are what isoformat() writes,
+    at a tenth of the cost, for the naive datetimes and the dates the program stores."""
     process: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
-    if (
-        process is not None
-        and dialect.name == "sqlite"
-        and isinstance(type_, DateTime)
-        and process(_SAMPLE) == _SAMPLE.isoformat(" ", "microseconds")
-    ):
-        slow = process
+    if process is None or dialect.name != "sqlite":
+        return process
+    slow = process
+    if isinstance(type_, DateTime) and slow(_SAMPLE) == _SAMPLE.isoformat(" ", "microseconds"):
 
-        def fast(value: Any) -> Any:
+        def fast_time(value: Any) -> Any:
             if type(value) is datetime and value.tzinfo is None:
                 return value.isoformat(" ", "microseconds")
             return slow(value)
 
-        return fast
+        return fast_time
+    if isinstance(type_, Date) and slow(_SAMPLE_DAY) == _SAMPLE_DAY.isoformat():
+
+        def fast_day(value: Any) -> Any:
+            return value.isoformat() if type(value) is date else slow(value)
+
+        return fast_day
     return process
 
 
@@ -182,6 +206,10 @@ class _Inserter:
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
             f"VALUES ({', '.join(marker for _c in columns)})"
         )
+        self.sql_with_id = (
+            f"INSERT INTO {quote(table.name)} (id, {', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(marker for _c in ('id', *columns))})"
+        )
         self.pairs = [(c, _processor(table.c[c].type, dialect)) for c in columns]
 
     def processor(self, column: str) -> Callable[[Any], Any]:
@@ -192,6 +220,21 @@ class _Inserter:
     def row(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         get = values.get
         return tuple([get(c) if p is None else p(get(c)) for c, p in self.pairs])
+
+    def row_maker(self, skip: int = 0) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """`row` as one generated function for the columns after the first `skip`: the same
+        conversions, without a loop over the columns for every row (a third of the cost)."""
+        scope: dict[str, Any] = {}
+        parts = []
+        for n, (column, process) in enumerate(self.pairs[skip:]):
+            if process is None:
+                parts.append(f"get({column!r})")
+            else:
+                scope[f"p{n}"] = process
+                parts.append(f"p{n}(get({column!r}))")
+        source = f"def make(values):\n    get = values.get\n    return ({', '.join(parts)},)\n"
+        exec(compile(source, f"<bulk row of {self.table.name}>", "exec"), scope)
+        return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], scope["make"])
 
     def execute(self, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -222,14 +265,19 @@ class _Inserter:
             # As SQLAlchemy raises it for its own statements (IntegrityError, …).
             raise DBAPIError.instance(statement, None, exc, error) from exc
 
-    def insert_ids(self, rows: Sequence[tuple[Any, ...]], key: str) -> dict[Any, int]:
-        """Insert `rows`; the new rows' ids by their value of the unique column `key`."""
+    def insert_ids(self, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Insert `rows`; the new rows' ids, in the rows' order.
+
+        The ids are chosen before the insert and given with the rows, as each database
+        would have chosen them: PostgreSQL draws them from the table's own sequence (no
+        other session can be given them); SQLite numbers on from the largest id, which is
+        what it does itself for a row without one (INTEGER PRIMARY KEY), and no other
+        connection can insert meanwhile: the bulk insert runs in a write transaction
+        (BEGIN IMMEDIATE), and a read transaction that another writer overtook cannot write
+        at all (SQLITE_BUSY_SNAPSHOT). Knowing the ids saves reading them back by key."""
         if not rows:
-            return {}
-        position = self.columns.index(key)
+            return []
         if self._copying:
-            # Ids drawn from the table's own sequence, as a plain INSERT would: no other
-            # session can be given them.
             ids = [
                 int(value)
                 for (value,) in self.connection.exec_driver_sql(
@@ -239,40 +287,75 @@ class _Inserter:
                 )
             ]
             self._copy(("id", *self.columns), ((i, *row) for i, row in zip(ids, rows, strict=True)))
-            return {row[position]: i for row, i in zip(rows, ids, strict=True)}
-        # sqlite3 cannot return rows from executemany: read the ids back by the unique key.
-        self.execute(rows)
-        return _ids_by(self.connection, self.table.c[key], [row[position] for row in rows])
+            return ids
+        quote = self.connection.dialect.identifier_preparer.quote
+        top = self.connection.exec_driver_sql(
+            f"SELECT max(id) FROM {quote(self.table.name)}"
+        ).scalar_one()
+        first = int(top or 0) + 1
+        ids = list(range(first, first + len(rows)))
+        self.connection.exec_driver_sql(
+            self.sql_with_id, [(i, *row) for i, row in zip(ids, rows, strict=True)]
+        )
+        return ids
 
 
-def _pause_search_triggers(connection: Connection) -> bool:
-    """SQLite: stop the search index's insert trigger for this transaction (see
-    db/versions/0003_search_indexes.py); the rows' index entries are then written by
-    `_fill_search`. The pause row lives only inside this write transaction."""
+# SQLite page cache for a bulk insert's transaction (KiB). The default (2 MB) holds a small
+# part of the indexes a batch inserts into at random places (resident ID numbers, claims),
+# so pages go back and forth to the file; 256 MB holds them at a million applications.
+# Only the cache's size: the journal, the syncing and every check stay as they are. The
+# connection keeps it for the batches that follow (an import or the benchmark's fill inserts
+# batch after batch on the pooled connection; a cache emptied between them would read the
+# indexes again each time); it is memory only, filled as pages are read, and given back
+# when the connection closes.
+BULK_CACHE_KIB = 256 * 1024
+
+
+def _big_cache(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
-        return False
-    found = connection.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'application_search_pause'"
-    ).first()
-    if found is None:
-        return False
-    connection.exec_driver_sql(
-        "INSERT INTO application_search_pause (since) VALUES (?)", (datetime.now().isoformat(),)
-    )
-    return True
+        return
+    size = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    wanted = -BULK_CACHE_KIB
+    # Negative sizes are KiB, positive ones pages (4 KiB each by default).
+    if (size < 0 and size > wanted) or (size >= 0 and size * 4 < BULK_CACHE_KIB):
+        connection.exec_driver_sql(f"PRAGMA cache_size = {wanted}")
+
+
+_SEARCH_TRIGGER = "application_search_insert"
+
+
+def _drop_search_trigger(connection: Connection) -> str | None:
+    """SQLite: take the search index's insert trigger (db/versions/0003_search_indexes.py)
+    off for this write transaction; its definition, to put back with `_restore_trigger`
+    before the transaction ends, or None when there is none. The rows' index entries are
+    written by `_fill_search` instead.
+
+    Dropped, not paused: an AFTER INSERT trigger costs ~10 µs a row even when its WHEN
+    clause stops it (SQLite builds the NEW row for it), a third of the insert. DDL is part of
+    the transaction: other connections never see the table without its trigger (they read
+    the last commit), and a rollback or a crash leaves it as it was."""
+    if connection.dialect.name != "sqlite":
+        return None
+    sql = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_SEARCH_TRIGGER,)
+    ).scalar_one_or_none()
+    if sql is None:
+        return None
+    connection.exec_driver_sql(f"DROP TRIGGER {_SEARCH_TRIGGER}")
+    return str(sql)
 
 
 def _fill_search(
-    connection: Connection, rows: Sequence[Mapping[str, Any]], ids: Mapping[str, int]
+    connection: Connection, ids: Sequence[int], names: Sequence[str], receipts: Sequence[str]
 ) -> None:
-    """What the paused trigger would have done, one executemany per search table."""
+    """What the dropped trigger would have done, one executemany per search table."""
     connection.exec_driver_sql(
         "INSERT INTO application_search_name (rowid, name_chars) VALUES (?, ?)",
-        [(ids[row["receipt"]], row["name_chars"]) for row in rows],
+        list(zip(ids, names, strict=True)),
     )
     connection.exec_driver_sql(
         "INSERT INTO application_search_receipt (rowid, receipt) VALUES (?, ?)",
-        [(ids[row["receipt"]], row["receipt"]) for row in rows],
+        list(zip(ids, receipts, strict=True)),
     )
 
 
@@ -282,21 +365,32 @@ def _upsert(connection: Connection) -> Any:
 
 def reserve_receipts(connection: Connection, prefix: str, count: int) -> list[str]:
     """`count` new receipt numbers for `prefix` (station code + date), never issued before."""
-    statement = (
-        _upsert(connection)(ReceiptCounter)
-        .values(prefix=prefix, last=count)
-        .on_conflict_do_update(
-            index_elements=[ReceiptCounter.prefix], set_={"last": ReceiptCounter.last + count}
-        )
-        .returning(ReceiptCounter.last)
-    )
-    last = int(connection.execute(statement).scalar_one())
-    return [f"{prefix}-{number:04d}" for number in range(last - count + 1, last + 1)]
+    return reserve_many(connection, {prefix: count})[prefix]
+
+
+def reserve_many(connection: Connection, wanted: Mapping[str, int]) -> dict[str, list[str]]:
+    """New receipt numbers for several prefixes: `wanted[prefix]` of each, never issued
+    before. One statement per 500 prefixes (a batch spanning two years at eight stations
+    has thousands): each counter is raised atomically by its count (insert, or on a taken
+    prefix add to it) and its new last number returned."""
+    table = _table(ReceiptCounter)
+    insert = _upsert(connection)(table)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.prefix], set_={"last": table.c.last + insert.excluded.last}
+    ).returning(table.c.prefix, table.c.last)
+    result: dict[str, list[str]] = {}
+    prefixes = [prefix for prefix, count in wanted.items() if count > 0]
+    for chunk in _chunks(prefixes):
+        values = [{"prefix": prefix, "last": wanted[prefix]} for prefix in chunk]
+        for prefix, last in connection.execute(statement.values(values)):
+            count = wanted[prefix]
+            result[prefix] = [f"{prefix}-{n:04d}" for n in range(last - count + 1, last + 1)]
+    return result
 
 
 def _check(item: NewApplication) -> None:
-    unknown = set(item.values) - _APPLICATION_COLUMNS
-    if unknown:
+    if not item.values.keys() <= _VALUE_KEYS:
+        unknown = set(item.values) - _VALUE_KEYS
         raise ValueError(f"not application columns: {sorted(unknown)}")
     for step in item.history:
         extra = set(step) - _HISTORY_COLUMNS
@@ -314,14 +408,13 @@ def _members(
     table = _table(Member)
     known: dict[str, tuple[int, tuple[Any, ...]]] = {}
     numbers = list(latest)
-    for chunk in _chunks(numbers):
-        found = connection.execute(
-            select(table.c.id, table.c.id_number, *(table.c[f] for f in MEMBER_DETAILS)).where(
-                table.c.id_number.in_(chunk)
-            )
-        )
-        for row in found:
-            known[row.id_number] = (row.id, tuple(row)[2:])
+    found = _rows_in(
+        connection,
+        f"SELECT id, id_number, {', '.join(MEMBER_DETAILS)} FROM member WHERE id_number IN ",
+        numbers,
+    )
+    for row in found:
+        known[row[1]] = (row[0], tuple(row)[2:])
     now = datetime.now().replace(microsecond=0)
     changes: list[dict[str, Any]] = []
     for number, (member_id, before) in known.items():
@@ -343,23 +436,50 @@ def _members(
     ids = {number: member_id for number, (member_id, _before) in known.items()}
     new = [latest[number] for number in numbers if number not in known]
     if new:
-        rows = [
-            {
-                "id_number": m.id_number,
-                "name": m.name,
-                "card_number": m.card_number,
-                "phone": m.phone,
-                "work_unit": m.work_unit,
-                "position": m.position,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for m in new
-        ]
-        inserter = _Inserter(connection, table, list(rows[0]))
-        ids.update(inserter.insert_ids([inserter.row(row) for row in rows], "id_number"))
+        inserter = _Inserter(connection, table, (*_MEMBER_ORDER, "created_at", "updated_at"))
+        at = inserter.processor("created_at")(now)
+        new_ids = inserter.insert_ids(
+            [(*(getattr(m, f) for f in _MEMBER_ORDER), at, at) for m in new]
+        )
+        ids.update(zip((m.id_number for m in new), new_ids, strict=True))
         result.members_created += len(new)
     return ids
+
+
+def _decisions(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """The decision id of each row: its document's digest looked up, new documents stored.
+
+    A batch holds few distinct documents (the findings depend on the claim and the checks
+    that failed), and an import hands the same list object to the rows it decided the same
+    way: the digest (JSON text and SHA-256, ~20 µs) is computed once per object, then once
+    per distinct digest the table is asked."""
+    by_object: dict[tuple[str, int], str] = {}
+    documents: dict[str, tuple[str, list[Any]]] = {}
+    digests: list[str] = []
+    for row in rows:
+        sha: str = row["policy_sha256"]
+        findings: list[Any] = row["findings"]
+        key = (sha, id(findings))
+        digest = by_object.get(key)
+        if digest is None:
+            digest = by_object[key] = decision_digest(sha, findings)
+            documents.setdefault(digest, (sha, findings))
+        digests.append(digest)
+    table = _table(Decision)
+    ids = _ids_by(connection, table.c.digest, list(documents))
+    missing = [
+        {"digest": d, "policy_sha256": sha, "findings": findings}
+        for d, (sha, findings) in documents.items()
+        if d not in ids
+    ]
+    if missing:
+        # Another counter may store the same document meanwhile: its row is then used.
+        connection.execute(
+            _upsert(connection)(table).on_conflict_do_nothing(index_elements=[table.c.digest]),
+            missing,
+        )
+        ids.update(_ids_by(connection, table.c.digest, [str(m["digest"]) for m in missing]))
+    return [ids[digest] for digest in digests]
 
 
 ClaimTuple = tuple[int, str, str, str, str]
@@ -377,21 +497,15 @@ def _claim(member_id: int, values: Mapping[str, Any]) -> ClaimTuple:
 
 def _taken_claims(connection: Connection, member_ids: Sequence[int]) -> dict[ClaimTuple, str]:
     """Live claims (not returned) already held by these members → the holder's receipt."""
-    table = _table(Application)
     taken: dict[ClaimTuple, str] = {}
-    for chunk in _chunks(sorted(set(member_ids))):
-        rows = connection.execute(
-            select(
-                table.c.member_id,
-                table.c.scheme,
-                table.c.kind,
-                table.c.claim_item,
-                table.c.claim_level,
-                table.c.receipt,
-            ).where(table.c.member_id.in_(chunk), table.c.status != WITHDRAWN_STATUS)
-        )
-        for row in rows:
-            taken[(row[0], row[1], row[2], row[3], row[4])] = row.receipt
+    rows = _rows_in(
+        connection,
+        "SELECT member_id, scheme, kind, claim_item, claim_level, receipt FROM application "
+        f"WHERE status <> '{WITHDRAWN_STATUS}' AND member_id IN ",
+        sorted(set(member_ids)),
+    )
+    for row in rows:
+        taken[(row[0], row[1], row[2], row[3], row[4])] = row[5]
     return taken
 
 
@@ -418,6 +532,7 @@ def insert_applications(
         # later), and PostgreSQL then takes it for tiny and scans it for every look-up by
         # key. The look-ups here all have an index: say so, for this transaction only.
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    _big_cache(connection)
     member_ids = _members(connection, items, result)
 
     taken = _taken_claims(connection, list(member_ids.values()))
@@ -436,41 +551,46 @@ def insert_applications(
 
     # Receipt numbers: given ones kept, missing ones reserved per station and day.
     wanted: dict[str, list[int]] = defaultdict(list)
+    prefixes: dict[tuple[str, int, int, int], str] = {}
     for position, (_index, item, _member_id) in enumerate(accepted):
-        if not item.values.get("receipt"):
-            created: datetime = item.values["created_at"]
-            wanted[f"{item.values['station_code']}-{created:%Y%m%d}"].append(position)
+        values = item.values
+        if not values.get("receipt"):
+            created: datetime = values["created_at"]
+            day = (values["station_code"], created.year, created.month, created.day)
+            prefix = prefixes.get(day)
+            if prefix is None:
+                prefix = prefixes[day] = f"{day[0]}-{created:%Y%m%d}"
+            wanted[prefix].append(position)
     receipts: list[str] = [str(item.values.get("receipt") or "") for _i, item, _m in accepted]
+    reserved = reserve_many(connection, {prefix: len(p) for prefix, p in wanted.items()})
     for prefix, positions in wanted.items():
-        for position, receipt in zip(
-            positions, reserve_receipts(connection, prefix, len(positions)), strict=True
-        ):
+        for position, receipt in zip(positions, reserved[prefix], strict=True):
             receipts[position] = receipt
     # Duplicates within the batch were told the earlier row's placeholder: name its receipt.
     placeholder = {f"#{index}": receipts[p] for p, (index, _i, _m) in enumerate(accepted)}
     for index, holder in result.duplicates.items():
         result.duplicates[index] = placeholder.get(holder, holder)
 
-    rows = []
-    for (_index, item, member_id), receipt in zip(accepted, receipts, strict=True):
-        row = dict(item.values)
-        row["receipt"] = receipt
-        row["member_id"] = member_id
-        row["name_chars"] = name_chars(item.member.name)
-        rows.append(row)
-    if not rows:
+    if not accepted:
         return result
-    table = _table(Application)
-    inserter = _Inserter(connection, table, sorted(_APPLICATION_COLUMNS | _FILLED_HERE - {"id"}))
-    paused = _pause_search_triggers(connection)
+    decision_ids = _decisions(connection, [item.values for _i, item, _m in accepted])
+    inserter = _Inserter(connection, _table(Application), _APPLICATION_ORDER)
+    make = inserter.row_maker(len(_FILLED_ORDER))
+    names: list[str] = [name_chars(item.member.name) for _i, item, _m in accepted]
+    rows: list[tuple[Any, ...]] = [
+        (receipt, member_id, name, decision_id, *make(item.values))
+        for (_index, item, member_id), receipt, decision_id, name in zip(
+            accepted, receipts, decision_ids, names, strict=True
+        )
+    ]
+    trigger = _drop_search_trigger(connection)
     try:
-        by_receipt = inserter.insert_ids([inserter.row(row) for row in rows], "receipt")
-        if paused:
-            _fill_search(connection, rows, by_receipt)
+        application_ids = inserter.insert_ids(rows)
+        if trigger is not None:
+            _fill_search(connection, application_ids, names, receipts)
     finally:
-        if paused:
-            connection.exec_driver_sql("DELETE FROM application_search_pause")
-    application_ids = [by_receipt[receipt] for receipt in receipts]
+        if trigger is not None:
+            connection.exec_driver_sql(trigger)
 
     inserter = _Inserter(connection, _table(StatusChange), _HISTORY_ORDER)
     at = inserter.processor("at")

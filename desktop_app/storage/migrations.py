@@ -6,14 +6,16 @@ step in its own transaction, and refuse a database written by a newer program.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 
 from desktop_app import __version__
 from desktop_app.paths import data_root
@@ -71,13 +73,46 @@ def schema_state(store: Store) -> SchemaState:
     return SchemaState(current, head)
 
 
+@contextmanager
+def _foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrating. A step that rebuilds a table other tables
+    refer to (new table, copy, drop the old, rename) cannot run with them on: dropping the
+    old table counts as deleting every row that the history still points at. This is the
+    documented procedure (sqlite.org/lang_altertable.html); each such step runs
+    PRAGMA foreign_key_check before it commits. The pragma only works outside a transaction,
+    so it is set on the driver's connection before the first step begins, and set back
+    before the connection returns to the pool."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    if connection.in_transaction():
+        connection.commit()
+    driver: Any = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        driver.execute("PRAGMA foreign_keys = ON")
+
+
+def _run(store: Store, action: Callable[[Config], None]) -> None:
+    config = _config()
+    with store.bare_connection() as connection, _foreign_keys_off(connection):
+        config.attributes["connection"] = connection
+        action(config)
+        connection.commit()
+
+
 def upgrade(store: Store, revision: str = "head") -> None:
     """Run the migrations up to `revision` (each in its own transaction)."""
-    config = _config()
-    with store.bare_connection() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-        connection.commit()
+    _run(store, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(store: Store, revision: str) -> None:
+    """Undo migrations down to `revision` (tests; the counter itself never downgrades)."""
+    _run(store, lambda config: command.downgrade(config, revision))
 
 
 def ensure_schema(store: Store, before_upgrade: Callable[[SchemaState], None]) -> SchemaState:

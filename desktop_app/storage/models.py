@@ -9,6 +9,8 @@ Times are naive local (Beijing) times to the second; money is whole yuan in `int
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -114,17 +116,18 @@ class Application(Base):
     station_name: Mapped[str] = mapped_column(String(100))
     clerk: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
-    # The decision exactly as computed when saved.
+    # The decision exactly as computed when saved: the outcome here (the ledger filters and
+    # sums it), the findings and the policy's fingerprint in the shared `decision` row.
     eligible: Mapped[bool] = mapped_column(Boolean)
     amount: Mapped[int] = mapped_column(Integer)
-    findings: Mapped[list[Any]] = mapped_column(JSON)
-    policy_sha256: Mapped[str] = mapped_column(String(64))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"))
     # A searchable copy of the member's name: its characters separated by spaces.
     name_chars: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     member: Mapped[Member] = relationship(back_populates="applications")
+    decision: Mapped[Decision] = relationship()
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="application", order_by="StatusChange.id"
     )
@@ -151,6 +154,40 @@ class Application(Base):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def findings(self) -> list[Any]:
+        """The decision's findings as computed when saved (list of dicts, in order)."""
+        return self.decision.findings
+
+    @property
+    def policy_sha256(self) -> str:
+        """SHA-256 of the policy file the decision was made with."""
+        return self.decision.policy_sha256
+
+
+def decision_digest(policy_sha256: str, findings: list[Any]) -> str:
+    """The identity of a decision document: SHA-256 (hex) of the JSON text of
+    [policy_sha256, findings], compact, non-ASCII kept, keys in their given order. Two
+    documents share a digest only if they read back identical, key order included."""
+    document = json.dumps(
+        [policy_sha256, findings], ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+class Decision(Base):
+    """One distinct decision document (the findings and the policy's fingerprint), stored
+    once and shared by every application decided the same way: at a million applications
+    a few hundred distinct documents exist (findings depend only on the claim, the policy
+    and the checks that failed), each ~1.5 kB of JSON."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # decision_digest()
+    policy_sha256: Mapped[str] = mapped_column(String(64))
+    findings: Mapped[list[Any]] = mapped_column(JSON)
 
 
 class StatusChange(Base):

@@ -38,9 +38,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from desktop_app.storage.models import (
     WITHDRAWN_STATUS,
     Application,
+    Decision,
     Member,
     ReceiptCounter,
     Setting,
+    decision_digest,
 )
 
 # --- settings ------------------------------------------------------------------------
@@ -102,6 +104,32 @@ def raise_receipt_counters(session: Session, floor: dict[str, int]) -> None:
         elif row.last < last:
             row.last = last
     session.flush()
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+
+
+def decision_id(session: Session, policy_sha256: str, findings: list[Any]) -> int:
+    """The id of the stored decision document (policy fingerprint and findings), stored now
+    if it is new. Safe against another counter storing the same document at the same time:
+    the insert does nothing on a taken digest (PostgreSQL waits for the other transaction
+    and then skips), and the read that follows sees the committed row (READ COMMITTED on
+    PostgreSQL; on SQLite the write transaction already excludes other writers)."""
+    digest = decision_digest(policy_sha256, findings)
+    by_digest = select(Decision.id).where(Decision.digest == digest)
+    found = session.execute(by_digest).scalar_one_or_none()
+    if found is not None:
+        return int(found)
+    session.execute(
+        _insert(session)(Decision)
+        .values(digest=digest, policy_sha256=policy_sha256, findings=findings)
+        .on_conflict_do_nothing(index_elements=[Decision.digest])
+    )
+    return int(session.execute(by_digest).scalar_one())
 
 
 # --- members and applications -------------------------------------------------------------
@@ -551,7 +579,12 @@ class _Planner:
                 found.update(self._run(statement))
         return sorted(found, reverse=self.newest_first)[offset:count]
 
-    def count(self) -> int:
+    def count(self, limit: int | None = None) -> int:
+        if limit is not None:
+            # Capped: the first `limit` matches in ledger order, found as a page is (each
+            # plan walks an id-ordered index and stops there, or collects a few matches):
+            # as fast as a page of that many rows, whatever the filter matches in all.
+            return len(self.page_ids(limit, 0)) if limit > 0 else 0
         text = self.filter_.text
         if not text and not self.filter_.field_conditions():
             # count(*) of the table: SQLite reads its smallest index.
@@ -602,6 +635,9 @@ def ledger_page(
     return [by_id[i] for i in ids if i in by_id]
 
 
-def ledger_count(session: Session, filter_: LedgerFilter) -> int:
-    """How many applications the filter matches (every one is visited: see the notes)."""
-    return _Planner(session, filter_, _dialect(session)).count()
+def ledger_count(session: Session, filter_: LedgerFilter, *, limit: int | None = None) -> int:
+    """How many applications the filter matches: exactly (every match is visited, see the
+    notes; hundreds of milliseconds for a broad filter at a million applications), or with
+    `limit`, min(that count, limit), found as fast as a page of `limit` rows, for a view that
+    needs to know quickly whether there are more (the GUI's lazy ledger model: "10,000+")."""
+    return _Planner(session, filter_, _dialect(session)).count(limit)
