@@ -572,8 +572,16 @@ class _Planner:
     def page_ids(self, limit: int, offset: int) -> list[int]:
         count = offset + limit
         text = self.filter_.text
+        branches = _branches(text, self.dialect) if text else [None]
+        if len(branches) == 1 and offset:
+            # One way to find the rows: the database skips the first `offset` itself (a
+            # deep page then costs a walk inside the engine, not `offset` ids in Python).
+            statement = self.plan(branches[0], count)
+            if statement is None:
+                return []
+            return self._run(statement.limit(limit).offset(offset))
         found: set[int] = set()
-        for branch in _branches(text, self.dialect) if text else [None]:
+        for branch in branches:
             statement = self.plan(branch, count)
             if statement is not None:
                 found.update(self._run(statement))
