@@ -9,10 +9,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
 # Shared libraries PySide6 needs on a bare Debian machine (xcb platform for a
-# real screen, offscreen for tests) and a tool to look at it.
+# real screen, offscreen for tests); poppler-utils (pdftoppm) for the printed
+# forms' image tests.
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 	libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
-	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
+	poppler-utils
 
 .PHONY: run test bench lint format system-deps venv clean pinyin screenshots
 

@@ -7,7 +7,10 @@
   look-ups ≤ 2 ms, a ledger page under any filter ≤ 50 ms, the SQLite file ≤ 400 MB; on
   PostgreSQL too when UNION_COUNTER_TEST_PG names a server
 - the counter window (bench/gui_bench.py): start-up ≤ 1.0 s and ≤ 3× a bare PySide6 window,
-  memory at idle ≤ 200 MB
+  memory at idle ≤ 200 MB; keystroke to results ≤ 16 ms (bench/gui_typing_bench.py); the ledger
+  on a big database: bench/gui_ledger_bench.py PATH (run by hand on the store benchmark's file)
+- printing (bench/print_bench.py): one form ≤ 50 ms warm, ≤ 400 ms in a fresh process, 100 forms
+  into one PDF ≤ 3 s
 
 `--store-rows N` measures the store at N applications (a smoke run: 20000); `--no-store`
 leaves it out. The SQLite database is built once and cached in the temporary folder.
@@ -118,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.no_gui:
         failed |= not gui_bench.run()
+        # Each in its own process (its own QApplication / a fresh font registry).
+        for script in ("gui_typing_bench.py", "print_bench.py"):
+            done = subprocess.run([sys.executable, str(ROOT / "bench" / script)], check=False)
+            failed |= done.returncode != 0
     if not args.no_store:
         failed |= not store_bench.run(args.store_rows)
     return 1 if failed else 0

@@ -10,7 +10,8 @@ Exit codes:
   0  done (for `quote` and `apply`, whether eligible or not);
   1  an unexpected internal error (a bug: a short message, never a traceback);
   2  bad input or usage, or a request refused before anything changed (unknown receipt,
-     a status change not allowed, a backup that fails its checks, station not set);
+     a status change not allowed, a backup that fails its checks, station not set, a form
+     that does not apply to the application);
   3  a scheme's policy file is unusable;
   4  refused: the same claim is already saved (`apply`; the message names the first receipt);
   5  `audit verify`: the audit chain is broken (the message names the first bad event);
@@ -219,6 +220,30 @@ def _add_store_commands(commands: Any) -> None:
         "verify",
         parents=[db],
         help="逐条校验审计记录，报告第一条被改动、插入或删除的事件",
+    )
+
+    print_parser = commands.add_parser(
+        "print",
+        parents=both,
+        help="打印申请的表格（附件2申请表或受理回执）为 PDF；--batch 把多份打进一个 PDF",
+        description=(
+            "把申请的表格写成 PDF（A4，按原大小打印）。不写 --form 时，社会工作者申请打印附件2"
+            "申请表，其他申请打印受理回执。第一次打印为原件，以后各次标明“补打”、次数和日期；"
+            "每次打印记入审计记录，“已受理”的申请改为“已打印”。"
+        ),
+    )
+    print_parser.add_argument("receipts", nargs="+", metavar="受理编号")
+    print_parser.add_argument(
+        "--form",
+        choices=("annex2", "receipt"),
+        default="auto",
+        help="annex2（附件2申请表，仅社会工作者申请）或 receipt（受理回执）",
+    )
+    print_parser.add_argument(
+        "--batch", action="store_true", help="打印多份申请（一个 PDF，每份一页）"
+    )
+    print_parser.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="文件.pdf", help="写入的 PDF 文件"
     )
 
 
@@ -679,6 +704,35 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_AUDIT_BROKEN
 
 
+def cmd_print(args: argparse.Namespace) -> int:
+    from desktop_app.services.printing import PrintRefusedError, print_to_file
+
+    if len(args.receipts) > 1 and not args.batch:
+        print("输入有误：一次打印多份申请请加 --batch", file=sys.stderr)
+        return EXIT_INPUT
+    clerk = _clerk(args)
+    try:
+        with _open(args) as store:
+            result = print_to_file(store, args.receipts, args.output, actor=clerk, form=args.form)
+    except PrintRefusedError as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        print(
+            f"无法写入 {args.output}：{exc.strerror or exc}。请检查文件夹是否存在、可写，"
+            "磁盘是否已满。",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
+    for warning in result.warnings:
+        print(f"警告：{warning}", file=sys.stderr)
+    for job in result.jobs:
+        what = f"补打（第{job.copy}次）" if job.reprint else "原件"
+        print(f"{job.receipt}\t{job.form_id}\t{what}")
+    print(f"已写入 {result.path}（{len(result.jobs)} 页）", file=sys.stderr)
+    return EXIT_OK
+
+
 def _known_error(exc: Exception) -> int | None:
     """Print an expected error's Chinese message; return the exit code (None: a bug)."""
     from desktop_app.domain.facts import InputError
@@ -745,6 +799,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backup": cmd_backup,
         "restore": cmd_restore,
         ("audit", "verify"): cmd_audit_verify,
+        "print": cmd_print,
     }
     if args.command is None:
         return _run_window(args)

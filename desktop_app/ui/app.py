@@ -20,7 +20,7 @@ from desktop_app.paths import data_home
 from desktop_app.services.logs import setup_logging
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.errors import install_excepthook, set_log_file
-from desktop_app.ui.fonts import apply_ui_font, register_fonts
+from desktop_app.ui.fonts import apply_ui_font, register_fonts, register_more_fonts
 
 # Set by the start-up benchmark: print the time to "ready for typing" and quit.
 READY_PROBE = "UNION_COUNTER_EXIT_WHEN_READY"
@@ -85,6 +85,7 @@ def run(db_url: str | None = None, clerk: str | None = None, home: Path | None =
             return
         ctx.open_store()
         ctx.prepare_catalogue()
+        register_more_fonts()
 
     QTimer.singleShot(0, ready)
     code = app.exec()

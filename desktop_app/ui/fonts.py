@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
@@ -15,12 +16,19 @@ log = logging.getLogger(__name__)
 UI_FONT_FILE = ("wqy-microhei", "wqy-microhei.ttc")
 
 
-def register_fonts() -> list[str]:
-    """Add every bundled font file to Qt's font database; return the families added."""
-    families: list[str] = []
+def _font_files() -> list[Path]:
     folder = resources_dir() / "fonts"
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() not in (".ttf", ".ttc", ".otf"):
+    return [p for p in sorted(folder.rglob("*")) if p.suffix.lower() in (".ttf", ".ttc", ".otf")]
+
+
+def register_fonts(*, interface_only: bool = True) -> list[str]:
+    """Add bundled font files to Qt's font database; return the families added.
+
+    At start only the interface font (5 MB); `register_more_fonts()` adds the printing fonts
+    (Song, CJK Extension A and B) once the window is up, so rare name characters show too."""
+    families: list[str] = []
+    for path in _font_files():
+        if (path.parent.name == UI_FONT_FILE[0]) != interface_only:
             continue
         font_id = QFontDatabase.addApplicationFont(str(path))
         if font_id < 0:
@@ -28,6 +36,11 @@ def register_fonts() -> list[str]:
             continue
         families.extend(QFontDatabase.applicationFontFamilies(font_id))
     return families
+
+
+def register_more_fonts() -> list[str]:
+    """The other bundled fonts (fallbacks for characters the interface font lacks)."""
+    return register_fonts(interface_only=False)
 
 
 def apply_ui_font(app: QApplication, families: list[str]) -> None:
