@@ -63,6 +63,8 @@ ctx.store_opened.connect(lambda _s: state.__setitem__("store", True))
 ctx.catalogue_ready.connect(lambda: state.__setitem__("catalogue", True))
 ctx.open_store()
 ctx.prepare_catalogue()
+from desktop_app.ui.fonts import register_more_fonts
+register_more_fonts()  # as the program does once the window is up
 def rss_mb():
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
