@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_app.services.catalogue import CatalogueRow
+from desktop_app.ui.models.base import ColumnsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -25,7 +26,9 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the CatalogueRow itself
 
 
-class CatalogueModel(QAbstractTableModel):
+class CatalogueModel(ColumnsTableModel):
+    COLUMNS = COLUMNS
+
     def __init__(self, rows: Sequence[CatalogueRow] = (), parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[CatalogueRow] = list(rows)
@@ -64,15 +67,4 @@ class CatalogueModel(QAbstractTableModel):
             return "\n".join([f"{row.policy.name}", f"出处：{row.entry.source.cite()}", *lines])
         if role == ROW_ROLE:
             return row
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][0]
-        if orientation == Qt.Orientation.Vertical:
-            return section + 1
         return None

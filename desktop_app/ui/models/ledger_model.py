@@ -32,8 +32,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
+
+from desktop_app.ui.models.base import ColumnsTableModel
 
 if TYPE_CHECKING:
     from desktop_app.services.applications import LedgerRow
@@ -129,7 +131,8 @@ def _service_count(store: Store, filter_: LedgerFilter) -> int:
     return ledger_count(store, filter_)
 
 
-class LedgerModel(QAbstractTableModel):
+class LedgerModel(ColumnsTableModel):
+    COLUMNS = COLUMNS
     count_changed = Signal(object)  # int, or None while counting
     busy_changed = Signal(bool)
     failed = Signal(object)  # the exception of a failed read (the page shows its message)
@@ -374,17 +377,6 @@ class LedgerModel(QAbstractTableModel):
         if self._schemes is None:
             self._schemes = _schemes()
         return COLUMNS[column][1](row, self._schemes)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][0]
-        if orientation == Qt.Orientation.Vertical and section >= 0:
-            return section + 1
-        return None
 
     # --- rows by place and by id ---------------------------------------------------------------
 

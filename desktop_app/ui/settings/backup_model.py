@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+
+from desktop_app.ui.models.base import ColumnsTableModel
 
 if TYPE_CHECKING:
     from desktop_app.services.settings_view import BackupFile
@@ -23,7 +25,9 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
 BACKUP_ROLE = Qt.ItemDataRole.UserRole + 1  # the BackupFile itself
 
 
-class BackupModel(QAbstractTableModel):
+class BackupModel(ColumnsTableModel):
+    COLUMNS = COLUMNS
+
     def __init__(self, backups: Sequence[BackupFile] = (), parent: Any = None) -> None:
         super().__init__(parent)
         self._backups: list[BackupFile] = list(backups)
@@ -60,15 +64,4 @@ class BackupModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == BACKUP_ROLE:
             return backup
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][0]
-        if orientation == Qt.Orientation.Vertical:
-            return section + 1
         return None
