@@ -7,6 +7,7 @@ the service); none commits on its own.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -194,6 +195,7 @@ _ID_LIKE = re.compile(r"^[0-9]{6,17}[0-9Xx]?$")
 # Receipt numbers are made of these: station code, date, sequence (XC01-20261121-0007).
 _RECEIPT_TEXT = re.compile(r"^[0-9A-Z-]+$")
 SMALL = 10_000
+_COLLECT_COST = 8
 COUNT_PROBE = 100_000
 _BY_DATE = "INDEXED BY ix_application_applied_on"
 
@@ -284,8 +286,14 @@ def _name_branch(text: str, dialect: str) -> _Branch | None:
         return None
     pattern = f"%{_escape_like(chars)}%"
     if dialect == "postgresql":
-        # ILIKE: as SQLite's LIKE, a Latin name matches in either case.
-        exact = Application.name_chars.ilike(pattern, escape="\\")
+        # ILIKE: as SQLite's LIKE, a Latin name matches in either case. A fragment of
+        # characters that have no case (Chinese characters, ASCII digits, the spaces
+        # between characters) matches the same rows with LIKE, which PostgreSQL tests
+        # about twice as fast: it counts when a page walks many rows.
+        if all(ch == " " or ch in "0123456789" or unicodedata.category(ch) == "Lo" for ch in chars):
+            exact = Application.name_chars.like(pattern, escape="\\")
+        else:
+            exact = Application.name_chars.ilike(pattern, escape="\\")
         # The 'simple' parser keeps each letter, digit and CJK character as a token and
         # drops punctuation; a fragment with no such character cannot use the index.
         if not any(ch.isalnum() for ch in chars):
@@ -465,7 +473,13 @@ class _Planner:
             where.append(branch.exact)
             if branch.indexed is not None:
                 matches = self._estimate(branch.indexed)
-                walk = count is not None and count * self._estimate(None) < matches * matches
+                # Walking reads count * rows / matches rows in id order, collecting reads
+                # each match at a random place in the table, about _COLLECT_COST times as
+                # dear a row as the walk's (measured at a million applications).
+                walk = (
+                    count is not None
+                    and count * self._estimate(None) < _COLLECT_COST * matches * matches
+                )
                 if not walk:
                     where.append(branch.indexed)
         if f.date_conditions():
