@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -56,6 +56,24 @@ class PrintRefusedError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class PrintCancelledError(Exception):
+    """The clerk stopped preparing the forms (progress returned False): nothing was recorded."""
+
+    def __init__(self, message: str = "已取消打印，没有打印也没有记录任何内容。") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FormChoice:
+    """A form one application can print: its id, its name, and whether it applies."""
+
+    id: str
+    name: str
+    applies: bool
+    refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,19 @@ def choose_form(detail: Detail, form: str) -> FormSpec:
             f"不能打印{spec.name}：{spec.refusal or '该表格不适用于这份申请。'}"
         )
     return spec
+
+
+def form_choices(store: Store, receipt: str) -> list[FormChoice]:
+    """Every printable form (Annex 2, the receipt) and whether it applies to this application."""
+    detail = application_detail(store, receipt)
+    scheme, kind = detail.decision["scheme"], detail.certificate["kind"]
+    choices = []
+    for form_id in FORM_CHOICES:
+        spec = get_form(form_id)
+        applies = spec.applies(scheme, kind)
+        refusal = "" if applies else (spec.refusal or "该表格不适用于这份申请。")
+        choices.append(FormChoice(spec.id, spec.name, applies, refusal))
+    return choices
 
 
 def _details(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -227,18 +258,24 @@ def prepare(
     form: str = AUTO,
     now: datetime | None = None,
     fonts: FontSet | None = None,
+    progress: Callable[[int, int], bool] | None = None,
 ) -> PrintResult:
     """Draw the forms as they would print now (copy numbers included); records nothing.
 
-    This is the print preview; `record_prints` then records what was printed."""
+    This is the print preview; `record_prints` then records what was printed.
+    `progress(done, total)` is told after each application is read; when it returns False the
+    preparing stops with PrintCancelledError."""
     moment = now or datetime.now()
     here = station(store)
     planned: list[tuple[FormSpec, dict[str, str]]] = []
     jobs: list[PrintJob] = []
     refusals: list[str] = []
     counts: dict[tuple[str, str], int] = {}
-    for receipt in _receipts(receipts):
+    wanted = _receipts(receipts)
+    for done, receipt in enumerate(wanted, start=1):
         detail = application_detail(store, receipt, full_numbers=True)
+        if progress is not None and not progress(done, len(wanted)):
+            raise PrintCancelledError()
         try:
             spec = choose_form(detail, form)
         except PrintRefusedError as exc:
@@ -252,6 +289,8 @@ def prepare(
     if refusals:
         raise PrintRefusedError("\n".join(refusals))
     rendered = render(planned, fonts=fonts or default_fonts(), title=planned[0][0].name)
+    if progress is not None and not progress(len(wanted), len(wanted)):
+        raise PrintCancelledError()  # stopped while the pages were drawn
     return PrintResult(rendered.pdf, jobs, rendered.pages, rendered.missing, rendered.overflows)
 
 
@@ -304,6 +343,13 @@ def print_to_file(
     """Print the forms of `receipts` into one PDF at `out`, recording each print."""
     moment = (now or datetime.now()).replace(microsecond=0)
     result = prepare(store, receipts, form=form, now=moment, fonts=fonts)
+    return save_prepared(store, result, out, actor=actor, now=moment)
+
+
+def save_prepared(
+    store: Store, result: PrintResult, out: Path, *, actor: str, now: datetime | None = None
+) -> PrintResult:
+    """Save a prepared PDF (the preview's) at `out` whole or not at all, recording each print."""
     if out.is_dir():
         raise PrintRefusedError(f"{out} 是一个文件夹，请给出 PDF 文件名。")
     try:
@@ -311,7 +357,7 @@ def print_to_file(
     except FileNotFoundError:
         raise PrintRefusedError(f"文件夹 {out.parent} 不存在。") from None
     try:
-        record_prints(store, result.jobs, actor=actor, now=moment)
+        record_prints(store, result.jobs, actor=actor, now=now)
         temp.replace(out)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -323,14 +369,18 @@ def print_to_file(
 __all__ = [
     "AUTO",
     "FORM_CHOICES",
+    "FormChoice",
+    "PrintCancelledError",
     "PrintJob",
     "PrintRefusedError",
     "PrintResult",
     "choose_form",
+    "form_choices",
     "form_values",
     "prepare",
     "print_count",
     "print_to_file",
     "record_prints",
     "reprint_mark",
+    "save_prepared",
 ]

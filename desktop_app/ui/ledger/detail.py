@@ -189,6 +189,13 @@ class DetailDialog(QDialog):
         self.apply_button.setAutoDefault(True)
         self.close_button = QPushButton("关闭")
         self.close_button.setAutoDefault(False)
+        self.annex_button = QPushButton("打印申请表（附件2）(&A)")
+        self.annex_button.setObjectName("print_annex2")
+        self.annex_button.setAutoDefault(False)
+        self.receipt_button = QPushButton("打印回执(&P)")
+        self.receipt_button.setObjectName("print_receipt")
+        self.receipt_button.setAutoDefault(False)
+        self.preview: QWidget | None = None
         self.message = QLabel()
         self.message.setObjectName("status_message")
         self.message.setWordWrap(True)
@@ -206,8 +213,14 @@ class DetailDialog(QDialog):
         status_row.addWidget(self.apply_button)
         status_row.addWidget(self.close_button)
 
+        print_row = QHBoxLayout()
+        print_row.addWidget(self.annex_button)
+        print_row.addWidget(self.receipt_button)
+        print_row.addStretch(1)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addLayout(print_row)
         layout.addWidget(self.text, 1)
         layout.addLayout(status_row)
         layout.addWidget(self.message)
@@ -221,7 +234,10 @@ class DetailDialog(QDialog):
         self.reason.returnPressed.connect(self.apply_status)
         self.target.currentIndexChanged.connect(self._target_changed)
         self.close_button.clicked.connect(self.reject)
+        self.annex_button.clicked.connect(lambda: self.print_form("annex2"))
+        self.receipt_button.clicked.connect(lambda: self.print_form("receipt"))
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.reject)
+        QShortcut(QKeySequence("Ctrl+P"), self, activated=lambda: self.print_form("auto"))
         self.load()
         self.text.setFocus()
 
@@ -251,6 +267,38 @@ class DetailDialog(QDialog):
         if not can_change:
             self.target.addItem("（已是最终状态）", None)
         self._target_changed()
+        self._print_choices()
+
+    def _print_choices(self) -> None:
+        from desktop_app.services.printing import form_choices
+
+        for choice in form_choices(self.ctx.require_store(), self.receipt):
+            if choice.id == "annex2":
+                self.annex_button.setEnabled(choice.applies)
+                self.annex_button.setToolTip(
+                    "打印北京市专职工会社会工作者职业发展助推计划申请表（附件2）"
+                    if choice.applies
+                    else f"这份申请不用附件2：{choice.refusal}"
+                )
+        self.receipt_button.setToolTip("打印受理回执（给申请人签字留存）")
+
+    def print_form(self, form: str) -> None:
+        """The print preview of one form of this application (non-blocking)."""
+        from desktop_app.ui.printing.preview import open_preview
+
+        if form == "annex2" and not self.annex_button.isEnabled():
+            return
+        if self.preview is not None:
+            self.preview.close()
+            self.preview.deleteLater()
+        self.preview = open_preview(self.ctx, self.receipt, form=form, parent=self)
+        if self.preview is not None:
+            self.preview.printed.connect(self._printed)  # type: ignore[attr-defined]
+
+    def _printed(self, _receipts: list[str]) -> None:
+        self.load()
+        assert self.detail is not None
+        self.status_changed.emit(self.detail.row)
 
     def _target_changed(self, *_args: object) -> None:
         returned = self.target.currentData() == RETURNED

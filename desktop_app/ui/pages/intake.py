@@ -139,11 +139,16 @@ class IntakePage(Page):
         self.next_button = QPushButton("下一位（Ctrl+N）")
         self.next_button.setObjectName("next_button")
         self.next_button.clicked.connect(self.next_member)
+        self.print_button = QPushButton("打印（Ctrl+P）")
+        self.print_button.setObjectName("intake_print")
+        self.print_button.clicked.connect(self.print_saved)
+        self.preview: QWidget | None = None
         banner_layout = QHBoxLayout(self.banner)
         banner_text = QVBoxLayout()
         banner_text.addWidget(self.receipt_label)
         banner_text.addWidget(self.receipt_note)
         banner_layout.addLayout(banner_text, 1)
+        banner_layout.addWidget(self.print_button)
         banner_layout.addWidget(self.next_button)
         self.banner.hide()
 
@@ -165,6 +170,7 @@ class IntakePage(Page):
             ("Ctrl+S", self.save),
             ("Ctrl+N", self.next_member),
             ("Ctrl+F", self.focus_search),
+            ("Ctrl+P", self.print_saved),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -547,13 +553,26 @@ class IntakePage(Page):
             f"可补助 {saved.decision.amount} 元" if saved.decision.eligible else "不符合补助条件"
         )
         self.receipt_label.setText(f"已保存　受理编号：{saved.receipt}")
-        note = f"{amount}。请把受理编号告诉申请人。下一位请按 Ctrl+N。"
+        note = f"{amount}。请把受理编号告诉申请人。打印请按 Ctrl+P，下一位请按 Ctrl+N。"
         if saved.warnings:
             note += "\n请注意：" + "；".join(saved.warnings)
         self.receipt_note.setText(note)
         self.message.setText(f"已保存，受理编号 {saved.receipt}")
         self._set_locked(True)
         self.ctx.applications_changed.emit(saved.receipt)
+
+    def print_saved(self) -> None:
+        """The preview of the saved application's form (Annex 2 where it applies, else the
+        receipt; the other one can be chosen there)."""
+        from desktop_app.ui.printing.preview import open_preview
+
+        if self.receipt is None:
+            self.message.setText("请先保存（Ctrl+S），保存后才能打印。")
+            return
+        if self.preview is not None:
+            self.preview.close()
+            self.preview.deleteLater()
+        self.preview = open_preview(self.ctx, self.receipt, parent=self)
 
     def _refuse(self, problems: dict[str, str]) -> None:
         self._problems = {k: v for k, v in problems.items() if k in self.boxes}

@@ -2,7 +2,9 @@
 
 The search field has focus when the section shows; typing filters after a short pause,
 Enter at once; ↓ goes into the table, Enter (or a double click) opens the application,
-↑ on the first row goes back to the search field. The page only wires widgets to the
+↑ on the first row goes back to the search field. Shift+↓/↑ (or the mouse) select several
+rows; Ctrl+P prints their forms into one PDF (prepared off the GUI thread, with 取消, then
+the print preview). The page only wires widgets to the
 ledger model and the services: counting and deep pages are read off the GUI thread by the
 model (models/ledger_model.py).
 """
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableView,
     QVBoxLayout,
 )
@@ -30,6 +33,8 @@ from desktop_app.ui.pages.base import Page
 if TYPE_CHECKING:
     from desktop_app.services.applications import LedgerRow
     from desktop_app.ui.ledger.detail import DetailDialog
+    from desktop_app.ui.printing.preview import PrintPreview
+    from desktop_app.ui.tasks import Task
 
 # A typical value of each column, for its starting width (no ResizeToContents: it would read
 # every row). 证书类别/项目 takes the room that is left.
@@ -48,6 +53,7 @@ _SAMPLES = (
     "王柜员",
 )
 _STRETCH = 6
+MAX_BATCH = 500  # applications printed into one PDF at a time
 
 
 class LedgerPage(Page):
@@ -62,7 +68,7 @@ class LedgerPage(Page):
         self.view.setAccessibleName("台账")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
         self.view.setSortingEnabled(False)  # the ledger's order is the database's: newest first
@@ -88,13 +94,19 @@ class LedgerPage(Page):
         self.message.setObjectName("ledger_message")
         self.message.setStyleSheet("color: #b3261e;")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
-        hint = QLabel("↓ 进入列表　回车查看详情和更改状态　Ctrl+F 查找")
+        hint = QLabel("↓ 进入列表　回车查看详情和更改状态　Shift+↓ 多选　Ctrl+F 查找")
         hint.setStyleSheet("color: #666;")
+        self.batch_button = QPushButton("批量打印（Ctrl+P）")
+        self.batch_button.setObjectName("ledger_batch_print")
+        self.batch_button.setToolTip("把选中的申请的表格打印到一个 PDF 里（先预览）")
+        self.batch_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.batch_button.clicked.connect(self.batch_print)
 
         info = QHBoxLayout()
         info.addWidget(self.count_label)
         info.addWidget(self.message, 1)
         info.addWidget(hint)
+        info.addWidget(self.batch_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 8)
         layout.addWidget(self.filters)
@@ -103,6 +115,8 @@ class LedgerPage(Page):
         self.setTabOrder(self.filters.status, self.view)
 
         self.detail: DetailDialog | None = None
+        self.preview: PrintPreview | None = None
+        self.batch_task: Task | None = None
         self._stale = True  # the model does not show the current database yet
         self._needs_refresh = False  # applications changed while the section was hidden
         self._choices_loaded = False
@@ -117,6 +131,9 @@ class LedgerPage(Page):
         find = QShortcut(QKeySequence("Ctrl+F"), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
+        batch = QShortcut(QKeySequence("Ctrl+P"), self)
+        batch.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        batch.activated.connect(self.batch_print)
         ctx.store_opened.connect(self._store_opened)
         ctx.applications_changed.connect(self._applications_changed)
         self._count_changed(None)
@@ -289,3 +306,52 @@ class LedgerPage(Page):
     def receipt_at(self, row: int) -> str | None:
         value = self.model.data(self.model.index(row, 0), RECEIPT_ROLE)
         return str(value) if value else None
+
+    # --- batch printing ------------------------------------------------------------------------
+
+    def selected_receipts(self) -> list[str]:
+        """The receipts of the selected rows in the ledger's order (the current row if none)."""
+        selection = self.view.selectionModel()
+        rows = sorted({index.row() for index in selection.selectedRows()})
+        if not rows and self.view.currentIndex().isValid():
+            rows = [self.view.currentIndex().row()]
+        receipts = []
+        for place in rows:
+            row = self.model.row_at(place, wait=True)
+            if row is not None:
+                receipts.append(row.receipt)
+        return receipts
+
+    def _selected_count(self) -> int:
+        return sum(r.height() for r in self.view.selectionModel().selection())
+
+    def batch_print(self) -> None:
+        """Print the selected applications' forms (Annex 2 where it applies, else the receipt)
+        into one PDF: prepared off the GUI thread, then the preview."""
+        from desktop_app.ui.printing.preview import start_batch
+
+        if self.batch_task is not None and self.batch_task.running:
+            return
+        if self._selected_count() > MAX_BATCH:
+            self._show_message(f"一次最多批量打印 {MAX_BATCH} 份申请，请缩小筛选范围或少选一些。")
+            return
+        receipts = self.selected_receipts()
+        if not receipts:
+            self._show_message("请先在列表中选择要打印的申请（Shift+↓ 可多选）。")
+            return
+        self._show_message("")
+        if self.preview is not None:
+            self.preview.close()
+            self.preview.deleteLater()
+            self.preview = None
+        self.batch_task = start_batch(
+            self.ctx,
+            receipts,
+            parent=self,
+            on_opened=self._preview_opened,
+            on_cancelled=lambda: self._show_message("已取消批量打印：没有打印，也没有记录。"),
+        )
+
+    def _preview_opened(self, dialog: PrintPreview) -> None:
+        self.preview = dialog
+        dialog.finished.connect(self._detail_closed)

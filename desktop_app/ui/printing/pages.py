@@ -29,6 +29,28 @@ def open_pdf(source: Path | bytes) -> Iterator[object]:
         document.close()
 
 
+def document_page_sizes(document: object) -> list[tuple[float, float]]:
+    """Each page's size in points."""
+    sizes = []
+    for index in range(len(document)):  # type: ignore[arg-type]
+        page = document[index]  # type: ignore[index]
+        try:
+            width, height = page.get_size()
+            sizes.append((float(width), float(height)))
+        finally:
+            page.close()
+    return sizes
+
+
+def render_page(document: object, index: int, dpi: float) -> QImage:
+    """One page of an open document as an image at `dpi`."""
+    page = document[index]  # type: ignore[index]
+    try:
+        return _image(page, dpi)
+    finally:
+        page.close()
+
+
 def page_count(source: Path | bytes) -> int:
     with open_pdf(source) as document:
         return len(document)  # type: ignore[arg-type]
