@@ -2,7 +2,8 @@
 
 A throw-away data folder gets a station and a few dozen applications saved through the
 services; the window is driven with key presses as a clerk would, and the whole 1366×768
-screen is grabbed for 受理 (a filled form with its decision), 台账 and 目录.
+screen is grabbed for 受理 (a filled form with its decision), the print preview of its receipt,
+台账 and 目录.
 Written to docs/screenshots/*.png.
 """
 
@@ -150,10 +151,28 @@ def main() -> int:
     QTest.keyClick(focused(), Qt.Key.Key_Y)
     shot("intake")
 
+    # Save, then the print preview of the receipt (the dialog covers the window).
+    window.intake.save()
+    settle()
+    window.intake.print_saved()
+    settle(60)
+    preview = window.intake.preview
+    if preview is not None:
+        preview.setGeometry(window.geometry())
+        settle(30)
+        shot("print-preview")
+        preview.close()
+        window.activateWindow()
+        settle()
+
     window.show_section("ledger")
     shot("ledger")
     window.show_section("catalogue")
+    window.activateWindow()
     settle()
+    if QApplication.focusWidget() is None:
+        window.catalogue.section_shown()
+        settle()
     type_text("dg")
     shot("catalogue")
     window.close()
