@@ -10,13 +10,13 @@ STAMP  := $(VENV)/.installed-stamp
 
 # Shared libraries PySide6 needs on a bare Debian machine (xcb platform for a
 # real screen, offscreen for tests); poppler-utils (pdftoppm) for the printed
-# forms' image tests.
+# forms' image tests; LibreOffice Calc (headless) to open the exported workbooks.
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 	libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
-	poppler-utils
+	poppler-utils libreoffice-calc-nogui
 
-.PHONY: run test bench lint format system-deps venv clean pinyin screenshots
+.PHONY: run test bench lint format system-deps venv clean pinyin screenshots bundle wheel-check
 
 run: venv
 	$(VENV)/bin/union-counter $(ARGS)
@@ -36,6 +36,14 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The offline one-folder bundle in dist/union-counter, built and checked (build_spec/README.md).
+bundle: venv
+	bash build_spec/check_bundle.sh
+
+# The wheel holds the data folders: built, installed in a clean venv, self-tested.
+wheel-check: venv
+	bash build_spec/check_wheel.sh
 
 # Screenshots of the window for the README (docs/screenshots/), taken under Xvfb at 1366×768.
 screenshots: venv

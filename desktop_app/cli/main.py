@@ -11,12 +11,14 @@ Exit codes:
   1  an unexpected internal error (a bug: a short message, never a traceback);
   2  bad input or usage, or a request refused before anything changed (unknown receipt,
      a status change not allowed, a backup that fails its checks, station not set, a form
-     that does not apply to the application);
+     that does not apply to the application, an Excel file that cannot be used — for
+     `exchange import`, any file refused: the others are still imported, each all or nothing);
   3  a scheme's policy file is unusable;
   4  refused: the same claim is already saved (`apply`; the message names the first receipt);
   5  `audit verify`: the audit chain is broken (the message names the first bad event);
   6  database or environment fault: disk full, database locked, damaged file, a database from
-     a newer program, read-only folder, server unreachable (a Chinese message says what to do).
+     a newer program, read-only folder, server unreachable, an Excel file that cannot be
+     written (a Chinese message says what to do).
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="职工技能补助柜台 — 查询目录、计算补助、受理申请。不带子命令时打开柜台窗口。",
     )
     parser.add_argument("--version", action="version", version=f"union-counter {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="自检：在临时数据文件夹中建库、受理、打印、导出并核对结果（不碰本机数据），"
+        "通过时退出码 0，否则 1",
+    )
     parser.add_argument("--db", metavar="URL", default=None, help=DB_HELP)
     parser.add_argument("--clerk", metavar="姓名", default=None, help=CLERK_HELP)
     commands = parser.add_subparsers(dest="command", metavar="子命令", parser_class=_Parser)
@@ -244,6 +252,67 @@ def _add_store_commands(commands: Any) -> None:
     )
     print_parser.add_argument(
         "-o", "--output", required=True, type=Path, metavar="文件.pdf", help="写入的 PDF 文件"
+    )
+    _add_exchange_commands(commands, db, both)
+
+
+def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: list[Any]) -> None:
+    export = commands.add_parser(
+        "export",
+        parents=both,
+        help="把台账导出为 Excel 工作簿（含“汇总”工作表；身份证号、京卡号默认遮挡）",
+        description=(
+            "按条件把申请导出为 Excel 工作簿：第一个工作表是申请（日期为 Excel 日期，金额为数字，"
+            "首行冻结、可筛选），第二个工作表“汇总”按方案、证书类别和等级、状态、服务站统计份数和"
+            "金额。身份证号、京卡号默认遮挡；--full-ids 写完整号码（记入审计记录）。"
+        ),
+    )
+    export.add_argument("file", type=Path, metavar="文件.xlsx", help="写入的 Excel 文件")
+    export.add_argument("--from", dest="date_from", metavar="日期", help="受理日期不早于（含）")
+    export.add_argument("--to", dest="date_to", metavar="日期", help="受理日期不晚于（含）")
+    export.add_argument("--scheme", metavar="方案", help="方案编号，如 bj-2026-skills")
+    export.add_argument(
+        "--status", metavar="状态", help="状态：已受理、已打印、已报送、已发放、退回"
+    )
+    export.add_argument(
+        "--full-ids", action="store_true", help="写完整的身份证号和京卡号（记入审计记录）"
+    )
+
+    exchange = commands.add_parser(
+        "exchange", help="服务站与区总工会之间交换申请：exchange export / exchange import"
+    )
+    actions = exchange.add_subparsers(
+        dest="action", metavar="操作", parser_class=_Parser, required=True
+    )
+    out = actions.add_parser(
+        "export",
+        parents=both,
+        help="把本服务站的申请导出为交换文件（含清单和校验码），交区总工会导入",
+        description=(
+            "把本服务站在期间内受理的申请（职工、证书、附件2各项、状态记录、保存时的补助决定）"
+            "写成交换文件，另有“清单”工作表写明服务站、期间、份数、校验码和程序版本。"
+            "交换文件含完整身份证号，请妥善保管。"
+        ),
+    )
+    out.add_argument("file", type=Path, metavar="文件.xlsx", help="写入的交换文件")
+    out.add_argument("--from", dest="date_from", metavar="日期", help="受理日期不早于（含）")
+    out.add_argument("--to", dest="date_to", metavar="日期", help="受理日期不晚于（含）")
+    into = actions.add_parser(
+        "import",
+        parents=both,
+        help="导入服务站的交换文件：核对清单和校验码，重新核算补助，新增申请，报告重复和冲突",
+        description=(
+            "逐个导入交换文件，每个文件要么全部导入，要么一份也不导入。核对清单和校验码，"
+            "按申请所用的政策版本重新核算补助并标出不同的决定；已有的同一补助（重复申请）"
+            "不导入并列出；同一受理编号内容不同（冲突）时整个文件不导入。"
+        ),
+    )
+    into.add_argument("files", type=Path, nargs="+", metavar="文件.xlsx", help="交换文件")
+    into.add_argument(
+        "--problems",
+        type=Path,
+        metavar="文件.xlsx",
+        help="把发现的问题（工作表、行、列、说明）另存为 Excel 文件",
     )
 
 
@@ -733,6 +802,98 @@ def cmd_print(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _date_range(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    from desktop_app.domain.facts import InputError
+
+    date_from = _ledger_date(args.date_from, "--from")
+    date_to = _ledger_date(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise InputError("--from", "开始日期晚于结束日期")
+    return date_from, date_to
+
+
+def _check_xlsx_name(path: Path, option: str) -> None:
+    from desktop_app.domain.facts import InputError
+
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(option, f"文件名“{path.name}”应以 .xlsx 结尾")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from desktop_app.services.applications import parse_status
+    from desktop_app.services.ledger_export import export_ledger
+    from desktop_app.storage.repository import LedgerFilter
+
+    _check_xlsx_name(args.file, "文件")
+    date_from, date_to = _date_range(args)
+    filter_ = LedgerFilter(
+        date_from=date_from,
+        date_to=date_to,
+        scheme=(args.scheme or "").strip() or None,
+        status=parse_status(args.status) if args.status else None,
+    )
+    clerk = _clerk(args)
+    with _open(args) as store:
+        result = export_ledger(store, args.file, filter_, actor=clerk, full_ids=args.full_ids)
+    masked = "完整号码（已记入审计记录）" if result.full_ids else "身份证号、京卡号已遮挡"
+    print(
+        f"已导出 {result.rows} 份申请，补助合计 {result.total_amount} 元，{masked}：{result.path}"
+    )
+    return EXIT_OK
+
+
+def cmd_exchange_export(args: argparse.Namespace) -> int:
+    from desktop_app.services.exchange import export_batch
+
+    _check_xlsx_name(args.file, "文件")
+    date_from, date_to = _date_range(args)
+    clerk = _clerk(args)
+    with _open(args) as store:
+        result = export_batch(store, args.file, actor=clerk, date_from=date_from, date_to=date_to)
+    manifest = result.manifest
+    assert manifest is not None
+    print(
+        f"已导出服务站 {manifest.station_code} 的 {manifest.count} 份申请：{result.path}\n"
+        f"校验码：{manifest.checksum}\n交换文件含完整身份证号，请妥善保管。"
+    )
+    return EXIT_OK
+
+
+def cmd_exchange_import(args: argparse.Namespace) -> int:
+    from desktop_app.exchange.files import save_problems
+    from desktop_app.services.exchange import all_problems, import_batch
+
+    if args.problems is not None:
+        _check_xlsx_name(args.problems, "--problems")
+    clerk = _clerk(args)
+    problems = []
+    refused = 0
+    with _open(args) as store:
+        for path in args.files:
+            report = import_batch(store, path, actor=clerk)
+            found = all_problems(report)
+            problems.extend(found)
+            if report.refused is not None:
+                refused += 1
+                print(f"{path.name}：未导入。{report.refused}", file=sys.stderr)
+            else:
+                manifest = report.manifest
+                source = f"服务站 {manifest.station_code} " if manifest else ""
+                print(
+                    f"{path.name}：{source}新增 {len(report.inserted)} 份；"
+                    f"重复申请 {len(report.duplicates)} 份（未导入）；"
+                    f"已导入过 {len(report.already)} 份；决定需核对 {len(report.flags)} 处。"
+                )
+            for problem in found[:20]:
+                print(f"  {problem.describe()}", file=sys.stderr)
+            if len(found) > 20:
+                print(f"  ……另有 {len(found) - 20} 处", file=sys.stderr)
+    if args.problems is not None:
+        save_problems(args.problems, problems)
+        print(f"问题清单（{len(problems)} 处）已保存：{args.problems}", file=sys.stderr)
+    return EXIT_INPUT if refused else EXIT_OK
+
+
 def _known_error(exc: Exception) -> int | None:
     """Print an expected error's Chinese message; return the exit code (None: a bug)."""
     from desktop_app.domain.facts import InputError
@@ -740,6 +901,20 @@ def _known_error(exc: Exception) -> int | None:
     if isinstance(exc, InputError):
         print(f"输入有误：{exc.field}：{exc.message}", file=sys.stderr)
         return EXIT_INPUT
+    if "desktop_app.exchange.errors" in sys.modules:
+        from desktop_app.exchange.errors import ExchangeError
+
+        if isinstance(exc, ExchangeError):
+            print(exc.message, file=sys.stderr)
+            return EXIT_INPUT
+    if isinstance(exc, OSError) and "desktop_app.exchange.files" in sys.modules:
+        # Writing a workbook (the export's folder is read-only, the disk is full).
+        print(
+            f"无法写入 {exc.filename or '文件'}：{exc.strerror or exc}。"
+            "请检查文件夹是否可写、磁盘是否已满。",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
     if "desktop_app.storage.errors" not in sys.modules:
         return None  # no store was touched
     from desktop_app.services.applications import StationNotSetError
@@ -787,6 +962,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:  # before any subcommand; no Qt, no user data touched
+        from desktop_app.services.selftest import main as self_test
+
+        return self_test()
     handlers = {
         "quote": cmd_quote,
         ("catalogue", "search"): cmd_catalogue_search,
@@ -800,13 +979,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "restore": cmd_restore,
         ("audit", "verify"): cmd_audit_verify,
         "print": cmd_print,
+        "export": cmd_export,
+        ("exchange", "export"): cmd_exchange_export,
+        ("exchange", "import"): cmd_exchange_import,
     }
     if args.command is None:
         return _run_window(args)
     key: Any = args.command
     if args.command == "catalogue":
         key = ("catalogue", args.catalogue_command)
-    elif args.command in ("ledger", "audit"):
+    elif args.command in ("ledger", "audit", "exchange"):
         key = (args.command, args.action)
     handler = handlers.get(key)
     if handler is None:

@@ -1,0 +1,10 @@
+"""Excel workbooks in and out (openpyxl only: no Qt, no SQL).
+
+- `files`: opening a workbook a clerk hands in (with a Chinese answer for every file that is
+  not one), writing one atomically, listing row problems and saving them as a workbook;
+- `ledger_book`: the 台账 export (applications sheet + 汇总), streamed;
+- `batch`: the station → district exchange workbook (applications + manifest with checksum).
+
+The services (`services/ledger_export.py`, `services/exchange.py`) feed these with plain
+values and store what they read.
+"""

@@ -1,0 +1,216 @@
+"""The 台账 export: a sheet of applications and a 汇总 sheet, written in streaming mode.
+
+openpyxl's write-only workbook writes each row to a temporary file as it is appended, so
+memory stays flat however many rows there are; the summary is counted on the way and
+written at the end. The caller gives plain values (no ORM objects) and a progress callback.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from desktop_app.exchange.errors import Cancelled
+from desktop_app.exchange.files import discard, save_atomically
+
+LEDGER_SHEET = "台账"
+SUMMARY_SHEET = "汇总"
+DATE_FORMAT = "yyyy-mm-dd"
+AMOUNT_FORMAT = "#,##0"
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One application as the export shows it (numbers already masked or not)."""
+
+    receipt: str
+    applied_on: date
+    name: str
+    id_number: str
+    card_number: str
+    scheme: str  # the scheme's name as shown
+    kind: str  # the certificate kind's label
+    occupation: str
+    level: str
+    eligible: bool
+    amount: int
+    status: str  # label
+    station: str
+    clerk: str
+
+
+# (header, width in characters)
+LEDGER_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("受理编号", 22),
+    ("受理日期", 12),
+    ("姓名", 10),
+    ("身份证号", 21),
+    ("京卡号", 22),
+    ("补助方案", 30),
+    ("证书类别", 20),
+    ("职业（工种）/项目", 24),
+    ("等级", 18),
+    ("符合条件", 9),
+    ("补助金额（元）", 14),
+    ("状态", 8),
+    ("服务站", 10),
+    ("经办人", 10),
+)
+LEDGER_HEADER = tuple(header for header, _width in LEDGER_COLUMNS)
+SUMMARY_HEADER = ("分类", "项目", "份数", "符合条件份数", "补助金额合计（元）")
+
+_BOLD = Font(bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+@dataclass
+class _Tally:
+    count: int = 0
+    eligible: int = 0
+    amount: int = 0
+
+    def add(self, line: LedgerLine) -> None:
+        self.count += 1
+        self.eligible += int(line.eligible)
+        self.amount += line.amount
+
+
+@dataclass
+class Summary:
+    """Counts and totals by scheme, certificate kind and level, status and station."""
+
+    total: _Tally = field(default_factory=_Tally)
+    groups: dict[str, dict[str, _Tally]] = field(
+        default_factory=lambda: {
+            "补助方案": defaultdict(_Tally),
+            "证书类别和等级": defaultdict(_Tally),
+            "状态": defaultdict(_Tally),
+            "服务站": defaultdict(_Tally),
+        }
+    )
+
+    def add(self, line: LedgerLine) -> None:
+        self.total.add(line)
+        kind_level = f"{line.kind} {line.level}".strip()
+        for group, key in zip(
+            self.groups, (line.scheme, kind_level, line.status, line.station), strict=True
+        ):
+            self.groups[group][key].add(line)
+
+    def rows(self) -> list[tuple[str, str, int, int, int]]:
+        result: list[tuple[str, str, int, int, int]] = []
+        for group, tallies in self.groups.items():
+            for key in sorted(tallies):
+                tally = tallies[key]
+                result.append((group, key, tally.count, tally.eligible, tally.amount))
+        return result
+
+
+def _header_cells(sheet: object, header: Sequence[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for text in header:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = _BOLD
+        cell.fill = _HEAD_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cells.append(cell)
+    return cells
+
+
+Progress = Callable[[int, int], bool]
+
+
+def write_ledger(
+    path: Path,
+    lines: Iterable[LedgerLine],
+    *,
+    total: int,
+    title: str = "",
+    progress: Progress | None = None,
+    every: int = 1000,
+) -> Summary:
+    """Write the ledger workbook to `path` atomically; the summary it wrote.
+
+    `progress(done, total)` is called every `every` rows and at the end; returning False
+    cancels (Cancelled is raised and no file is left)."""
+    summary = Summary()
+
+    def write(target: Path) -> None:
+        book = Workbook(write_only=True)
+        try:
+            sheet = book.create_sheet(LEDGER_SHEET)
+            summary_sheet = book.create_sheet(SUMMARY_SHEET)
+            for n, (_header, width) in enumerate(LEDGER_COLUMNS, start=1):
+                sheet.column_dimensions[get_column_letter(n)].width = width
+            sheet.freeze_panes = "A2"
+            sheet.append(_header_cells(sheet, LEDGER_HEADER))
+            date_cell = WriteOnlyCell(sheet)
+            date_cell.number_format = DATE_FORMAT
+            amount_cell = WriteOnlyCell(sheet)
+            amount_cell.number_format = AMOUNT_FORMAT
+            done = 0
+            for line in lines:
+                # One styled cell object per styled column, reused: the writer copies its value
+                # and style out at once.
+                date_cell.value = line.applied_on
+                amount_cell.value = line.amount
+                sheet.append(
+                    [
+                        line.receipt,
+                        date_cell,
+                        line.name,
+                        line.id_number,
+                        line.card_number,
+                        line.scheme,
+                        line.kind,
+                        line.occupation,
+                        line.level,
+                        "是" if line.eligible else "否",
+                        amount_cell,
+                        line.status,
+                        line.station,
+                        line.clerk,
+                    ]
+                )
+                summary.add(line)
+                done += 1
+                if progress is not None and done % every == 0 and not progress(done, total):
+                    raise Cancelled()
+            last = get_column_letter(len(LEDGER_COLUMNS))
+            sheet.auto_filter.ref = f"A1:{last}{done + 1}"
+            _write_summary(summary_sheet, summary, title)
+            if progress is not None and not progress(done, max(total, done)):
+                raise Cancelled()
+            book.save(target)
+        except BaseException:
+            discard(book)
+            raise
+
+    save_atomically(path, write)
+    return summary
+
+
+def _write_summary(sheet: object, summary: Summary, title: str) -> None:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    assert isinstance(sheet, WriteOnlyWorksheet)
+    for letter, width in zip("ABCDE", (16, 40, 10, 14, 20), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(_header_cells(sheet, SUMMARY_HEADER))
+    amount = WriteOnlyCell(sheet)
+    amount.number_format = AMOUNT_FORMAT
+    for group, key, count, eligible, total in summary.rows():
+        amount.value = total
+        sheet.append([group, key, count, eligible, amount])
+    amount.value = summary.total.amount
+    amount.font = _BOLD
+    sheet.append(["合计", title or "全部", summary.total.count, summary.total.eligible, amount])

@@ -1,0 +1,638 @@
+"""Use cases: the station → district exchange (服务站 → 区总工会).
+
+`export_batch` writes the station's applications of a period to an exchange workbook
+(`exchange.batch`: every fact, the stored decision, the status history, and a manifest with a
+checksum). `import_batch` reads one such workbook and, all or nothing:
+
+1. checks the file, its manifest and checksum (`exchange.batch.read_batch`), and every row
+   (ID number, scheme, kind, status, occupation code, history);
+2. decides every application again under the policy version its row names (matched by the
+   policy file's SHA-256) and flags rows whose stored decision differs, or whose policy
+   version is not loaded here (then it is decided under the scheme's current version);
+3. finds receipts already in the database: the same content is "already imported" (skipped),
+   different content a conflict (the file is refused);
+4. inserts the rest (`storage.bulk.insert_applications`, one transaction for the file, one
+   audit event); claims already taken (e.g. by another station) are reported as duplicates
+   and not inserted.
+
+Nothing is written when the file is refused or the import is cancelled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from desktop_app import __version__
+from desktop_app.domain.claims import claim_key
+from desktop_app.domain.engine import Decision, decide
+from desktop_app.domain.facts import Application as Facts
+from desktop_app.domain.facts import CertificateFacts, MemberFacts
+from desktop_app.domain.policy import (
+    GRADE_LABELS,
+    KINDS,
+    LEVEL_LABELS,
+    STAGE_LABELS,
+    Policy,
+    PolicySet,
+)
+from desktop_app.domain.validators import check_resident_id
+from desktop_app.exchange import batch as fmt
+from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
+from desktop_app.services.applications import StationNotSetError, station
+from desktop_app.services.policies import policy_set
+from desktop_app.storage import audit, repository
+from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
+from desktop_app.storage.database import Store
+from desktop_app.storage.models import STATUS_LABELS, Application, StatusChange
+from desktop_app.storage.models import Decision as StoredDecision
+
+PAGE = 2000
+INSERT_CHUNK = 5000
+Progress = Callable[[int, int], bool]
+SHEET = fmt.APPLICATIONS_SHEET
+_CODE = re.compile(r"^[0-9][0-9-]{4,}$")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchExport:
+    path: Path
+    manifest: fmt.Manifest | None
+    cancelled: bool = False
+
+
+def _history(steps: Sequence[StatusChange]) -> list[dict[str, Any]]:
+    return [
+        {
+            "from": s.from_status,
+            "to": s.to_status,
+            "reason": s.reason,
+            "actor": s.actor,
+            "at": s.at.isoformat(sep=" "),
+        }
+        for s in steps
+    ]
+
+
+def application_row(
+    app: Application, decision: StoredDecision, history: Sequence[StatusChange]
+) -> tuple[Any, ...]:
+    """One application as an exchange row (values in `batch.KEYS` order)."""
+    member = app.member
+    values: dict[str, Any] = {
+        "receipt": app.receipt,
+        "applied_on": app.applied_on,
+        "station_code": app.station_code,
+        "station_name": app.station_name,
+        "clerk": app.clerk,
+        "status": app.status,
+        "name": member.name,
+        "id_number": member.id_number,
+        "card_number": app.card_number,
+        "phone": member.phone,
+        "work_unit": member.work_unit,
+        "position": member.position,
+        "scheme": app.scheme,
+        "kind": app.kind,
+        "occupation": app.occupation,
+        "level": app.level,
+        "grade": app.grade,
+        "certificate_number": app.certificate_number,
+        "issued_on": app.issued_on,
+        "approved_on": app.approved_on,
+        "issuer": app.issuer,
+        "management_number": app.management_number,
+        "competition": app.competition,
+        "stage": app.stage,
+        "rank": app.rank,
+        "entrants": app.entrants,
+        "final_held": app.final_held,
+        "union_affiliated": app.union_affiliated,
+        "full_time_union_social_worker": app.full_time_union_social_worker,
+        "key_group": app.key_group,
+        "eligible": app.eligible,
+        "amount": app.amount,
+        "policy_sha256": decision.policy_sha256,
+        "findings": decision.findings,
+        "history": _history(history),
+        "created_at": app.created_at,
+        "updated_at": app.updated_at,
+    }
+    return fmt.normal(tuple(values[key] for key in fmt.KEYS))
+
+
+def _decisions(session: Any, ids: set[int], cache: dict[int, StoredDecision]) -> None:
+    wanted = sorted(ids - cache.keys())
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for found in session.execute(
+            select(StoredDecision).where(StoredDecision.id.in_(chunk))
+        ).scalars():
+            cache[found.id] = found
+
+
+def _histories(session: Any, ids: Sequence[int]) -> dict[int, list[StatusChange]]:
+    result: dict[int, list[StatusChange]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        for step in session.execute(
+            select(StatusChange)
+            .where(StatusChange.application_id.in_(chunk))
+            .order_by(StatusChange.id)
+        ).scalars():
+            result[step.application_id].append(step)
+    return result
+
+
+def batch_rows(
+    store: Store, filter_: repository.LedgerFilter, station_code: str, *, page: int = PAGE
+) -> Iterator[tuple[Any, ...]]:
+    """The station's applications the filter selects, oldest first, as exchange rows."""
+    with store.session() as session:
+        decisions: dict[int, StoredDecision] = {}
+        after: int | None = None
+        while True:
+            apps = repository.ledger_page(
+                session, filter_, limit=page, newest_first=False, after_id=after
+            )
+            if not apps:
+                return
+            mine = [app for app in apps if app.station_code == station_code]
+            _decisions(session, {app.decision_id for app in mine}, decisions)
+            histories = _histories(session, [app.id for app in mine])
+            rows = [application_row(a, decisions[a.decision_id], histories[a.id]) for a in mine]
+            after = apps[-1].id
+            session.expunge_all()  # let the page's objects go (the decisions are loaded)
+            yield from rows
+            if len(apps) < page:
+                return
+
+
+def export_batch(
+    store: Store,
+    path: Path,
+    *,
+    actor: str,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> BatchExport:
+    """Write the station's applications applied for in [date_from, date_to] to `path`."""
+    here = station(store)
+    if here is None:
+        raise StationNotSetError(
+            "尚未设置服务站代码，无法导出交换文件。请先在“设置”中填写服务站名称和代码。"
+        )
+    moment = (now or datetime.now()).replace(microsecond=0)
+    filter_ = repository.LedgerFilter(date_from=date_from, date_to=date_to)
+    with store.session() as session:
+        total = repository.ledger_count(session, filter_)
+    path = Path(path)
+    try:
+        manifest = fmt.write_batch(
+            path,
+            batch_rows(store, filter_, here.code),
+            manifest=fmt.Manifest(
+                station_code=here.code,
+                station_name=here.name,
+                district=here.district,
+                date_from=date_from,
+                date_to=date_to,
+                count=0,
+                checksum="",
+                program_version=__version__,
+                exported_at=moment,
+                exported_by=actor,
+            ),
+            total=total,
+            progress=progress,
+        )
+    except Cancelled:
+        return BatchExport(path, None, cancelled=True)
+    with store.session(write=True) as session:
+        audit.append(
+            session,
+            at=moment,
+            actor=actor,
+            station_code=here.code,
+            action="export",
+            entity="exchange",
+            entity_ref=f"{here.code}:{manifest.checksum[:16]}",
+            details={
+                "file": path.name,
+                "count": manifest.count,
+                "from": date_from.isoformat() if date_from else None,
+                "to": date_to.isoformat() if date_to else None,
+                "checksum": manifest.checksum,
+                "full_ids": True,
+            },
+        )
+    return BatchExport(path, manifest)
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What importing one file did (or why it did nothing)."""
+
+    path: Path
+    manifest: fmt.Manifest | None = None
+    refused: str | None = None  # the reason, in Chinese, when nothing was imported
+    problems: list[Problem] = field(default_factory=list)  # why it was refused
+    inserted: list[str] = field(default_factory=list)  # receipts added
+    already: list[str] = field(default_factory=list)  # same receipt, same content: skipped
+    duplicates: list[Problem] = field(default_factory=list)  # claim already held: skipped
+    flags: list[Problem] = field(default_factory=list)  # decisions that differ, unknown policy
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.refused is None and not self.cancelled
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    index: int  # in batch.rows
+    item: NewApplication
+
+
+def _facts(row: Sequence[Any]) -> Facts:
+    g = fmt.INDEX
+    return Facts(
+        scheme=row[g["scheme"]],
+        applied_on=row[g["applied_on"]],
+        member=MemberFacts(
+            card_number=row[g["card_number"]],
+            union_affiliated=row[g["union_affiliated"]],
+            full_time_union_social_worker=row[g["full_time_union_social_worker"]],
+            key_group=row[g["key_group"]],
+        ),
+        certificate=CertificateFacts(
+            kind=row[g["kind"]],
+            occupation=row[g["occupation"]],
+            level=row[g["level"]],
+            grade=row[g["grade"]],
+            issued_on=row[g["issued_on"]],
+            competition=row[g["competition"]],
+            stage=row[g["stage"]],
+            rank=row[g["rank"]],
+            entrants=row[g["entrants"]],
+            final_held=row[g["final_held"]],
+        ),
+    )
+
+
+def _parse_history(value: Any) -> list[dict[str, Any]] | str:
+    """The history column as status-change rows, or a message saying what is wrong."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return "状态记录应为列表"
+    steps = []
+    for step in value:
+        if not isinstance(step, dict) or not isinstance(step.get("to"), str):
+            return "状态记录的格式不对"
+        if step["to"] not in STATUS_LABELS or step.get("from") not in (None, *STATUS_LABELS):
+            return f"状态记录中有不认识的状态“{step.get('to')}”"
+        try:
+            at = datetime.fromisoformat(str(step.get("at")))
+        except ValueError:
+            return f"状态记录中的时间“{step.get('at')}”不对"
+        actor = step.get("actor")
+        if not isinstance(actor, str) or not actor:
+            return "状态记录缺少经办人"
+        steps.append(
+            {
+                "from_status": step.get("from"),
+                "to_status": step["to"],
+                "reason": step.get("reason"),
+                "actor": actor,
+                "at": at,
+            }
+        )
+    return steps
+
+
+class _Decider:
+    """Decisions under the policy version a row names, computed once per distinct facts."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.by_sha = {policy.sha256: policy for policy in policies}
+        self.current = dict(policies.policies)
+        self.cache: dict[tuple[str, Facts], Decision] = {}
+
+    def policy(self, scheme: str, sha: str) -> tuple[Policy | None, bool]:
+        """The policy to decide with, and whether it is the version the row names."""
+        named = self.by_sha.get(sha)
+        if named is not None and named.id == scheme:
+            return named, True
+        return self.current.get(scheme), False
+
+    def decide(self, policy: Policy, facts: Facts) -> Decision:
+        key = (policy.sha256, facts)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = decide(policy, facts)
+        return found
+
+
+# Facts that make "the same application": a receipt already present with other values here is
+# a conflict. Status, history and contact details may have moved on since (at the district).
+_IDENTITY = tuple(
+    fmt.INDEX[key]
+    for key in fmt.KEYS
+    if key not in ("status", "history", "updated_at", "phone", "work_unit", "position", "findings")
+)
+
+
+def _identity(row: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(row[n] for n in _IDENTITY)
+
+
+def _prepare(
+    batch: fmt.Batch, decider: _Decider, report: ImportReport
+) -> tuple[list[_Prepared], list[Problem]]:
+    problems: list[Problem] = []
+    prepared: list[_Prepared] = []
+    g = fmt.INDEX
+    checked_ids: dict[str, str | None] = {}
+    findings_cache: dict[str, list[Any]] = {}
+
+    def problem(row: int, column: str, message: str) -> None:
+        if len(problems) < fmt.MAX_PROBLEMS:
+            problems.append(Problem(SHEET, row, column, message))
+
+    for index, (row, number) in enumerate(zip(batch.rows, batch.sheet_rows, strict=True)):
+        bad = len(problems)
+        id_number = row[g["id_number"]]
+        if id_number not in checked_ids:
+            check = check_resident_id(id_number)
+            checked_ids[id_number] = (
+                None
+                if check.ok and check.value == id_number
+                else ("".join(check.errors) or f"应写成 {check.value}")
+            )
+        id_error = checked_ids[id_number]
+        if id_error:
+            problem(number, "身份证号", f"身份证号 {id_number} 不对：{id_error}")
+        scheme, kind = row[g["scheme"]], row[g["kind"]]
+        if scheme not in decider.current and scheme not in {p.id for p in decider.by_sha.values()}:
+            problem(number, "补助方案", f"不认识的补助方案“{scheme}”")
+            continue
+        if kind not in KINDS:
+            problem(number, "证书类别", f"不认识的证书类别“{kind}”")
+            continue
+        if row[g["status"]] not in STATUS_LABELS:
+            problem(number, "状态", f"不认识的状态“{row[g['status']]}”")
+        level, grade, stage = row[g["level"]], row[g["grade"]], row[g["stage"]]
+        if level is not None and level not in LEVEL_LABELS:
+            problem(number, "等级", f"等级 {level} 不在 1–5 之间")
+        if grade is not None and grade not in GRADE_LABELS:
+            problem(number, "水平级别", f"不认识的水平级别“{grade}”")
+        if stage is not None and stage not in STAGE_LABELS:
+            problem(number, "赛段", f"不认识的赛段“{stage}”")
+        findings = row[g["findings"]]
+        if not isinstance(findings, list):
+            problem(number, "决定依据（JSON）", "决定依据应为列表")
+        history = _parse_history(row[g["history"]])
+        if isinstance(history, str):
+            problem(number, "状态记录（JSON）", history)
+        if len(problems) > bad:
+            continue
+        assert isinstance(history, list)
+        policy, named = decider.policy(scheme, row[g["policy_sha256"]])
+        if policy is None:
+            problem(number, "补助方案", f"补助方案“{scheme}”的政策文件没有加载，无法核算")
+            continue
+        facts = _facts(row)
+        decision = decider.decide(policy, facts)
+        occupation = facts.certificate.occupation
+        if (
+            kind in ("skill_level", "qualification", "special_ability")
+            and occupation
+            and _CODE.match(occupation)
+            and decision.entry is None
+        ):
+            problem(
+                number,
+                "职业（工种）/项目",
+                f"职业（工种）代码 {occupation} 不在方案“{scheme}”的目录中",
+            )
+            continue
+        receipt = row[g["receipt"]]
+        if not named:
+            report.flags.append(
+                Problem(
+                    SHEET,
+                    number,
+                    "政策文件SHA-256",
+                    f"{receipt}：计算时所用的政策文件版本（{row[g['policy_sha256']][:12]}…）"
+                    f"本机没有，已按现行版本（{policy.sha256[:12]}…）核算",
+                )
+            )
+        if decision.eligible != row[g["eligible"]] or decision.amount != row[g["amount"]]:
+            then = f"{'符合' if row[g['eligible']] else '不符合'}，{row[g['amount']]} 元"
+            again = f"{'符合' if decision.eligible else '不符合'}，{decision.amount} 元"
+            report.flags.append(
+                Problem(
+                    SHEET,
+                    number,
+                    "补助金额（元）",
+                    f"{receipt}：服务站保存的决定（{then}）与重新核算的结果（{again}）不同，"
+                    "请核对；导入的是服务站保存的决定",
+                )
+            )
+        key = claim_key(facts, decision)
+        text = fmt.canonical([findings])
+        shared = findings_cache.setdefault(text.decode(), findings)
+        member = NewMember(
+            id_number=id_number,
+            name=row[g["name"]],
+            card_number=row[g["card_number"]],
+            phone=row[g["phone"]],
+            work_unit=row[g["work_unit"]],
+            position=row[g["position"]],
+        )
+        values = {
+            key_: row[g[key_]]
+            for key_ in fmt.KEYS
+            if key_ not in ("name", "id_number", "phone", "work_unit", "position", "history")
+        }
+        values["findings"] = shared
+        values["claim_item"] = key.item
+        values["claim_level"] = key.level
+        prepared.append(_Prepared(index, NewApplication(member, values, tuple(history))))
+    return prepared, problems
+
+
+def _present(store: Store, receipts: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """Receipts of `receipts` already in the database → their exchange rows."""
+    found: dict[str, tuple[Any, ...]] = {}
+    with store.session() as session:
+        decisions: dict[int, StoredDecision] = {}
+        for start in range(0, len(receipts), 500):
+            chunk = list(receipts[start : start + 500])
+            apps = list(
+                session.execute(
+                    select(Application)
+                    .where(Application.receipt.in_(chunk))
+                    .options(joinedload(Application.member))
+                )
+                .scalars()
+                .all()
+            )
+            if not apps:
+                continue
+            _decisions(session, {a.decision_id for a in apps}, decisions)
+            histories = _histories(session, [a.id for a in apps])
+            for app in apps:
+                found[app.receipt] = application_row(
+                    app, decisions[app.decision_id], histories[app.id]
+                )
+    return found
+
+
+def import_batch(
+    store: Store,
+    path: Path,
+    *,
+    actor: str,
+    progress: Progress | None = None,
+    policies: PolicySet | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import one exchange workbook, all or nothing (see the module's notes)."""
+    path = Path(path)
+    report = ImportReport(path)
+    moment = (now or datetime.now()).replace(microsecond=0)
+    try:
+        batch = fmt.read_batch(path, progress=progress)
+    except ExchangeError as exc:
+        report.refused = exc.message
+        report.problems = exc.problems
+        return report
+    except Cancelled:
+        report.cancelled = True
+        return report
+    report.manifest = batch.manifest
+    prepared, problems = _prepare(batch, _Decider(policies or policy_set()), report)
+    if problems:
+        report.refused = (
+            f"文件 {path.name} 中有 {len(problems)} 行不合格，没有导入任何内容。"
+            "请服务站改正后重新导出。"
+        )
+        report.problems = problems
+        report.flags = []
+        return report
+
+    g = fmt.INDEX
+    present = _present(store, [batch.rows[p.index][g["receipt"]] for p in prepared])
+    fresh: list[_Prepared] = []
+    conflicts: list[Problem] = []
+    for p in prepared:
+        row = batch.rows[p.index]
+        receipt = row[g["receipt"]]
+        there = present.get(receipt)
+        if there is None:
+            fresh.append(p)
+        elif _identity(there) == _identity(row):
+            report.already.append(receipt)
+        else:
+            differ = [fmt.COLUMNS[n].header for n in _IDENTITY if there[n] != row[n]]
+            conflicts.append(
+                Problem(
+                    SHEET,
+                    batch.sheet_rows[p.index],
+                    "受理编号",
+                    f"受理编号 {receipt} 已在本数据库中，但内容不同（{'、'.join(differ[:5])}）",
+                )
+            )
+    if conflicts:
+        report.refused = (
+            f"文件 {path.name} 中有 {len(conflicts)} 份申请与本数据库中同一受理编号的申请内容"
+            "不同（冲突），没有导入任何内容。请与服务站核对。"
+        )
+        report.problems = conflicts
+        return report
+
+    here = station(store)
+    here_code = here.code if here is not None else ""
+    try:
+        with store.session(write=True) as session:
+            done = 0
+            for start in range(0, len(fresh), INSERT_CHUNK):
+                chunk = fresh[start : start + INSERT_CHUNK]
+                result = insert_applications(
+                    session, [p.item for p in chunk], station_code=here_code, now=moment
+                )
+                for receipt in result.receipts:
+                    if receipt is not None:
+                        report.inserted.append(receipt)
+                for n, holder in result.duplicates.items():
+                    row = batch.rows[chunk[n].index]
+                    report.duplicates.append(
+                        Problem(
+                            SHEET,
+                            batch.sheet_rows[chunk[n].index],
+                            "受理编号",
+                            f"{row[g['receipt']]}（{row[g['name']]}）：同一补助已由 {holder} "
+                            "受理，未导入（重复申请）",
+                        )
+                    )
+                done += len(chunk)
+                if progress is not None and not progress(done, len(fresh)):
+                    raise Cancelled()
+            audit.append(
+                session,
+                at=moment,
+                actor=actor,
+                station_code=here_code,
+                action="import",
+                entity="exchange",
+                entity_ref=f"{batch.manifest.station_code}:{batch.manifest.checksum[:16]}",
+                details={
+                    "file": path.name,
+                    "station": batch.manifest.station_code,
+                    "count": batch.manifest.count,
+                    "checksum": batch.manifest.checksum,
+                    "inserted": len(report.inserted),
+                    "first": report.inserted[0] if report.inserted else None,
+                    "last": report.inserted[-1] if report.inserted else None,
+                    "already": len(report.already),
+                    "duplicates": len(report.duplicates),
+                    "flags": len(report.flags),
+                },
+            )
+    except Cancelled:
+        report.inserted = []
+        report.duplicates = []
+        report.cancelled = True
+    return report
+
+
+def all_problems(report: ImportReport) -> list[Problem]:
+    """Everything to show or save for one file: refusals, duplicates, flags."""
+    return [*report.problems, *report.duplicates, *report.flags]
+
+
+__all__ = [
+    "BatchExport",
+    "ImportReport",
+    "all_problems",
+    "application_row",
+    "export_batch",
+    "import_batch",
+]

@@ -1,0 +1,172 @@
+"""Use case: export the ledger (台账 → 导出) to an Excel workbook.
+
+Rows are read from the store in pages by key (`repository.ledger_page` with `after_id`), each
+page turned into plain values and streamed to the workbook (`exchange.ledger_book`), so
+memory stays flat however many applications match. ID and card numbers are masked unless
+`full_ids`; the export is recorded in the audit trail (with whether full numbers were
+written). The file is written atomically: a failure or a cancellation leaves no file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from desktop_app.domain.policy import PolicySet
+from desktop_app.domain.validators import mask_card_number, mask_resident_id
+from desktop_app.exchange.errors import Cancelled
+from desktop_app.exchange.ledger_book import LedgerLine, Summary, write_ledger
+from desktop_app.services.applications import _level_text, record_event
+from desktop_app.services.policies import policy_set
+from desktop_app.storage import repository
+from desktop_app.storage.database import Store
+from desktop_app.storage.models import STATUS_LABELS, Application
+
+PAGE = 2000
+Progress = Callable[[int, int], bool]
+
+
+@dataclass(frozen=True)
+class LedgerExport:
+    path: Path
+    rows: int
+    total_amount: int
+    full_ids: bool
+    cancelled: bool = False
+
+
+class _Labels:
+    """Scheme and certificate-kind labels, looked up once per value."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self.schemes: dict[str, str] = {}
+        self.kinds: dict[tuple[str, str], str] = {}
+
+    def scheme(self, scheme: str) -> str:
+        label = self.schemes.get(scheme)
+        if label is None:
+            policy = self.policies.get(scheme)
+            label = self.schemes[scheme] = policy.name if policy is not None else scheme
+        return label
+
+    def kind(self, scheme: str, kind: str) -> str:
+        label = self.kinds.get((scheme, kind))
+        if label is None:
+            policy = self.policies.get(scheme)
+            rule = policy.kinds.get(kind) if policy is not None else None
+            label = self.kinds[(scheme, kind)] = rule.label if rule is not None else kind
+        return label
+
+
+def _line(app: Application, labels: _Labels, full_ids: bool) -> LedgerLine:
+    member = app.member
+    card = app.card_number or ""
+    return LedgerLine(
+        receipt=app.receipt,
+        applied_on=app.applied_on,
+        name=member.name,
+        id_number=member.id_number if full_ids else mask_resident_id(member.id_number),
+        card_number=card if full_ids or not card else mask_card_number(card),
+        scheme=labels.scheme(app.scheme),
+        kind=labels.kind(app.scheme, app.kind),
+        occupation=app.occupation or "",
+        level=_level_text(app),
+        eligible=app.eligible,
+        amount=app.amount,
+        status=STATUS_LABELS.get(app.status, app.status),
+        station=app.station_code,
+        clerk=app.clerk,
+    )
+
+
+def ledger_lines(
+    store: Store, filter_: repository.LedgerFilter, *, full_ids: bool = False, page: int = PAGE
+) -> Iterator[LedgerLine]:
+    """Every application the filter selects, in ledger order (newest first), page by page.
+
+    One read session for the whole walk (one consistent view); each page's objects are
+    let go before the next is read."""
+    labels = _Labels(policy_set())
+    with store.session() as session:
+        after: int | None = None
+        while True:
+            apps = repository.ledger_page(session, filter_, limit=page, after_id=after)
+            if not apps:
+                return
+            lines = [_line(app, labels, full_ids) for app in apps]
+            after = apps[-1].id
+            session.expunge_all()
+            yield from lines
+            if len(apps) < page:
+                return
+
+
+def _filter_text(filter_: repository.LedgerFilter) -> str:
+    parts = []
+    if filter_.date_from or filter_.date_to:
+        start = filter_.date_from.isoformat() if filter_.date_from else "…"
+        end = filter_.date_to.isoformat() if filter_.date_to else "…"
+        parts.append(f"受理日期 {start} 至 {end}")
+    if filter_.scheme:
+        parts.append(f"方案 {filter_.scheme}")
+    if filter_.status:
+        parts.append(f"状态 {STATUS_LABELS.get(filter_.status, filter_.status)}")
+    if filter_.text:
+        parts.append(f"查询“{filter_.text}”")
+    return "，".join(parts)
+
+
+def export_ledger(
+    store: Store,
+    path: Path,
+    filter_: repository.LedgerFilter | None = None,
+    *,
+    actor: str,
+    full_ids: bool = False,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> LedgerExport:
+    """Write the applications `filter_` selects to `path` (.xlsx) with a 汇总 sheet.
+
+    `progress(done, total)` may return False to cancel: then no file is written and the
+    result says `cancelled`. ExchangeError / OSError when the file cannot be written."""
+    filter_ = filter_ or repository.LedgerFilter()
+    path = Path(path)
+    total = repository_count(store, filter_)
+    try:
+        summary: Summary = write_ledger(
+            path,
+            ledger_lines(store, filter_, full_ids=full_ids),
+            total=total,
+            title=_filter_text(filter_),
+            progress=progress,
+        )
+    except Cancelled:
+        return LedgerExport(path, 0, 0, full_ids, cancelled=True)
+    record_event(
+        store,
+        actor=actor,
+        action="export",
+        entity="ledger",
+        entity_ref=path.name[:64],
+        details={
+            "file": path.name,
+            "rows": summary.total.count,
+            "amount": summary.total.amount,
+            "full_ids": full_ids,
+            "filter": _filter_text(filter_),
+        },
+        now=now,
+    )
+    return LedgerExport(path, summary.total.count, summary.total.amount, full_ids)
+
+
+def repository_count(store: Store, filter_: repository.LedgerFilter) -> int:
+    with store.session() as session:
+        return repository.ledger_count(session, filter_)
+
+
+__all__ = ["LedgerExport", "export_ledger", "ledger_lines"]

@@ -1,0 +1,98 @@
+"""Fixtures for the Excel tests: the store's fixtures (each test on SQLite and PostgreSQL),
+a second SQLite store to export from, and helpers that count what a database holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from desktop_app.services import applications
+from desktop_app.services.store import open_store
+from desktop_app.storage.database import Store
+from desktop_app.storage.models import Application, AuditEvent, Member, StatusChange
+from tests.storage.conftest import (  # noqa: F401  (fixtures)
+    CLERK,
+    NOW,
+    apply_input,
+    backend,
+    db_url,
+    home,
+    make_id,
+    pg_url,
+    store,
+)
+
+
+def counts(db: Store) -> dict[str, int]:
+    """Rows per table: what "the database is unchanged" is checked with."""
+    with db.session() as session:
+        return {
+            model.__tablename__: int(
+                session.execute(select(func.count()).select_from(model)).scalar_one()
+            )
+            for model in (Application, Member, StatusChange, AuditEvent)
+        }
+
+
+def save(db: Store, serial: int, **changes: Any) -> str:
+    return applications.save_application(
+        db, apply_input(serial, **changes), clerk=CLERK, now=NOW
+    ).receipt
+
+
+@pytest.fixture
+def station(tmp_path: Path) -> Iterator[Store]:
+    """A station's own SQLite database (XC01) with a few applications of every kind."""
+    opened = open_store(None, tmp_path / "station", now=NOW)
+    applications.save_station(
+        opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW
+    )
+    try:
+        yield opened
+    finally:
+        opened.dispose()
+
+
+def fill_station(db: Store) -> list[str]:
+    """Applications of several kinds, one returned and one paid: receipts in order."""
+    receipts = [save(db, n) for n in range(1, 4)]
+    receipts.append(
+        save(
+            db,
+            4,
+            **{
+                "certificate.kind": "special_ability",
+                "certificate.occupation": "母婴照护",
+                "certificate.level": None,
+            },
+        )
+    )
+    receipts.append(
+        save(
+            db,
+            5,
+            scheme="bj-2016-union-boost",
+            applied_on="2017-03-01",
+            **{
+                "member.union_affiliated": True,
+                "certificate.kind": "qualification",
+                "certificate.occupation": "油务员",
+                "certificate.level": 1,
+                "certificate.issued_on": "2016-06-01",
+            },
+        )
+    )
+    receipts.append(save(db, 6, **{"certificate.occupation": "不在目录的工种"}))
+    applications.change_status(
+        db, receipts[0], "退回", actor=CLERK, reason="证书复印件不清", now=NOW
+    )
+    for step in ("已报送", "已发放"):
+        applications.change_status(
+            db, receipts[1], step, actor=CLERK, now=datetime(2026, 11, 22, 10, 0)
+        )
+    return receipts
