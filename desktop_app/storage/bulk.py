@@ -34,9 +34,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any, cast
 
-from sqlalchemy import Connection, Date, DateTime, Table, bindparam, select, update
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -49,7 +50,6 @@ from desktop_app.storage.models import (
     Base,
     Decision,
     Member,
-    ReceiptCounter,
     StatusChange,
     decision_digest,
 )
@@ -122,7 +122,16 @@ class BulkResult:
 
 def name_chars(name: str) -> str:
     """The name's characters separated by spaces (what the name search indexes)."""
-    return " ".join(ch for ch in name if not ch.isspace())
+    # str.split() splits at exactly the characters for which str.isspace() holds.
+    return " ".join("".join(name.split()))
+
+
+class _NameChars(dict[str, str]):
+    """`name_chars` of each name, computed once per distinct name of a batch."""
+
+    def __missing__(self, name: str) -> str:
+        chars = self[name] = name_chars(name)
+        return chars
 
 
 def _chunks(values: Sequence[Any], size: int = _LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
@@ -147,7 +156,7 @@ def _rows_in(connection: Connection, sql: str, keys: Sequence[Any]) -> Iterable[
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     for chunk in _chunks(keys):
         statement = f"{sql}({', '.join([marker] * len(chunk))})"
-        yield from connection.exec_driver_sql(statement, tuple(chunk))
+        yield from connection.exec_driver_sql(statement, tuple(chunk)).fetchall()
 
 
 def _same(value: Any) -> Any:
@@ -158,29 +167,80 @@ _SAMPLE = datetime(1999, 12, 31, 23, 59, 58, 123456)
 _SAMPLE_DAY = date(999, 1, 2)
 
 
+def _exact(type_: Any, dialect: Any, slow: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+    """SQLite's DATETIME and DATE text (the default storage formats, checked here) are what
+    isoformat() writes, at a tenth of the cost: that conversion (a C callable) for the
+    values it holds for (naive datetimes, dates: `_EXACT`), or None."""
+    if dialect.name != "sqlite":
+        return None
+    if isinstance(type_, DateTime) and slow(_SAMPLE) == _SAMPLE.isoformat(" ", "microseconds"):
+        return methodcaller("isoformat", " ", "microseconds")
+    if isinstance(type_, Date) and slow(_SAMPLE_DAY) == _SAMPLE_DAY.isoformat():
+        return methodcaller("isoformat")
+    return None
+
+
+def _kind(type_: Any) -> type | None:
+    """The one value type whose conversion for a column of `type_` depends on the value
+    alone, so that it can be remembered by value (`_Converted`)."""
+    if isinstance(type_, DateTime):
+        return datetime
+    if isinstance(type_, Date):
+        return date
+    if isinstance(type_, Boolean):
+        return bool
+    return None
+
+
 def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """The column type's bind processor for `dialect`, with two shortcuts: SQLite's DATETIME
-    and DATE text (the default storage formats, checked here) are what isoformat() writes,
-    at a tenth of the cost, for the naive datetimes and the dates the program stores."""
+    """The column type's bind processor for `dialect`, with the shortcut of `_exact` for
+    the naive datetimes and the dates the program stores."""
     process: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
-    if process is None or dialect.name != "sqlite":
+    if process is None:
         return process
     slow = process
-    if isinstance(type_, DateTime) and slow(_SAMPLE) == _SAMPLE.isoformat(" ", "microseconds"):
+    exact = _exact(type_, dialect, slow)
+    if exact is None:
+        return process
+    kind = _kind(type_)
 
-        def fast_time(value: Any) -> Any:
-            if type(value) is datetime and value.tzinfo is None:
-                return value.isoformat(" ", "microseconds")
-            return slow(value)
+    def fast(value: Any) -> Any:
+        if type(value) is kind and getattr(value, "tzinfo", None) is None:
+            return exact(value)
+        return slow(value)
 
-        return fast_time
-    if isinstance(type_, Date) and slow(_SAMPLE_DAY) == _SAMPLE_DAY.isoformat():
+    return fast
 
-        def fast_day(value: Any) -> Any:
-            return value.isoformat() if type(value) is date else slow(value)
 
-        return fast_day
-    return process
+class _Converted(dict[Any, Any]):
+    """A column type's converted values by value: the conversion runs once per distinct
+    value of a batch (a batch has few distinct dates, and a datetime often comes back in
+    another column or a history step).
+
+    Only for the types whose conversion depends on the value alone (dates, naive datetimes,
+    booleans: `_kind`), and only values of exactly that type (or None) are kept; an equal
+    value of another type (1 for True) converts to the same text or number anyway."""
+
+    def __init__(self, type_: Any, dialect: Any, kind: type) -> None:
+        super().__init__()
+        slow = type_.dialect_impl(dialect).bind_processor(dialect)
+        self.slow: Callable[[Any], Any] = slow
+        self.exact: Callable[[Any], Any] = _exact(type_, dialect, slow) or slow
+        self.kind = kind
+
+    def __missing__(self, value: Any) -> Any:
+        if type(value) is self.kind and getattr(value, "tzinfo", None) is None:
+            converted = self[value] = self.exact(value)
+            return converted
+        converted = self.slow(value)
+        if value is None:
+            self[value] = converted
+        return converted
+
+
+# Conversions remembered by value, shared by the tables of one batch (`_Inserter`): by the
+# column type's repr ("DateTime()"), which tells its settings.
+_Memos = dict[str, _Converted]
 
 
 class _Inserter:
@@ -193,7 +253,13 @@ class _Inserter:
     constraints, same triggers.
     """
 
-    def __init__(self, connection: Connection, table: Table, columns: Sequence[str]) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        table: Table,
+        columns: Sequence[str],
+        memos: _Memos | None = None,
+    ) -> None:
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
         marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
@@ -211,32 +277,65 @@ class _Inserter:
             f"VALUES ({', '.join(marker for _c in ('id', *columns))})"
         )
         self.pairs = [(c, _processor(table.c[c].type, dialect)) for c in columns]
+        # Each column's conversion: None (the value as it is), a `_Converted` (remembered by
+        # value: a batch has few distinct dates, and a datetime often comes back as another
+        # column or a history step) or the processor itself.
+        self.conversions: dict[str, Callable[[Any], Any] | _Converted | None] = {}
+        for column, process in self.pairs:
+            type_ = table.c[column].type
+            kind = _kind(type_)
+            if process is None or kind is None or memos is None:
+                self.conversions[column] = process
+                continue
+            memo = memos.get(repr(type_))
+            if memo is None:
+                memo = memos[repr(type_)] = _Converted(type_, dialect, kind)
+            self.conversions[column] = memo
 
     def processor(self, column: str) -> Callable[[Any], Any]:
         """The conversion of one column's values (the identity when there is none)."""
-        found = dict(self.pairs)[column]
-        return found if found is not None else _same
+        found = self.conversions[column]
+        if found is None:
+            return _same
+        if isinstance(found, _Converted):
+            return found.__getitem__
+        return found
 
-    def row(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        get = values.get
-        return tuple([get(c) if p is None else p(get(c)) for c, p in self.pairs])
+    def row_maker(self, skip: int) -> Callable[..., tuple[Any, ...]]:
+        """One generated function making a row with its id: `make(values, id, *first)` is
+        the id, the first `skip` columns' values as given (already converted), then the
+        other columns taken from `values` (a missing one is None) and converted as
+        `processor` would convert them.
 
-    def row_maker(self, skip: int = 0) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-        """`row` as one generated function for the columns after the first `skip`: the same
-        conversions, without a loop over the columns for every row (a third of the cost)."""
-        scope: dict[str, Any] = {}
-        parts = []
-        for n, (column, process) in enumerate(self.pairs[skip:]):
-            if process is None:
-                parts.append(f"get({column!r})")
+        The columns are read from `values` in one call (operator.itemgetter) when they are
+        all there, and no loop over the columns runs for each row."""
+        names = self.columns[skip:]
+        scope: dict[str, Any] = {"pick": itemgetter(*names), "names": names}
+        given = [f"a{n}" for n in range(skip)]
+        parts = ["row_id", *given]
+        for n, column in enumerate(names):
+            conversion = self.conversions[column]
+            if conversion is None:
+                parts.append(f"t[{n}]")
             else:
-                scope[f"p{n}"] = process
-                parts.append(f"p{n}(get({column!r}))")
-        source = f"def make(values):\n    get = values.get\n    return ({', '.join(parts)},)\n"
+                scope[f"c{n}"] = conversion
+                parts.append(
+                    f"c{n}[t[{n}]]" if isinstance(conversion, _Converted) else f"c{n}(t[{n}])"
+                )
+        source = (
+            f"def make(values, {', '.join(['row_id', *given])}):\n"
+            "    try:\n"
+            "        t = pick(values)\n"
+            "    except KeyError:\n"
+            "        get = values.get\n"
+            "        t = [get(c) for c in names]\n"
+            f"    return ({', '.join(parts)},)\n"
+        )
         exec(compile(source, f"<bulk row of {self.table.name}>", "exec"), scope)
-        return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], scope["make"])
+        return cast(Callable[..., tuple[Any, ...]], scope["make"])
 
     def execute(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert `rows` (the columns without the id; the database numbers them)."""
         if not rows:
             return
         if self._copying:
@@ -265,39 +364,41 @@ class _Inserter:
             # As SQLAlchemy raises it for its own statements (IntegrityError, …).
             raise DBAPIError.instance(statement, None, exc, error) from exc
 
-    def insert_ids(self, rows: Sequence[tuple[Any, ...]]) -> list[int]:
-        """Insert `rows`; the new rows' ids, in the rows' order.
-
-        The ids are chosen before the insert and given with the rows, as each database
-        would have chosen them: PostgreSQL draws them from the table's own sequence (no
-        other session can be given them); SQLite numbers on from the largest id, which is
-        what it does itself for a row without one (INTEGER PRIMARY KEY), and no other
+    def new_ids(self, count: int) -> Sequence[int]:
+        """Ids for `count` new rows, to be given with the rows (`execute_with_ids`), as each
+        database would have chosen them: PostgreSQL draws them from the table's own sequence
+        (no other session can be given them); SQLite numbers on from the largest id, which
+        is what it does itself for a row without one (INTEGER PRIMARY KEY), and no other
         connection can insert meanwhile: the bulk insert runs in a write transaction
         (BEGIN IMMEDIATE), and a read transaction that another writer overtook cannot write
-        at all (SQLITE_BUSY_SNAPSHOT). Knowing the ids saves reading them back by key."""
-        if not rows:
+        at all (SQLITE_BUSY_SNAPSHOT). Knowing the ids saves reading them back by key; no
+        other row may be inserted into the table between this and `execute_with_ids`."""
+        if count <= 0:
             return []
         if self._copying:
-            ids = [
+            return [
                 int(value)
                 for (value,) in self.connection.exec_driver_sql(
                     "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
                     "FROM generate_series(1, %(count)s)",
-                    {"table": self.table.name, "count": len(rows)},
+                    {"table": self.table.name, "count": count},
                 )
             ]
-            self._copy(("id", *self.columns), ((i, *row) for i, row in zip(ids, rows, strict=True)))
-            return ids
         quote = self.connection.dialect.identifier_preparer.quote
         top = self.connection.exec_driver_sql(
             f"SELECT max(id) FROM {quote(self.table.name)}"
         ).scalar_one()
         first = int(top or 0) + 1
-        ids = list(range(first, first + len(rows)))
-        self.connection.exec_driver_sql(
-            self.sql_with_id, [(i, *row) for i, row in zip(ids, rows, strict=True)]
-        )
-        return ids
+        return range(first, first + count)
+
+    def execute_with_ids(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert `rows`, each the id (from `new_ids`) followed by the columns."""
+        if not rows:
+            return
+        if self._copying:
+            self._copy(("id", *self.columns), rows)
+        else:
+            self.connection.exec_driver_sql(self.sql_with_id, list(rows))
 
 
 # SQLite page cache for a bulk insert's transaction (KiB). The default (2 MB) holds a small
@@ -373,28 +474,32 @@ def reserve_many(connection: Connection, wanted: Mapping[str, int]) -> dict[str,
     before. One statement per 500 prefixes (a batch spanning two years at eight stations
     has thousands): each counter is raised atomically by its count (insert, or on a taken
     prefix add to it) and its new last number returned."""
-    table = _table(ReceiptCounter)
-    insert = _upsert(connection)(table)
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.prefix], set_={"last": table.c.last + insert.excluded.last}
-    ).returning(table.c.prefix, table.c.last)
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     result: dict[str, list[str]] = {}
     prefixes = [prefix for prefix, count in wanted.items() if count > 0]
     for chunk in _chunks(prefixes):
-        values = [{"prefix": prefix, "last": wanted[prefix]} for prefix in chunk]
-        for prefix, last in connection.execute(statement.values(values)):
+        # Plain SQL (SQLite ≥ 3.35 and PostgreSQL alike): compiling the multi-row statement
+        # with SQLAlchemy costs more than running it.
+        statement = (
+            "INSERT INTO receipt_counter (prefix, last) VALUES "
+            f"{', '.join([f'({marker}, {marker})'] * len(chunk))} "
+            "ON CONFLICT (prefix) DO UPDATE SET last = receipt_counter.last + excluded.last "
+            "RETURNING prefix, last"
+        )
+        parameters = tuple(value for prefix in chunk for value in (prefix, wanted[prefix]))
+        for prefix, last in connection.exec_driver_sql(statement, parameters).fetchall():
             count = wanted[prefix]
             result[prefix] = [f"{prefix}-{n:04d}" for n in range(last - count + 1, last + 1)]
     return result
 
 
 def _check(item: NewApplication) -> None:
-    if not item.values.keys() <= _VALUE_KEYS:
+    if not _VALUE_KEYS.issuperset(item.values):
         unknown = set(item.values) - _VALUE_KEYS
         raise ValueError(f"not application columns: {sorted(unknown)}")
     for step in item.history:
-        extra = set(step) - _HISTORY_COLUMNS
-        if extra:
+        if not _HISTORY_COLUMNS.issuperset(step):
+            extra = set(step) - _HISTORY_COLUMNS
             raise ValueError(f"not status history columns: {sorted(extra)}")
 
 
@@ -417,8 +522,11 @@ def _members(
         known[row[1]] = (row[0], tuple(row)[2:])
     now = datetime.now().replace(microsecond=0)
     changes: list[dict[str, Any]] = []
+    details = attrgetter(*MEMBER_DETAILS)
     for number, (member_id, before) in known.items():
         member = latest[number]
+        if details(member) == before:
+            continue  # the usual case: the same details again
         after = tuple(
             new if new is not None else old
             for new, old in zip((getattr(member, f) for f in MEMBER_DETAILS), before, strict=True)
@@ -438,8 +546,10 @@ def _members(
     if new:
         inserter = _Inserter(connection, table, (*_MEMBER_ORDER, "created_at", "updated_at"))
         at = inserter.processor("created_at")(now)
-        new_ids = inserter.insert_ids(
-            [(*(getattr(m, f) for f in _MEMBER_ORDER), at, at) for m in new]
+        new_ids = inserter.new_ids(len(new))
+        fields = attrgetter(*_MEMBER_ORDER)
+        inserter.execute_with_ids(
+            [(i, *fields(m), at, at) for i, m in zip(new_ids, new, strict=True)]
         )
         ids.update(zip((m.id_number for m in new), new_ids, strict=True))
         result.members_created += len(new)
@@ -485,16 +595,6 @@ def _decisions(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> lis
 ClaimTuple = tuple[int, str, str, str, str]
 
 
-def _claim(member_id: int, values: Mapping[str, Any]) -> ClaimTuple:
-    return (
-        member_id,
-        values["scheme"],
-        values["kind"],
-        values["claim_item"],
-        values["claim_level"],
-    )
-
-
 def _taken_claims(connection: Connection, member_ids: Sequence[int]) -> dict[ClaimTuple, str]:
     """Live claims (not returned) already held by these members → the holder's receipt."""
     taken: dict[ClaimTuple, str] = {}
@@ -535,86 +635,114 @@ def insert_applications(
     _big_cache(connection)
     member_ids = _members(connection, items, result)
 
-    taken = _taken_claims(connection, list(member_ids.values()))
-    accepted: list[tuple[int, NewApplication, int]] = []
+    taken: dict[ClaimTuple, str | int] = dict(_taken_claims(connection, list(member_ids.values())))
+    # The accepted items (one list per column of the insert) and the refused ones.
+    indexes: list[int] = []
+    accepted: list[NewApplication] = []
+    members: list[int] = []
+    # Receipt numbers: given ones kept, missing ones reserved per station and day.
+    receipts: list[str] = []
+    wanted: dict[str, list[int]] = defaultdict(list)
+    prefixes: dict[tuple[str, int, int, int], str] = {}
+    # An item whose claim an earlier item of the batch holds: its position in `accepted`.
+    within: dict[int, int] = {}
     for index, item in enumerate(items):
         member_id = member_ids[item.member.id_number]
         values = item.values
+        receipt = values.get("receipt")
         if values.get("status", ACCEPTED) != WITHDRAWN_STATUS:
-            key = _claim(member_id, values)
+            key = (
+                member_id,
+                values["scheme"],
+                values["kind"],
+                values["claim_item"],
+                values["claim_level"],
+            )
             holder = taken.get(key)
             if holder is not None:
-                result.duplicates[index] = holder
+                if isinstance(holder, int):
+                    within[index] = holder  # named once the receipts are known
+                else:
+                    result.duplicates[index] = holder
                 continue
-            taken[key] = values.get("receipt") or f"#{index}"  # resolved below
-        accepted.append((index, item, member_id))
-
-    # Receipt numbers: given ones kept, missing ones reserved per station and day.
-    wanted: dict[str, list[int]] = defaultdict(list)
-    prefixes: dict[tuple[str, int, int, int], str] = {}
-    for position, (_index, item, _member_id) in enumerate(accepted):
-        values = item.values
-        if not values.get("receipt"):
+            taken[key] = receipt or len(accepted)
+        if not receipt:
             created: datetime = values["created_at"]
             day = (values["station_code"], created.year, created.month, created.day)
             prefix = prefixes.get(day)
             if prefix is None:
                 prefix = prefixes[day] = f"{day[0]}-{created:%Y%m%d}"
-            wanted[prefix].append(position)
-    receipts: list[str] = [str(item.values.get("receipt") or "") for _i, item, _m in accepted]
+            wanted[prefix].append(len(accepted))
+        receipts.append(str(receipt or ""))
+        indexes.append(index)
+        accepted.append(item)
+        members.append(member_id)
     reserved = reserve_many(connection, {prefix: len(p) for prefix, p in wanted.items()})
     for prefix, positions in wanted.items():
         for position, receipt in zip(positions, reserved[prefix], strict=True):
             receipts[position] = receipt
-    # Duplicates within the batch were told the earlier row's placeholder: name its receipt.
-    placeholder = {f"#{index}": receipts[p] for p, (index, _i, _m) in enumerate(accepted)}
-    for index, holder in result.duplicates.items():
-        result.duplicates[index] = placeholder.get(holder, holder)
+    # Duplicates within the batch: the earlier item's receipt.
+    for index, position in within.items():
+        result.duplicates[index] = receipts[position]
+    if within:
+        result.duplicates = dict(sorted(result.duplicates.items()))
 
     if not accepted:
         return result
-    decision_ids = _decisions(connection, [item.values for _i, item, _m in accepted])
-    inserter = _Inserter(connection, _table(Application), _APPLICATION_ORDER)
+    application_values = [item.values for item in accepted]
+    decision_ids = _decisions(connection, application_values)
+    memos: _Memos = {}
+    inserter = _Inserter(connection, _table(Application), _APPLICATION_ORDER, memos)
     make = inserter.row_maker(len(_FILLED_ORDER))
-    names: list[str] = [name_chars(item.member.name) for _i, item, _m in accepted]
-    rows: list[tuple[Any, ...]] = [
-        (receipt, member_id, name, decision_id, *make(item.values))
-        for (_index, item, member_id), receipt, decision_id, name in zip(
-            accepted, receipts, decision_ids, names, strict=True
-        )
-    ]
+    chars = _NameChars()
+    names: list[str] = [chars[item.member.name] for item in accepted]
     trigger = _drop_search_trigger(connection)
     try:
-        application_ids = inserter.insert_ids(rows)
+        application_ids = inserter.new_ids(len(accepted))
+        inserter.execute_with_ids(
+            list(
+                map(
+                    make,
+                    application_values,
+                    application_ids,
+                    receipts,
+                    members,
+                    names,
+                    decision_ids,
+                )
+            )
+        )
         if trigger is not None:
             _fill_search(connection, application_ids, names, receipts)
     finally:
         if trigger is not None:
             connection.exec_driver_sql(trigger)
 
-    inserter = _Inserter(connection, _table(StatusChange), _HISTORY_ORDER)
+    inserter = _Inserter(connection, _table(StatusChange), _HISTORY_ORDER, memos)
     at = inserter.processor("at")
     history: list[tuple[Any, ...]] = []
-    for (_index, item, _member_id), application_id in zip(accepted, application_ids, strict=True):
+    append = history.append
+    for item, application_id in zip(accepted, application_ids, strict=True):
         if not item.history:
             values = item.values
-            history.append(
+            append(
                 (application_id, None, ACCEPTED, None, values["clerk"], at(values["created_at"]))
             )
         for step in item.history:
-            history.append(
+            get = step.get
+            append(
                 (
                     application_id,
-                    step.get("from_status"),
+                    get("from_status"),
                     step["to_status"],
-                    step.get("reason"),
+                    get("reason"),
                     step["actor"],
                     at(step["at"]),
                 )
             )
     inserter.execute(history)
 
-    for (index, _item, _member_id), receipt in zip(accepted, receipts, strict=True):
+    for index, receipt in zip(indexes, receipts, strict=True):
         result.receipts[index] = receipt
     if actor is not None:
         audit.append(
