@@ -14,8 +14,6 @@ step that fails stops the run (the later steps are listed as not run).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import sys
 import tempfile
@@ -39,7 +37,6 @@ STATION_NAME = "程序自检服务站"
 
 OK = "OK"
 FAIL = "FAIL"
-SKIP = "SKIP"
 NOT_RUN = "----"
 
 
@@ -57,7 +54,7 @@ class Step:
 
     def line(self, number: int, total: int) -> str:
         text = f"[{self.status:^4}] {number:2d}/{total} {self.id}（{self.title}）"
-        if self.status in (OK, FAIL, SKIP):
+        if self.status in (OK, FAIL):
             text += f" {self.seconds:.2f} s"
         if self.detail:
             text += f"：{self.detail}"
@@ -72,7 +69,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(step.status in (OK, SKIP) for step in self.steps)
+        return all(step.status == OK for step in self.steps)
 
     @property
     def failed(self) -> list[Step]:
@@ -354,16 +351,11 @@ def step_print_receipts(ctx: _Context) -> str:
     return f"{out.name} {len(receipts)} 页，{out.stat().st_size} 字节；状态已改为已打印"
 
 
-LEDGER_EXPORT_MODULE = "desktop_app.services.ledger_export"
-
-
 def step_ledger_export(ctx: _Context) -> str:
-    if importlib.util.find_spec(LEDGER_EXPORT_MODULE) is None:
-        # TODO(issue 6): the ledger export lands with issue 6; until then this step is skipped.
-        raise _SkippedError("skipped: ledger export not available")
-    module: Any = importlib.import_module(LEDGER_EXPORT_MODULE)
+    from desktop_app.services.ledger_export import export_ledger
+
     out = ctx.out / "ledger.xlsx"
-    result = module.export_ledger(_store(ctx), out, None, actor=CLERK, now=NOW)
+    result = export_ledger(_store(ctx), out, None, actor=CLERK, now=NOW)
     total = sum(ctx.amounts.values())
     _expect(result.rows == len(ctx.receipts), f"导出 {result.rows} 份，应为 {len(ctx.receipts)} 份")
     _expect(result.total_amount == total, f"导出合计 {result.total_amount} 元，应为 {total} 元")
@@ -415,10 +407,6 @@ def step_audit(ctx: _Context) -> str:
     result = verify_audit(_store(ctx))
     _expect(result.ok, f"审计记录校验失败：{result.message}")
     return f"{result.events} 条审计事件完整"
-
-
-class _SkippedError(Exception):
-    pass
 
 
 STEPS: list[tuple[str, str, Callable[[_Context], str]]] = [
@@ -495,8 +483,6 @@ def run_self_test(
                 try:
                     step.detail = action(ctx)
                     step.status = OK
-                except _SkippedError as exc:
-                    step.status, step.detail = SKIP, str(exc)
                 except Exception as exc:
                     step.status, step.detail = FAIL, _describe(exc)
                     if verbose:
