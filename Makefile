@@ -9,20 +9,22 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
 # Shared libraries PySide6 needs on a bare Debian machine (xcb platform for a
-# real screen, offscreen for tests); poppler-utils (pdftoppm) for the printed
-# forms' image tests; LibreOffice Calc (headless) to open the exported workbooks.
+# real screen, offscreen for tests).
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 	libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
-	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
-	poppler-utils libreoffice-calc-nogui
+	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+# Only for the tests: poppler-utils (pdftoppm) for the printed forms' image tests,
+# LibreOffice Calc (headless) to open the exported workbooks.
+TEST_SYSTEM_PACKAGES := poppler-utils libreoffice-calc-nogui
 
-.PHONY: run test bench lint format system-deps venv clean pinyin screenshots bundle wheel-check
+.PHONY: run test bench lint format system-deps test-system-deps venv clean pinyin screenshots \
+	bundle wheel-check
 
 run: venv
 	$(VENV)/bin/union-counter $(ARGS)
 
 # The store's tests also run on a throw-away PostgreSQL server (.ci/with-postgres.sh).
-test: venv
+test: venv test-system-deps
 	QT_QPA_PLATFORM=offscreen bash .ci/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv
@@ -64,10 +66,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Installs missing Debian packages only; does nothing elsewhere or without root.
-system-deps:
+define install_missing
 	@if command -v dpkg-query >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		missing=""; \
-		for p in $(SYSTEM_PACKAGES); do \
+		for p in $(1); do \
 			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 		done; \
 		if [ -n "$$missing" ]; then \
@@ -75,6 +77,13 @@ system-deps:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 		fi; \
 	fi
+endef
+
+system-deps:
+	$(call install_missing,$(SYSTEM_PACKAGES))
+
+test-system-deps:
+	$(call install_missing,$(TEST_SYSTEM_PACKAGES))
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
