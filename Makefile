@@ -16,9 +16,11 @@ SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 # Only for the tests: poppler-utils (pdftoppm) for the printed forms' image tests,
 # LibreOffice Calc (headless) to open the exported workbooks.
 TEST_SYSTEM_PACKAGES := poppler-utils libreoffice-calc-nogui
+# Only for building the bundle: binutils (strip, and as/ld for the trimmed ICU data library).
+BUNDLE_SYSTEM_PACKAGES := binutils
 
 .PHONY: run test bench lint format system-deps test-system-deps venv clean pinyin screenshots \
-	bundle wheel-check
+	bundle bundle-system-deps wheel-check
 
 run: venv
 	$(VENV)/bin/union-counter $(ARGS)
@@ -40,7 +42,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 
 # The offline one-folder bundle in dist/union-counter, built and checked (build_spec/README.md).
-bundle: venv
+bundle: venv bundle-system-deps
 	bash build_spec/check_bundle.sh
 
 # The wheel holds the data folders: built, installed in a clean venv, self-tested.
@@ -84,6 +86,9 @@ system-deps:
 
 test-system-deps:
 	$(call install_missing,$(TEST_SYSTEM_PACKAGES))
+
+bundle-system-deps:
+	$(call install_missing,$(BUNDLE_SYSTEM_PACKAGES))
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis

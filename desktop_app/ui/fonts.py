@@ -13,7 +13,7 @@ from desktop_app.paths import resources_dir
 log = logging.getLogger(__name__)
 
 # The interface font: WenQuanYi Micro Hei (resources/fonts/wqy-microhei, Apache-2.0).
-UI_FONT_FILE = ("wqy-microhei", "wqy-microhei.ttc")
+UI_FONT_FILE = ("wqy-microhei", "wqy-microhei-subset.ttf")
 
 
 def _font_files() -> list[Path]:
@@ -24,7 +24,7 @@ def _font_files() -> list[Path]:
 def register_fonts(*, interface_only: bool = True) -> list[str]:
     """Add bundled font files to Qt's font database; return the families added.
 
-    At start only the interface font (5 MB); `register_more_fonts()` adds the printing fonts
+    At start only the interface font (3.3 MB); `register_more_fonts()` adds the printing fonts
     (Song, CJK Extension A and B) once the window is up, so rare name characters show too."""
     families: list[str] = []
     for path in _font_files():

@@ -14,6 +14,12 @@ counter's forms need so the offline bundle stays small:
   above where UMing lacks them (e.g. ￣ U+FFE3 of GB 2312).
 - `hanazono/HanaMinB-subset.ttf`, from HanaMinB (Debian `fonts-hanazono`): the Extension B
   (U+20000–U+2A6DF) characters listed in `hanazono/extb-chars.txt`.
+- `wqy-microhei/wqy-microhei-subset.ttf`, the window's interface font, from WenQuanYi Micro
+  Hei (face 0 of `wqy-microhei.ttc`, Debian `fonts-wqy-microhei`): every character of the face
+  in `UI_RANGES` (Latin, Greek, Cyrillic, punctuation and symbols, CJK symbols, kana, Bopomofo,
+  all its CJK Unified Ideographs, full-width forms). Left out: the Mono face of the collection
+  and Hangul (11,172 syllables), which the window never shows. Hinting and layout tables stay
+  (it is a screen font).
 
 `hanazono/extb-chars.txt` holds the Extension B characters that Chinese personal names may use
 and that we keep: those the Unihan database (Debian `unicode-data`, Unicode 15) gives a
@@ -30,12 +36,15 @@ saying how and when it was modified, as the Arphic Public License asks.
 
 Steps (Debian/Ubuntu):
 
-    cd /tmp && apt-get download fonts-arphic-uming fonts-hanazono unicode-data
-    for f in fonts-arphic-uming_*.deb fonts-hanazono_*.deb unicode-data_*.deb; do
+    cd /tmp && apt-get download fonts-arphic-uming fonts-hanazono fonts-wqy-microhei unicode-data
+    for f in fonts-arphic-uming_*.deb fonts-hanazono_*.deb fonts-wqy-microhei_*.deb \
+        unicode-data_*.deb; do
         dpkg-deb -x "$f" /tmp/fontsrc; done
     .venv/bin/pip install fonttools
     .venv/bin/python resources/fonts/make_subsets.py --source /tmp/fontsrc \
         --unihan /tmp/fontsrc/usr/share/unicode
+
+`--only ui` (or `print`) remakes just the interface font (or just the printing fonts).
 """
 
 from __future__ import annotations
@@ -54,6 +63,7 @@ HERE = Path(__file__).resolve().parent
 UMING = "usr/share/fonts/truetype/arphic/uming.ttc"
 HANA_A = "usr/share/fonts/truetype/hanazono/HanaMinA.ttf"
 HANA_B = "usr/share/fonts/truetype/hanazono/HanaMinB.ttf"
+WQY = "usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 EXT_B = range(0x20000, 0x2A6E0)
 EXTB_LIST = HERE / "hanazono" / "extb-chars.txt"
@@ -75,6 +85,27 @@ HAN_RANGES = (
     range(0x3400, 0x4DC0),  # Extension A
     range(0xF900, 0xFB00),  # compatibility ideographs
     range(0x2E80, 0x2FE0),  # radicals supplement, Kangxi radicals
+)
+# The interface font keeps these blocks (where the face has them).
+UI_RANGES = (
+    range(0x20, 0x250),  # ASCII, Latin-1, Latin Extended-A/B (pinyin tone letters)
+    range(0x250, 0x370),  # IPA, spacing modifiers (ˇ ˉ ˊ ˋ), combining marks
+    range(0x370, 0x530),  # Greek, Cyrillic
+    range(0x1E00, 0x1F00),  # Latin Extended Additional
+    range(0x2000, 0x2C00),  # punctuation, letterlike, numbers, arrows, maths, box drawing,
+    # shapes, symbols, dingbats, enclosed alphanumerics (①…)
+    range(0x2E80, 0x2FE0),  # CJK radicals
+    range(0x3000, 0x3100),  # CJK symbols and punctuation, kana
+    range(0x3100, 0x3130),  # Bopomofo
+    range(0x3190, 0x3400),  # kanbun, Bopomofo ext., CJK strokes, enclosed CJK, compatibility
+    range(0x3400, 0x4DC0),  # Extension A (the face has few)
+    range(0x4E00, 0xA000),  # CJK Unified Ideographs
+    range(0xE000, 0xF900),  # private use (the face's own)
+    range(0xF900, 0xFB00),  # compatibility ideographs
+    range(0xFE10, 0xFE20),  # vertical forms
+    range(0xFE30, 0xFE70),  # CJK compatibility forms, small forms
+    range(0xFF00, 0xFFF0),  # half-width and full-width forms
+    range(0xFFFC, 0xFFFE),  # object replacement, replacement character
 )
 
 
@@ -139,21 +170,42 @@ def _options() -> subset.Options:
     return options
 
 
-def _mark(font: TTFont, what: str) -> None:
+def _mark(font: TTFont, what: str, *, stripped: bool = True) -> None:
+    removed = "hinting and layout tables removed" if stripped else "hinting and layout kept"
     notice = (
         f"Modified {date.today().isoformat()} by the union-counter project with fontTools: "
-        f"subset to {what}; hinting and layout tables removed; outlines unchanged."
+        f"subset to {what}; {removed}; outlines unchanged."
     )
     font["name"].setName(notice, 10, 3, 1, 0x409)
     font["name"].setName(notice, 10, 1, 0, 0)
 
 
-def make_subset(source: Path, number: int, codes: Iterable[int], out: Path, what: str) -> int:
+def _ui_options() -> subset.Options:
+    """The interface font is shown on screen: keep hinting and the layout features."""
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.hinting = True
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.glyph_names = False
+    options.drop_tables += ["FFTM"]
+    return options
+
+
+def make_subset(
+    source: Path,
+    number: int,
+    codes: Iterable[int],
+    out: Path,
+    what: str,
+    options: subset.Options | None = None,
+) -> int:
     font = TTFont(source, fontNumber=number)
-    subsetter = subset.Subsetter(_options())
+    subsetter = subset.Subsetter(options or _options())
     subsetter.populate(unicodes=sorted(set(codes)))
     subsetter.subset(font)
-    _mark(font, what)
+    _mark(font, what, stripped=options is None)
     buffer = io.BytesIO()
     font.save(buffer)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -161,11 +213,32 @@ def make_subset(source: Path, number: int, codes: Iterable[int], out: Path, what
     return len(font.getBestCmap())
 
 
+def make_ui_subset(source: Path) -> None:
+    """`wqy-microhei/wqy-microhei-subset.ttf`: face 0 (WenQuanYi Micro Hei) without Hangul."""
+    cmap = TTFont(source, fontNumber=0).getBestCmap()
+    wanted = {c for r in UI_RANGES for c in r if c in cmap}
+    n = make_subset(
+        source,
+        0,
+        wanted,
+        HERE / "wqy-microhei" / "wqy-microhei-subset.ttf",
+        "face 0 (WenQuanYi Micro Hei) without Hangul and the Mono face",
+        _ui_options(),
+    )
+    print(f"wqy-microhei-subset.ttf: {n} characters")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", type=Path, default=Path("/"), help="root of the unpacked .debs")
     parser.add_argument("--unihan", type=Path, help="folder with Unihan_*.txt(.bz2)")
+    parser.add_argument("--only", choices=("ui", "print"), help="only these fonts")
     args = parser.parse_args()
+
+    if args.only != "print":
+        make_ui_subset(args.source / WQY)
+    if args.only == "ui":
+        return
 
     gb = {ord(ch) for ch in gb2312_characters()}
     symbols = {c for r in SYMBOL_RANGES for c in r}
