@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# No test reads or writes the real per-user data folder (its database, backups, or catalogue
+# versions imported at this PC): the whole run gets a fresh one; tests that need their own
+# folder set UNION_COUNTER_HOME again (tests/gui/conftest.py, tests/storage/conftest.py).
+os.environ["UNION_COUNTER_HOME"] = tempfile.mkdtemp(prefix="union-counter-tests-")
+os.environ.pop("UNION_COUNTER_DB", None)
 
 from desktop_app.domain.engine import Decision
 from desktop_app.domain.policy import PolicySet, load_directory

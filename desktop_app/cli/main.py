@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=20, help="最多显示几条（默认 20）")
     show = sub.add_parser("show", help="列出一个方案的目录和补助标准及出处")
     show.add_argument("scheme", help="方案编号，如 bj-2026-skills")
+    _add_catalogue_import_commands(sub)
     _add_store_commands(commands)
     return parser
 
@@ -97,6 +98,40 @@ DB_HELP = (
     "默认用环境变量 UNION_COUNTER_DB，否则用数据文件夹中的 SQLite 文件"
 )
 CLERK_HELP = "经办人姓名（记入审计记录）；默认用环境变量 UNION_COUNTER_CLERK，否则用系统登录名"
+
+
+def _add_catalogue_import_commands(sub: Any) -> None:
+    """`catalogue import` and `catalogue new` (services/catalogue_import.py)."""
+    layouts = (
+        "表头按发布的目录：序号、职业（工种）名称、职业（工种）代码、补助档次；"
+        "或 序号、专项职业能力项目、补助档次（每种目录一张工作表）"
+    )
+    imp = sub.add_parser(
+        "import",
+        help="从 Excel 导入目录：检查、列出变化，确认后写入该方案的新版本",
+        description=f"读取目录工作簿（{layouts}），逐行检查，列出与生效日现行目录相比新增、"
+        "删除、档次变更的条目，确认后写入方案的新版本。已保存的申请仍按原版本。",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE.xlsx", help="目录工作簿")
+    imp.add_argument("--scheme", required=True, help="方案编号，如 bj-2026-skills")
+    imp.add_argument("--effective", metavar="YYYY-MM-DD", help="生效日期（默认今天）")
+    new = sub.add_parser(
+        "new",
+        help="由目录工作簿和现有方案的补助标准建立新方案（如下一年度）",
+        description=f"新方案的目录取自工作簿（{layouts}），证书类别、补助标准和条件取自 "
+        "--from-scheme 指定的方案；工作簿中没有的目录类别不纳入新方案。",
+    )
+    new.add_argument("file", type=Path, metavar="FILE.xlsx", help="目录工作簿")
+    new.add_argument("--from-scheme", required=True, help="沿用其补助标准和条件的方案编号")
+    new.add_argument("--id", required=True, dest="scheme_id", help="新方案编号，如 bj-2027-skills")
+    new.add_argument("--name", required=True, help="新方案名称")
+    new.add_argument("--document", default=None, help="依据文件的标题（默认同方案名称）")
+    new.add_argument("--effective", required=True, metavar="YYYY-MM-DD", help="生效日期")
+    for parser in (imp, new):
+        parser.add_argument("--yes", action="store_true", help="不询问，核对后直接写入")
+        parser.add_argument(
+            "--problems", type=Path, metavar="FILE.xlsx", help="文件有问题时，把问题清单存为 xlsx"
+        )
 
 
 def _store_parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
@@ -894,6 +929,86 @@ def cmd_exchange_import(args: argparse.Namespace) -> int:
     return EXIT_INPUT if refused else EXIT_OK
 
 
+def _catalogue_plan_and_apply(args: argparse.Namespace, make_plan: Any) -> int:
+    """Plan a catalogue import, show it, ask, and write it (import and new alike)."""
+    from desktop_app.exchange.errors import ExchangeError
+    from desktop_app.exchange.files import save_problems
+    from desktop_app.services.catalogue_import import CatalogueImportError, apply_plan
+
+    if args.problems is not None:
+        _check_xlsx_name(args.problems, "--problems")
+    try:
+        plan = make_plan()
+    except ExchangeError as exc:
+        print(exc.message, file=sys.stderr)
+        for problem in exc.problems[:20]:
+            print(f"  {problem.describe()}", file=sys.stderr)
+        if len(exc.problems) > 20:
+            print(f"  ……另有 {len(exc.problems) - 20} 处", file=sys.stderr)
+        if args.problems is not None and exc.problems:
+            save_problems(args.problems, exc.problems)
+            print(f"问题清单（{len(exc.problems)} 处）已保存：{args.problems}", file=sys.stderr)
+        return EXIT_INPUT
+    except CatalogueImportError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    for line in plan.summary_lines():
+        print(line)
+    for line in plan.change_lines():
+        print(f"  {line}")
+    if plan.already is not None:
+        print(f"这个版本已经导入过（{plan.already.path}），没有写入任何内容。")
+        return EXIT_OK
+    if not plan.has_changes:
+        print("目录与现行版本相同，没有写入任何内容。")
+        return EXIT_OK
+    clerk = _clerk(args)
+    if not args.yes:
+        print("确认写入新版本吗？[y/N] ", end="", flush=True)
+        answer = sys.stdin.readline().strip().lower()
+        if answer not in ("y", "yes", "是"):
+            print("\n已取消，没有写入任何内容。")
+            return EXIT_OK
+    with _open(args) as store:
+        try:
+            result = apply_plan(store, plan, actor=clerk)
+        except CatalogueImportError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_INPUT
+    print(
+        f"已写入方案 {result.scheme_id} 的新版本，自 {result.effective.isoformat()} 起生效："
+        f"{result.path}\nSHA-256：{result.sha256}（已记入审计记录）"
+    )
+    return EXIT_OK
+
+
+def cmd_catalogue_import(args: argparse.Namespace) -> int:
+    from desktop_app.services.catalogue_import import plan_import
+
+    effective = _ledger_date(args.effective, "--effective")
+    return _catalogue_plan_and_apply(
+        args, lambda: plan_import(args.file, args.scheme.strip(), effective=effective)
+    )
+
+
+def cmd_catalogue_new(args: argparse.Namespace) -> int:
+    from desktop_app.services.catalogue_import import plan_new_scheme
+
+    effective = _ledger_date(args.effective, "--effective")
+    assert effective is not None
+    return _catalogue_plan_and_apply(
+        args,
+        lambda: plan_new_scheme(
+            args.file,
+            from_scheme=args.from_scheme.strip(),
+            scheme_id=args.scheme_id,
+            name=args.name,
+            effective=effective,
+            document_title=args.document,
+        ),
+    )
+
+
 def _known_error(exc: Exception) -> int | None:
     """Print an expected error's Chinese message; return the exit code (None: a bug)."""
     from desktop_app.domain.facts import InputError
@@ -970,6 +1085,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quote": cmd_quote,
         ("catalogue", "search"): cmd_catalogue_search,
         ("catalogue", "show"): cmd_catalogue_show,
+        ("catalogue", "import"): cmd_catalogue_import,
+        ("catalogue", "new"): cmd_catalogue_new,
         "apply": cmd_apply,
         ("ledger", None): cmd_ledger,
         ("ledger", "show"): cmd_ledger_show,

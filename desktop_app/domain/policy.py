@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -55,6 +55,7 @@ CONDITION_RULES = (
 _CODE_RE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TIER_RE = re.compile(r"^[A-Z]$")
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class PolicyError(Exception):
@@ -187,6 +188,10 @@ class Policy:
     path: Path
     _by_name: Mapping[tuple[str, str], Entry] = field(repr=False, compare=False)
     _by_code: Mapping[tuple[str, str], Entry] = field(repr=False, compare=False)
+    # A version written by catalogue import: in effect from `effective` (None: the shipped
+    # file, in effect from the start), made from the version whose SHA-256 is `based_on`.
+    effective: date | None = None
+    based_on: str | None = None
 
     def entries(self) -> Iterable[Entry]:
         for catalogue in self.catalogues:
@@ -217,6 +222,12 @@ def load_policy(path: Path) -> Policy:
         raw = path.read_bytes()
     except OSError as exc:
         raise PolicyError(name, "", f"无法读取文件（{exc.strerror or exc}）") from None
+    return parse_policy(raw, path)
+
+
+def parse_policy(raw: bytes, path: Path) -> Policy:
+    """Check the content of a policy file (not yet written to `path`, or read from it)."""
+    name = path.name
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -230,10 +241,16 @@ def load_policy(path: Path) -> Policy:
 
 @dataclass
 class PolicySet:
-    """All schemes found in a folder, and the files that were refused."""
+    """All schemes found in a folder, and the files that were refused.
+
+    `policies` holds, per scheme, the version in effect on the day the set was loaded (the
+    only version when no catalogue was ever imported). `versions` holds every version of each
+    scheme, oldest first: the shipped file, then each imported catalogue by effective date.
+    """
 
     policies: dict[str, Policy]
     errors: list[PolicyError]
+    versions: dict[str, tuple[Policy, ...]] = field(default_factory=dict)
 
     def get(self, scheme_id: str) -> Policy | None:
         return self.policies.get(scheme_id)
@@ -241,8 +258,67 @@ class PolicySet:
     def __iter__(self) -> Any:
         return iter(self.policies.values())
 
+    def history(self, scheme_id: str) -> tuple[Policy, ...]:
+        """Every version of a scheme, oldest first."""
+        found = self.versions.get(scheme_id)
+        if found:
+            return found
+        current = self.policies.get(scheme_id)
+        return (current,) if current is not None else ()
 
-def load_directory(folder: Path) -> PolicySet:
+    def in_effect(self, scheme_id: str, on: date | None) -> Policy | None:
+        """The version in effect on `on`: the newest whose effective date is on or before it.
+
+        A scheme that only starts later (a new scheme) gives its first version; `on` None
+        gives the current version."""
+        if on is None:
+            return self.policies.get(scheme_id)
+        return _in_effect(self.history(scheme_id), on)
+
+    def by_sha256(self, sha256: str) -> Policy | None:
+        """The version whose file has this SHA-256 (what every decision records)."""
+        for versions in self.versions.values():
+            for policy in versions:
+                if policy.sha256 == sha256:
+                    return policy
+        for policy in self.policies.values():
+            if policy.sha256 == sha256:
+                return policy
+        return None
+
+
+def _in_effect(versions: Sequence[Policy], on: date) -> Policy | None:
+    if not versions:
+        return None
+    chosen = versions[0]
+    for policy in versions:
+        if policy.effective is None or policy.effective <= on:
+            chosen = policy
+    return chosen
+
+
+def _order(versions: list[Policy]) -> tuple[Policy, ...]:
+    """Oldest first: by effective date (the shipped file first), then along `based_on`
+    (a version made from another with the same effective date replaces it)."""
+    by_sha = {p.sha256: p for p in versions}
+
+    def depth(policy: Policy) -> int:
+        seen = {policy.sha256}
+        count = 0
+        while policy.based_on in by_sha and policy.based_on not in seen:
+            policy = by_sha[policy.based_on]
+            seen.add(policy.sha256)
+            count += 1
+        return count
+
+    return tuple(sorted(versions, key=lambda p: (p.effective or date.min, depth(p), p.sha256)))
+
+
+def load_directory(
+    folder: Path, *, versions: Path | None = None, today: date | None = None
+) -> PolicySet:
+    """The shipped files of `folder`; with `versions`, also every imported version kept in
+    `versions/<scheme>/*.toml`. Each scheme's current version is the one in effect `today`."""
     policies: dict[str, Policy] = {}
     errors: list[PolicyError] = []
     try:
@@ -261,7 +337,47 @@ def load_directory(folder: Path) -> PolicySet:
             errors.append(PolicyError(file.name, "id", f"方案编号“{policy.id}”与 {other} 重复"))
             continue
         policies[policy.id] = policy
-    return PolicySet(policies, errors)
+    if versions is None:
+        return PolicySet(policies, errors, {pid: (p,) for pid, p in policies.items()})
+    found: dict[str, list[Policy]] = {pid: [p] for pid, p in policies.items()}
+    for scheme_id, policy_or_error in _load_versions(versions):
+        if isinstance(policy_or_error, PolicyError):
+            errors.append(policy_or_error)
+            continue
+        mine = found.setdefault(scheme_id, [])
+        if all(p.sha256 != policy_or_error.sha256 for p in mine):
+            mine.append(policy_or_error)
+    ordered = {pid: _order(items) for pid, items in found.items()}
+    on = today or date.today()
+    current: dict[str, Policy] = {}
+    for pid, items in ordered.items():
+        chosen = _in_effect(items, on)
+        if chosen is not None:
+            current[pid] = chosen
+    return PolicySet(current, errors, ordered)
+
+
+def _load_versions(folder: Path) -> Iterable[tuple[str, Policy | PolicyError]]:
+    try:
+        files = sorted(folder.glob("*/*.toml"))
+    except OSError as exc:
+        yield "", PolicyError(str(folder), "", f"无法读取目录（{exc}）")
+        return
+    for file in files:
+        scheme_id = file.parent.name
+        label = f"{scheme_id}/{file.name}"
+        try:
+            policy = load_policy(file)
+        except PolicyError as exc:
+            yield scheme_id, PolicyError(label, exc.entry, exc.problem)
+            continue
+        if policy.id != scheme_id:
+            yield (
+                scheme_id,
+                PolicyError(label, "id", f"方案编号“{policy.id}”与所在文件夹“{scheme_id}”不符"),
+            )
+            continue
+        yield scheme_id, policy
 
 
 class _Builder:
@@ -355,7 +471,9 @@ class _Builder:
 
     def build(self, data: dict[str, Any]) -> Policy:
         top = {"format", "id", "name", "document", "kinds", "catalogues", "rates"}
-        self._keys(data, "", top, {"short_name", "year", "conditions", "groups"})
+        self._keys(
+            data, "", top, {"short_name", "year", "conditions", "groups", "effective", "based_on"}
+        )
         fmt = data.get("format")
         if fmt != FORMAT_VERSION:
             raise self.fail("format", f"文件格式版本为 {fmt!r}，本程序只识别 {FORMAT_VERSION}")
@@ -406,7 +524,15 @@ class _Builder:
             path=self.path,
             _by_name=by_name,
             _by_code=by_code,
+            effective=self._date(data, "effective", "effective") if "effective" in data else None,
+            based_on=self._based_on(data),
         )
+
+    def _based_on(self, data: dict[str, Any]) -> str | None:
+        value = self._opt_str(data, "based_on", "based_on")
+        if value is not None and not _SHA_RE.match(value):
+            raise self.fail("based_on", "应为 64 位十六进制的 SHA-256")
+        return value
 
     def _groups(self, items: list[Any]) -> dict[str, Group]:
         groups: dict[str, Group] = {}

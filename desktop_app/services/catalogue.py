@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from pathlib import Path
 
 from desktop_app.domain.pinyin import PinyinLookup, load_index
 from desktop_app.domain.policy import (
@@ -138,7 +138,32 @@ class CatalogueSearch:
         return [hit.item.payload for hit in hits if isinstance(hit.item.payload, CatalogueRow)]
 
 
-@cache
+def version_pinyin_file(policy: Policy) -> Path:
+    """The readings of an imported version's new names, kept beside its file."""
+    return policy.path.with_name(policy.path.stem + ".pinyin.json")
+
+
+def lookup_for(policies: PolicySet) -> PinyinLookup:
+    """The stored readings: the shipped index plus those of each imported version."""
+    index = dict(load_index(pinyin_index_file()))
+    for policy in policies:
+        if policy.effective is not None or policy.based_on is not None:
+            for name, readings in load_index(version_pinyin_file(policy)).items():
+                index.setdefault(name, readings)
+    return PinyinLookup(index)
+
+
+_SEARCHES: dict[int, tuple[PolicySet, CatalogueSearch]] = {}
+
+
 def default_search() -> CatalogueSearch:
-    """The search over the program's own schemes, built once per process."""
-    return CatalogueSearch(policy_set(), PinyinLookup(load_index(pinyin_index_file())))
+    """The search over the program's own schemes (current versions), built once per loaded
+    set of schemes (again after a catalogue import)."""
+    policies = policy_set()
+    found = _SEARCHES.get(id(policies))
+    if found is not None and found[0] is policies:
+        return found[1]
+    search = CatalogueSearch(policies, lookup_for(policies))
+    _SEARCHES.clear()
+    _SEARCHES[id(policies)] = (policies, search)
+    return search

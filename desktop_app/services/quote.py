@@ -13,7 +13,7 @@ from desktop_app.services.policies import get_policy, policy_set
 
 def quote_application(application: Application, policies: PolicySet | None = None) -> Decision:
     policies = policies or policy_set()
-    return decide(get_policy(application.scheme, policies), application)
+    return decide(get_policy(application.scheme, policies, application.applied_on), application)
 
 
 def quote_mapping(data: Any, policies: PolicySet | None = None) -> Decision:
