@@ -46,6 +46,11 @@ def known_message(exc: BaseException) -> str | None:
         return exc.message
     if isinstance(exc, SchemeUnavailableError):
         return str(exc)
+    # The program's own refusals (PrintRefusedError, ExchangeError, CatalogueImportError, …)
+    # carry their Chinese text in `message`; recognised without importing their modules.
+    message = getattr(exc, "message", None)
+    if type(exc).__module__.startswith("desktop_app.") and isinstance(message, str) and message:
+        return message
     if isinstance(exc, OSError) and exc.strerror:
         where = f"：{exc.filename}" if exc.filename else ""
         return f"文件操作失败{where}（{exc.strerror}）。请检查磁盘空间和文件夹权限后重试。"

@@ -178,3 +178,17 @@ def test_opening_on_the_catalogue_fills_it_after_the_window_is_up(qtbot: Any, ct
     qtbot.waitUntil(lambda: page.search.hasFocus())
     qtbot.keyClicks(page.search, "wrj")
     assert page.current_row().entry.name == "无人机驾驶员"
+
+
+def test_the_import_button_opens_the_catalogue_import(qtbot: Any, window: Any) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    window.show_section("catalogue")
+    button = window.catalogue.findChild(QPushButton, "catalogue_import_button")
+    assert button is not None and button.text().startswith("导入新版目录")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = window.catalogue.import_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.objectName() == "catalogue_import"
+    assert dialog.windowTitle() == "导入目录（新版本）"
+    dialog.close()

@@ -61,3 +61,14 @@ def test_environment_faults_show_their_own_chinese_message(shown: list[tuple[str
     assert errors.message_for(OSError(28, "No space left on device", "/x/y")).startswith(
         "文件操作失败：/x/y"
     )
+
+
+def test_the_programs_own_refusals_show_their_message(shown: list[tuple[str, str]]) -> None:
+    from desktop_app.exchange.errors import ExchangeError
+
+    errors.show_error(None, ExchangeError("不是 Excel 文件：a.txt。请选择 .xlsx 文件。"))
+    assert shown == [("出错了", "不是 Excel 文件：a.txt。请选择 .xlsx 文件。")]
+    # Something else with a `message` attribute is still a bug, with the log's address.
+    other = ValueError("x")
+    other.message = "看起来像提示"  # type: ignore[attr-defined]
+    assert errors.message_for(other).startswith("程序内部错误（ValueError）")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -87,6 +88,13 @@ class CataloguePage(Page):
         top.addWidget(self.scheme, 1)
         top.addSpacing(12)
         top.addWidget(self.count)
+        self.import_button = QPushButton("导入新版目录(&I)…")
+        self.import_button.setObjectName("catalogue_import_button")
+        self.import_button.setToolTip(
+            "从主管部门发布的 Excel 目录导入新版本：先列出增加、删除、档次变化，确认后才写入"
+        )
+        self.import_button.clicked.connect(self.open_import)
+        top.addWidget(self.import_button)
 
         self.table = QTableView()
         self.table.setObjectName("catalogueTable")
@@ -176,6 +184,13 @@ class CataloguePage(Page):
         self.search.selectAll()
 
     # --- filling -------------------------------------------------------------------------------
+
+    def open_import(self) -> None:
+        from desktop_app.ui.exchange.catalogue_import import CatalogueImportDialog
+
+        dialog = CatalogueImportDialog(self.ctx, self)
+        dialog.open()
+        self.import_dialog = dialog
 
     def _catalogue_ready(self) -> None:
         self._fill_if_needed()

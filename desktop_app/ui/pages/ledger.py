@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -32,6 +33,8 @@ from desktop_app.ui.pages.base import Page
 
 if TYPE_CHECKING:
     from desktop_app.services.applications import LedgerRow
+    from desktop_app.ui.exchange.export_dialog import BatchExportDialog, LedgerExportDialog
+    from desktop_app.ui.exchange.import_dialog import FileOutcome, ImportResultDialog
     from desktop_app.ui.ledger.detail import DetailDialog
     from desktop_app.ui.printing.preview import PrintPreview
     from desktop_app.ui.tasks import Task
@@ -101,12 +104,43 @@ class LedgerPage(Page):
         self.batch_button.setToolTip("把选中的申请的表格打印到一个 PDF 里（先预览）")
         self.batch_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.batch_button.clicked.connect(self.batch_print)
+        self.export_button = QPushButton("导出（Ctrl+E）")
+        self.export_button.setObjectName("ledger_export")
+        self.export_button.setToolTip("把筛选出的申请导出为 Excel 工作簿（含汇总表）")
+        self.export_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.export_button.clicked.connect(self.export_ledger)
+        self.exchange_button = QPushButton("交换文件(&X)")
+        self.exchange_button.setObjectName("ledger_exchange")
+        self.exchange_button.setToolTip("服务站与区总工会之间交换申请（Excel 文件）")
+        self.exchange_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.exchange_menu = QMenu(self.exchange_button)
+        self.exchange_menu.setObjectName("ledger_exchange_menu")
+        self.exchange_export_action = self.exchange_menu.addAction(
+            "导出交换文件（报区总工会）(&E)…", self.export_batch
+        )
+        self.exchange_export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.exchange_export_action.setShortcutContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
+        self.exchange_import_action = self.exchange_menu.addAction(
+            "导入交换文件（区总工会）(&I)…", self.import_exchange
+        )
+        self.exchange_import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.exchange_import_action.setShortcutContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
+        self.exchange_button.setMenu(self.exchange_menu)
+        # The actions' shortcuts work anywhere in the page (and show in the menu).
+        self.addAction(self.exchange_export_action)
+        self.addAction(self.exchange_import_action)
 
         info = QHBoxLayout()
         info.addWidget(self.count_label)
         info.addWidget(self.message, 1)
         info.addWidget(hint)
         info.addWidget(self.batch_button)
+        info.addWidget(self.export_button)
+        info.addWidget(self.exchange_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 8)
         layout.addWidget(self.filters)
@@ -117,6 +151,9 @@ class LedgerPage(Page):
         self.detail: DetailDialog | None = None
         self.preview: PrintPreview | None = None
         self.batch_task: Task | None = None
+        self.export_dialog: LedgerExportDialog | BatchExportDialog | None = None
+        self.import_task: Task | None = None
+        self.import_result: ImportResultDialog | None = None
         self._stale = True  # the model does not show the current database yet
         self._needs_refresh = False  # applications changed while the section was hidden
         self._choices_loaded = False
@@ -134,6 +171,9 @@ class LedgerPage(Page):
         batch = QShortcut(QKeySequence("Ctrl+P"), self)
         batch.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         batch.activated.connect(self.batch_print)
+        export = QShortcut(QKeySequence("Ctrl+E"), self)
+        export.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        export.activated.connect(self.export_ledger)
         ctx.store_opened.connect(self._store_opened)
         ctx.applications_changed.connect(self._applications_changed)
         self._count_changed(None)
@@ -355,3 +395,103 @@ class LedgerPage(Page):
     def _preview_opened(self, dialog: PrintPreview) -> None:
         self.preview = dialog
         dialog.finished.connect(self._detail_closed)
+
+    # --- Excel: export, exchange -----------------------------------------------------------------
+
+    def _close_export_dialog(self) -> None:
+        if self.export_dialog is not None:
+            self.export_dialog.close()
+            self.export_dialog.deleteLater()
+            self.export_dialog = None
+
+    def export_ledger(self) -> LedgerExportDialog | None:
+        """导出: the applications the filter bar selects (as the table shows them), to Excel."""
+        from desktop_app.services.ledger_view import make_filter
+        from desktop_app.ui.exchange.export_dialog import LedgerExportDialog, filter_text
+
+        if self.export_dialog is not None and self.export_dialog.running():
+            return None
+        if self.ctx.store is None:
+            self._show_message(self.ctx.store_error or "数据库还在打开中，请稍候再试。")
+            return None
+        try:
+            values = self.filters.values()
+            filter_ = make_filter(
+                date_from=values.date_from,
+                date_to=values.date_to,
+                scheme=values.scheme,
+                status=values.status,
+                query=values.query,
+            )
+        except ValueError as exc:
+            self._show_message(str(exc))
+            return None
+        self.filters.apply_now()  # the table shows what is exported
+        self._close_export_dialog()
+        description = filter_text(
+            filter_,
+            self.filters.scheme.currentText() if values.scheme else None,
+            self.filters.status.currentText() if values.status else None,
+        )
+        total = self.model.total if self.model.filter == filter_ else None
+        dialog = LedgerExportDialog(
+            self.ctx,
+            filter_,
+            description=description,
+            count=total if isinstance(total, int) else None,
+            parent=self,
+        )
+        dialog.finished.connect(self._detail_closed)
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def export_batch(self) -> BatchExportDialog | None:
+        """交换文件 → 导出: this station's applications of a period (the filter's dates)."""
+        from desktop_app.ui.exchange.export_dialog import BatchExportDialog
+
+        if self.export_dialog is not None and self.export_dialog.running():
+            return None
+        if self.ctx.store is None:
+            self._show_message(self.ctx.store_error or "数据库还在打开中，请稍候再试。")
+            return None
+        try:
+            values = self.filters.values()
+            date_from, date_to = values.date_from, values.date_to
+        except ValueError:
+            date_from = date_to = None
+        self._close_export_dialog()
+        dialog = BatchExportDialog(self.ctx, date_from=date_from, date_to=date_to, parent=self)
+        dialog.finished.connect(self._detail_closed)
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def import_exchange(self) -> None:
+        """交换文件 → 导入: stations' batches, each all or nothing, then the result per file."""
+        from desktop_app.ui.exchange import common
+        from desktop_app.ui.exchange.import_dialog import start_import
+
+        if self.import_task is not None and self.import_task.running:
+            return
+        if self.ctx.store is None:
+            self._show_message(self.ctx.store_error or "数据库还在打开中，请稍候再试。")
+            return
+        paths = common.choose_open_paths(self, "导入交换文件", common.last_folder(self.ctx))
+        if not paths:
+            return
+        self._show_message("")
+        self.import_task = start_import(
+            self.ctx, paths, parent=self, on_finished=self._import_finished
+        )
+
+    def _import_finished(self, outcomes: list[FileOutcome]) -> None:
+        from desktop_app.ui.exchange.import_dialog import ImportResultDialog
+
+        if self.import_result is not None:
+            self.import_result.close()
+            self.import_result.deleteLater()
+        dialog = ImportResultDialog(self.ctx, outcomes, parent=self)
+        dialog.finished.connect(self._detail_closed)
+        self.import_result = dialog
+        dialog.open()

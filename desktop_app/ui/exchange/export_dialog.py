@@ -1,0 +1,394 @@
+"""台账 → 导出 and 交换文件 → 导出: choose the file, run the export off the GUI thread with a
+progress bar and 取消, say where it went and what it holds.
+
+- `LedgerExportDialog`: the ledger as its filter bar selects it (dates, scheme, status and
+  the search text), ID and card numbers masked unless 完整证件号 is ticked (the export is in
+  the audit trail either way, with whether full numbers were written);
+- `BatchExportDialog`: this station's applications of a period, for the district.
+
+The services write atomically: a cancel or a failure leaves no file (and an older file of the
+same name as it was).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.exchange import common
+
+if TYPE_CHECKING:
+    from desktop_app.storage.database import Store
+    from desktop_app.storage.repository import LedgerFilter
+    from desktop_app.ui.tasks import Progress, Task
+
+_NOTE = "color: #8a5300;"
+_BAD = "color: #b3261e;"
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What the work needs, read on the GUI thread."""
+
+    store: Store
+    path: Path
+    actor: str
+    fields: Any  # what the dialog's prepare() read
+
+
+class _ExportDialog(QDialog):
+    """The file row, the status line and 导出 / 关闭; subclasses add their fields and work."""
+
+    exported = Signal(object)  # the service's result
+
+    file_title = "导出"
+    progress_label = "正在导出…"
+    failure_title = "未能导出"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.task: Task | None = None
+        self.result_value: Any = None
+        self.path_field = QLineEdit()
+        self.path_field.setObjectName("export_path")
+        self.path_field.setAccessibleName("保存到")
+        self.path_field.setMinimumWidth(420)
+        self.browse_button = QPushButton("选择(&B)…")
+        self.browse_button.setObjectName("export_browse")
+        self.browse_button.setAutoDefault(False)
+        self.browse_button.clicked.connect(self.browse)
+        self.status = QLabel()
+        self.status.setObjectName("export_status")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton(
+            "导出(&E)", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.export_button.setObjectName("export_start")
+        self.export_button.setDefault(True)
+        close = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+        close.setObjectName("export_close")
+        self.buttons.accepted.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.path_field, 1)
+        file_row.addWidget(self.browse_button)
+        self._file_row = file_row
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+    def _add_file_row(self) -> None:
+        label = QLabel("保存到(&F)")
+        label.setBuddy(self.path_field)
+        self.form.addRow(label, self._file_row)
+        self.path_field.setText(str(common.last_folder(self.ctx) / self.suggested_name()))
+
+    # --- what subclasses provide ---------------------------------------------------------------
+
+    def suggested_name(self) -> str:
+        raise NotImplementedError
+
+    def prepare(self) -> Any:
+        """Read the fields on the GUI thread; ValueError (Chinese) when one is wrong."""
+        return None
+
+    def work(self, job: _Job, progress: Progress) -> Any:
+        """The export itself (off the GUI thread: only `job`, no widgets)."""
+        raise NotImplementedError
+
+    def describe(self, result: Any) -> str:
+        raise NotImplementedError
+
+    # --- the flow ------------------------------------------------------------------------------
+
+    def browse(self) -> None:
+        current = self.path_field.text().strip()
+        suggested = (
+            Path(current) if current else common.last_folder(self.ctx) / self.suggested_name()
+        )
+        chosen = common.choose_save_path(self, self.file_title, suggested)
+        if chosen is not None:
+            self.path_field.setText(str(chosen))
+
+    def running(self) -> bool:
+        return self.task is not None and self.task.running
+
+    def start(self) -> None:
+        """导出: check the fields, then export off the GUI thread (progress bar, 取消)."""
+        from desktop_app.ui.tasks import run_task
+
+        if self.running():
+            return
+        try:
+            store = self.ctx.require_store()
+            path = common.xlsx_path(self.path_field.text())
+            prepared = self.prepare()
+        except ValueError as exc:
+            self._say(str(exc), bad=True)
+            return
+        except Exception as exc:
+            common.report(self, exc, self.failure_title)
+            return
+        self.path_field.setText(str(path))
+        self._say("正在导出…")
+        self._set_busy(True)
+
+        job = _Job(store, path, self.ctx.clerk, prepared)
+
+        def work(progress: Progress) -> Any:
+            return self.work(job, progress)
+
+        self.task = run_task(
+            self,
+            work,
+            on_done=self._done,
+            on_error=self._failed,
+            label=self.progress_label,
+            cancellable=True,
+        )
+
+    def _done(self, result: Any) -> None:
+        self._set_busy(False)
+        if getattr(result, "cancelled", False):
+            self._say("已取消导出：没有写入文件。")
+            return
+        self.result_value = result
+        common.remember_folder(self.ctx, Path(result.path))
+        self._say(self.describe(result))
+        self.exported.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        from desktop_app.ui.tasks import CancelledError
+
+        self._set_busy(False)
+        if isinstance(exc, CancelledError):
+            self._say("已取消导出：没有写入文件。")
+            return
+        self._say("没有导出。", bad=True)
+        common.report(self, exc, self.failure_title)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.export_button.setEnabled(not busy)
+        self.browse_button.setEnabled(not busy)
+
+    def _say(self, text: str, *, bad: bool = False) -> None:
+        self.status.setStyleSheet(_BAD if bad else "")
+        self.status.setText(text)
+
+    def reject(self) -> None:
+        if self.running():
+            return  # the progress dialog's 取消 stops the work; the dialog stays until it ends
+        super().reject()
+
+
+def filter_text(filter_: LedgerFilter, scheme_name: str | None, status_name: str | None) -> str:
+    """What the ledger's filter selects, in words."""
+    parts = []
+    if filter_.date_from or filter_.date_to:
+        start = f"{filter_.date_from:%Y-%m-%d}" if filter_.date_from else "不限"
+        end = f"{filter_.date_to:%Y-%m-%d}" if filter_.date_to else "不限"
+        parts.append(f"受理日期 {start} 至 {end}")
+    if filter_.scheme:
+        parts.append(f"方案：{scheme_name or filter_.scheme}")
+    if filter_.status:
+        parts.append(f"状态：{status_name or filter_.status}")
+    if filter_.text:
+        parts.append(f"查找“{filter_.text}”")
+    return "；".join(parts) if parts else "全部申请（没有筛选）"
+
+
+class LedgerExportDialog(_ExportDialog):
+    """台账 → 导出: the applications the ledger's filter selects, to an .xlsx with 汇总."""
+
+    file_title = "导出台账"
+    progress_label = "正在导出台账…"
+    failure_title = "未能导出台账"
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        filter_: LedgerFilter,
+        *,
+        description: str,
+        count: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(ctx, parent)
+        self.setObjectName("ledger_export")
+        self.setWindowTitle("导出台账")
+        self.filter = filter_
+        what = QLabel(description)
+        what.setObjectName("export_filter")
+        what.setWordWrap(True)
+        what.setTextFormat(Qt.TextFormat.PlainText)
+        self.form.addRow("导出范围", what)
+        if count is not None:
+            self.form.addRow("申请数", QLabel(f"{count:,} 份"))
+        self._add_file_row()
+        self.full_ids = QCheckBox("导出完整证件号（身份证号、京卡卡号）(&I)")
+        self.full_ids.setObjectName("export_full_ids")
+        self.full_ids.setChecked(False)
+        self.full_ids_note = QLabel(
+            "文件中将写入完整的身份证号和京卡卡号；这次导出（含完整证件号）将记入审计记录。"
+            "请妥善保管文件。"
+        )
+        self.full_ids_note.setObjectName("export_full_ids_note")
+        self.full_ids_note.setWordWrap(True)
+        self.full_ids_note.setStyleSheet(_NOTE)
+        self.full_ids_note.setVisible(False)
+        self.full_ids.toggled.connect(self.full_ids_note.setVisible)
+        self.form.addRow("", self.full_ids)
+        self.form.addRow("", self.full_ids_note)
+        masked = QLabel("默认遮挡身份证号和京卡卡号的中间位。导出会记入审计记录。")
+        masked.setStyleSheet("color: #666;")
+        masked.setWordWrap(True)
+        self.form.addRow("", masked)
+        self.setTabOrder(self.path_field, self.browse_button)
+        self.setTabOrder(self.browse_button, self.full_ids)
+        self.path_field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def suggested_name(self) -> str:
+        return f"台账_{date.today():%Y%m%d}.xlsx"
+
+    def prepare(self) -> Any:
+        return self.filter, self.full_ids.isChecked()
+
+    def work(self, job: _Job, progress: Progress) -> Any:
+        from desktop_app.services.ledger_export import export_ledger
+
+        filter_, full_ids = job.fields
+        return export_ledger(
+            job.store, job.path, filter_, actor=job.actor, full_ids=full_ids, progress=progress
+        )
+
+    def describe(self, result: Any) -> str:
+        numbers = (
+            "含完整证件号（已记入审计记录）" if result.full_ids else "身份证号、京卡卡号已遮挡"
+        )
+        return (
+            f"已导出 {result.rows:,} 份申请，补助合计 {result.total_amount:,} 元，{numbers}。\n"
+            f"文件：{result.path}"
+        )
+
+
+class BatchExportDialog(_ExportDialog):
+    """交换文件 → 导出: this station's applications applied for in a period, for the district."""
+
+    file_title = "导出交换文件"
+    progress_label = "正在导出交换文件…"
+    failure_title = "未能导出交换文件"
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(ctx, parent)
+        self.setObjectName("batch_export")
+        self.setWindowTitle("导出交换文件（报区总工会）")
+        here = ctx.station()
+        station = QLabel(f"{here.code}　{here.name}" if here else "尚未设置（请先在“设置”中填写）")
+        station.setObjectName("batch_station")
+        self.form.addRow("服务站", station)
+        self.date_from = self._date_field("batch_from", "起始日期", date_from)
+        self.date_to = self._date_field("batch_to", "截止日期", date_to)
+        period = QHBoxLayout()
+        label_from = QLabel("受理日期(&D)")
+        label_from.setBuddy(self.date_from)
+        period.addWidget(self.date_from)
+        period.addWidget(QLabel("至"))
+        period.addWidget(self.date_to)
+        period.addStretch(1)
+        self.form.addRow(label_from, period)
+        self._add_file_row()
+        note = QLabel(
+            "交换文件含完整的身份证号和京卡卡号（区总工会核对用），导出将记入审计记录。"
+            "请妥善保管存放文件的 U 盘。"
+        )
+        note.setObjectName("batch_note")
+        note.setWordWrap(True)
+        note.setStyleSheet(_NOTE)
+        self.form.addRow("", note)
+        self.setTabOrder(self.date_from, self.date_to)
+        self.setTabOrder(self.date_to, self.path_field)
+        self.setTabOrder(self.path_field, self.browse_button)
+        self.date_from.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @staticmethod
+    def _date_field(name: str, accessible: str, value: date | None) -> QLineEdit:
+        field = QLineEdit(f"{value:%Y-%m-%d}" if value else "")
+        field.setObjectName(name)
+        field.setAccessibleName(accessible)
+        field.setPlaceholderText("不限")
+        field.setToolTip(f"{accessible}：如 2026-11-01 或 20261101，空着表示不限")
+        field.setMaximumWidth(130)
+        return field
+
+    def suggested_name(self) -> str:
+        here = self.ctx.station()
+        code = here.code if here else "服务站"
+        return f"交换_{code}_{date.today():%Y%m%d}.xlsx"
+
+    def prepare(self) -> Any:
+        from desktop_app.services.ledger_view import parse_date_text
+
+        days: list[date | None] = []
+        for field, what in ((self.date_from, "起始日期"), (self.date_to, "截止日期")):
+            try:
+                days.append(parse_date_text(field.text()))
+            except ValueError as exc:
+                field.setFocus(Qt.FocusReason.OtherFocusReason)
+                raise ValueError(f"{what}：{exc}") from None
+        if days[0] is not None and days[1] is not None and days[0] > days[1]:
+            raise ValueError("起始日期晚于截止日期")
+        return days[0], days[1]
+
+    def work(self, job: _Job, progress: Progress) -> Any:
+        from desktop_app.services.exchange import export_batch
+
+        date_from, date_to = job.fields
+        return export_batch(
+            job.store,
+            job.path,
+            actor=job.actor,
+            date_from=date_from,
+            date_to=date_to,
+            progress=progress,
+        )
+
+    def describe(self, result: Any) -> str:
+        manifest = result.manifest
+        return (
+            f"已导出服务站 {manifest.station_code} 的 {manifest.count:,} 份申请。\n"
+            f"文件：{result.path}\n校验码：{manifest.checksum}\n"
+            "交换文件含完整身份证号，请妥善保管。"
+        )
