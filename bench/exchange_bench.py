@@ -3,7 +3,9 @@ its own:
 
 - ledger export of 100,000 applications ≤ 15 s with peak memory ≤ 200 MB;
 - exchange import of 100,000 applications ≤ 30 s (also shown: the exchange export, and
-  reading the file alone).
+  reading and checking the file alone);
+- a 200,000-row file (among the inputs the issue says must get a clear answer): imported
+  with peak memory ≤ 500 MB (`--rows 200000`).
 
     python bench/exchange_bench.py [--rows 100000] [--rebuild]
 
@@ -25,7 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGETS = {"ledger-export": (15.0, 200.0), "exchange-import": (30.0, None)}
+# rows → step → (seconds, peak MB or None)
+TARGETS: dict[int, dict[str, tuple[float | None, float | None]]] = {
+    100_000: {"ledger-export": (15.0, 200.0), "exchange-import": (30.0, None)},
+    200_000: {"exchange-import": (None, 500.0)},
+}
 
 
 def _peak_mb() -> float:
@@ -41,7 +47,7 @@ def step(name: str, folder: Path, rows: int) -> dict[str, float]:
     if name == "fill":
         from bench import store_bench
 
-        store_bench.STATIONS = store_bench.STATIONS[:1]  # one station: every row is exported
+        store_bench.STATIONS = store_bench.STATIONS[:1]  # type: ignore[assignment]  # one station
         store = open_store(None, station_home, auto_backup=False)
         store_bench.fill(store, rows, progress=False)
         store.dispose()
@@ -60,9 +66,12 @@ def step(name: str, folder: Path, rows: int) -> dict[str, float]:
         assert exported.manifest is not None and exported.manifest.count == rows
         store.dispose()
     elif name == "read-only":
-        from desktop_app.exchange.batch import read_batch
+        from desktop_app.exchange.batch import open_batch
 
-        assert len(read_batch(batch_file).rows) == rows
+        with open_batch(batch_file) as reader:  # every check, the rows streamed
+            count = sum(1 for _row in reader.rows())
+            reader.finish()
+        assert count == rows, count
     elif name == "exchange-import":
         import shutil
 
@@ -121,12 +130,18 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("ledger-export", "exchange-export", "read-only", "exchange-import"):
         figures = run_step(name, folder, args.rows)
         seconds, peak = figures["seconds"], figures["peak_mb"]
-        target = TARGETS.get(name)
+        target = TARGETS.get(args.rows, {}).get(name)
         verdict = ""
-        if target is not None and args.rows == 100_000:
-            held = seconds <= target[0] and (target[1] is None or peak <= target[1])
+        if target is not None:
+            most_seconds, most_mb = target
+            held = (most_seconds is None or seconds <= most_seconds) and (
+                most_mb is None or peak <= most_mb
+            )
             ok &= held
-            limits = f"≤ {target[0]:.0f} s" + (f", ≤ {target[1]:.0f} MB" if target[1] else "")
+            limits = ", ".join(
+                ([f"≤ {most_seconds:.0f} s"] if most_seconds is not None else [])
+                + ([f"≤ {most_mb:.0f} MB"] if most_mb is not None else [])
+            )
             verdict = f"  target {limits}: {'ok' if held else 'MISSED'}"
         print(f"  {name:<16} {seconds:7.2f} s   peak {peak:6.0f} MB{verdict}")
     return 0 if ok else 1

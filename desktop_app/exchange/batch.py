@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
-from desktop_app.exchange.files import discard, merged_ranges, open_workbook, save_atomically
+from desktop_app.exchange.files import save_atomically
+from desktop_app.exchange.xlsx_reader import XlsxBook
+from desktop_app.exchange.xlsx_writer import Style, XlsxWriter
 
 FORMAT = "union-counter-exchange/1"
 APPLICATIONS_SHEET = "申请"
@@ -84,6 +84,8 @@ COLUMNS: tuple[Column, ...] = (
 )
 KEYS = tuple(column.key for column in COLUMNS)
 INDEX = {key: n for n, key in enumerate(KEYS)}
+_FINDINGS = INDEX["findings"]
+_DATED = tuple(n for n, column in enumerate(COLUMNS) if column.type in ("date", "datetime"))
 BY_HEADER = {column.header: column for column in COLUMNS}
 
 # The manifest's rows: label, key.
@@ -132,15 +134,40 @@ def canonical(values: Sequence[Any]) -> bytes:
     ).encode("utf-8")
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
 class Checksum:
-    """SHA-256 over the rows' canonical content, one line a row, in file order."""
+    """SHA-256 over the rows' canonical content, one line a row, in file order.
+
+    The same bytes as `canonical(row)`, built value by value (compact JSON writes a list's
+    items exactly as it writes each alone), with the decision document's text kept per
+    object: rows share a few documents, and encoding each again was half the cost."""
 
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
         self.count = 0
+        self._documents: dict[int, tuple[Any, str]] = {}
 
     def add(self, values: Sequence[Any]) -> None:
-        self._hash.update(canonical(values))
+        if len(values) != len(COLUMNS):
+            self._hash.update(canonical(values))
+        else:
+            document = values[_FINDINGS]
+            known = self._documents.get(id(document))
+            if known is None or known[0] is not document:
+                if len(self._documents) >= 10_000:  # not shared after all: keep it small
+                    self._documents.clear()
+                known = self._documents[id(document)] = (document, _encode(document))
+            plain = list(values)
+            for n in _DATED:
+                if plain[n] is not None:
+                    plain[n] = _plain(plain[n])
+            # Two compact JSON arrays around the document's text: "[a,…,doc,…,z]".
+            head = _encode(plain[:_FINDINGS])[1:-1]
+            tail = _encode(plain[_FINDINGS + 1 :])[1:-1]
+            text = f"[{head},{known[1]},{tail}]" if tail else f"[{head},{known[1]}]"
+            self._hash.update(text.encode())
         self._hash.update(b"\n")
         self.count += 1
 
@@ -171,6 +198,30 @@ def normal(values: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(result)
 
 
+# Columns whose texts repeat from row to row: written once, in the shared-string table.
+_SHARED_COLUMNS = frozenset(
+    n
+    for n, column in enumerate(COLUMNS)
+    if column.key
+    in (
+        "station_code",
+        "station_name",
+        "clerk",
+        "status",
+        "scheme",
+        "kind",
+        "occupation",
+        "grade",
+        "issuer",
+        "competition",
+        "stage",
+        "policy_sha256",
+        "findings",
+    )
+)
+_CELL_STYLES = {"date": Style.DATE, "datetime": Style.DATETIME}
+
+
 def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -190,45 +241,40 @@ def write_batch(
     result: list[Manifest] = []
 
     def write(target: Path) -> None:
-        book = Workbook(write_only=True)
-        try:
-            sheet = book.create_sheet(APPLICATIONS_SHEET)
-            manifest_sheet = book.create_sheet(MANIFEST_SHEET)
-            for n, column in enumerate(COLUMNS, start=1):
-                sheet.column_dimensions[get_column_letter(n)].width = column.width
-            sheet.freeze_panes = "A2"
-            bold = Font(bold=True)
-            header = []
-            for column in COLUMNS:
-                cell = WriteOnlyCell(sheet, value=column.header)
-                cell.font = bold
-                header.append(cell)
-            sheet.append(header)
-            formats = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
-            styled = {
-                n: WriteOnlyCell(sheet)
-                for n, column in enumerate(COLUMNS)
-                if column.type in formats
-            }
-            for n, cell in styled.items():
-                cell.number_format = formats[COLUMNS[n].type]
+        with XlsxWriter(target) as book:
+            sheet = book.add_sheet(
+                APPLICATIONS_SHEET,
+                widths=[column.width for column in COLUMNS],
+                freeze_header=True,
+                shared=_SHARED_COLUMNS,
+            )
+            sheet.append([column.header for column in COLUMNS], [Style.BOLD] * len(COLUMNS))
+            styles = [_CELL_STYLES.get(column.type, Style.PLAIN) for column in COLUMNS]
             json_columns = [n for n, column in enumerate(COLUMNS) if column.type == "json"]
+            texts: dict[int, str] = {}  # id of a JSON document → its text (documents repeat)
+            keep: list[Any] = []  # the documents whose ids are in `texts`
             checksum = Checksum()
             for raw in rows:
                 values = normal(raw)
                 checksum.add(values)
                 cells: list[Any] = list(values)
                 for n in json_columns:
-                    cells[n] = _json_text(cells[n]) if cells[n] is not None else None
-                for n, cell in styled.items():
-                    if cells[n] is not None:
-                        cell.value = cells[n]
-                        cells[n] = cell
-                sheet.append(cells)
+                    value = cells[n]
+                    if value is None:
+                        continue
+                    if isinstance(value, list | dict) and n in _SHARED_COLUMNS:
+                        text = texts.get(id(value))
+                        if text is None:
+                            text = texts[id(value)] = _json_text(value)
+                            keep.append(value)
+                        cells[n] = text
+                    else:
+                        cells[n] = _json_text(value)
+                sheet.append(cells, styles)
                 tick = progress is not None and checksum.count % every == 0
                 if tick and progress is not None and not progress(checksum.count, total):
                     raise Cancelled()
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{checksum.count + 1}"
+            sheet.auto_filter = f"A1:{get_column_letter(len(COLUMNS))}{checksum.count + 1}"
             written = Manifest(
                 station_code=manifest.station_code,
                 station_name=manifest.station_name,
@@ -241,17 +287,12 @@ def write_batch(
                 exported_at=manifest.exported_at,
                 exported_by=manifest.exported_by,
             )
-            manifest_sheet.column_dimensions["A"].width = 20
-            manifest_sheet.column_dimensions["B"].width = 70
+            manifest_sheet = book.add_sheet(MANIFEST_SHEET, widths=(20, 70))
             for label, key in MANIFEST_ROWS:
                 value = getattr(written, key)
                 manifest_sheet.append([label, _plain(value) if value is not None else ""])
             if progress is not None and not progress(checksum.count, max(total, checksum.count)):
                 raise Cancelled()
-            book.save(target)
-        except BaseException:
-            discard(book)
-            raise
         result.append(written)
 
     save_atomically(path, write)
@@ -358,11 +399,11 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
     raise AssertionError(kind)  # pragma: no cover
 
 
-def _manifest(sheet: Any, name: str) -> Manifest:
+def _manifest(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> Manifest:
     values: dict[str, Any] = {}
     labels = {label: key for label, key in MANIFEST_ROWS}
     problems: list[Problem] = []
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+    for number, row in rows:
         if not row or row[0] is None:
             continue
         key = labels.get(str(row[0]).strip())
@@ -427,15 +468,29 @@ def _manifest(sheet: Any, name: str) -> Manifest:
     )
 
 
-def read_batch(path: Path, *, progress: Progress | None = None, every: int = 5000) -> Batch:
-    """Read and check an exchange workbook; ExchangeError (with the problems) if it is unusable.
+def _merged_first(merged: Sequence[str], others: _Problems) -> _Problems:
+    """The merged-cell problems first (as they were always listed), then `others`."""
+    result = _Problems(others.sheet)
+    for ref in merged:
+        result.add(None, ref, f"单元格 {ref} 是合并单元格。请取消合并，每行每列各填一个值")
+    for problem in others.items:
+        if len(result.items) < MAX_PROBLEMS:
+            result.items.append(problem)
+    result.count += others.count
+    return result
 
-    Checks: the two sheets, the headers (none missing, none unknown), no merged cells, no
-    formulas, every value of its column's type, required values present, no receipt twice,
-    and the manifest: station, period, row count and checksum."""
-    path = Path(path)
-    name = path.name
-    with open_workbook(path) as book:
+
+class BatchReader:
+    """An exchange workbook read row by row, checked as it goes (`open_batch`).
+
+    `rows()` yields (sheet row number, typed values in `KEYS` order) for each row that has
+    no problem of its own; `finish()`, once the rows are read, raises ExchangeError when the
+    file is unusable: row problems (merged cells first), no rows, or rows that do not match
+    the manifest (count, checksum, station, period). Memory holds the receipts seen and the
+    problems, never the rows."""
+
+    def __init__(self, book: XlsxBook, name: str) -> None:
+        self.name = name
         if APPLICATIONS_SHEET not in book.sheetnames:
             sheets = "、".join(book.sheetnames) or "（无）"
             raise ExchangeError(
@@ -447,19 +502,19 @@ def read_batch(path: Path, *, progress: Progress | None = None, every: int = 500
                 f"文件 {name} 缺少工作表“{MANIFEST_SHEET}”（服务站、期间、份数和校验码），"
                 "无法确认内容完整。请服务站重新导出。"
             )
-        manifest = _manifest(book[MANIFEST_SHEET], name)
-        sheet = book[APPLICATIONS_SHEET]
-        problems = _Problems(APPLICATIONS_SHEET)
-        for merged in merged_ranges(sheet):
-            problems.add(
-                None, merged, f"单元格 {merged} 是合并单元格。请取消合并，每行每列各填一个值"
-            )
-        rows_iter = sheet.iter_rows(values_only=True)
-        header = next(rows_iter, None)
+        self.manifest = _manifest(book[MANIFEST_SHEET].rows(), name)
+        self.sheet = book[APPLICATIONS_SHEET]
+        self.problems = _Problems(APPLICATIONS_SHEET)
+        self.checksum = Checksum()
+        self.mismatches: list[Problem] = []  # rows that do not match the manifest
+        self._rows = self.sheet.rows()
+        first = next(self._rows, None)
+        header = first[1] if first is not None and first[0] == 1 else None
         if header is None or all(v is None for v in header):
             raise ExchangeError(f"文件 {name} 的工作表“{APPLICATIONS_SHEET}”是空的，没有申请。")
         positions: dict[int, Column] = {}
         seen: set[str] = set()
+        problems = _Problems(APPLICATIONS_SHEET)
         for n, raw in enumerate(header):
             if raw is None:
                 continue
@@ -477,33 +532,61 @@ def read_batch(path: Path, *, progress: Progress | None = None, every: int = 500
             if column.key not in seen:
                 problems.add(1, "", f"缺少列“{column.header}”")
         if problems.count:
-            raise _refuse(name, problems, "的列名不对")
+            for _row in self._rows:  # the merged ranges follow the rows in the XML
+                pass
+            raise _refuse(name, _merged_first(self.sheet.merged, problems), "的列名不对")
+        self._order = sorted(positions.items())
+        self._letters = {n: get_column_letter(n + 1) for n in positions}
 
-        batch = Batch(path, manifest)
-        checksum = Checksum()
+    def rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        problems = self.problems
+        checksum = self.checksum
         receipts: dict[str, int] = {}
         width = len(COLUMNS)
-        order = sorted(positions.items())
+        index = INDEX
+        order = [(n, column, index[column.key]) for n, column in self._order]
+        # The decision documents repeat (a few per scheme and outcome): parsed once each, the
+        # rows share the object. The histories are nearly all different: not kept.
+        shared = {n for n, column in self._order if column.key == "findings"}
+        texts = {n for n, column in self._order if column.type == "text"}
+        letters = self._letters
         parsed: dict[str, Any] = {}  # JSON text → its value, shared by the rows that repeat it
-        letters = {n: get_column_letter(n + 1) for n in positions}
-        for number, raw_row in enumerate(rows_iter, start=2):
-            if raw_row is None or all(v is None for v in raw_row):
+        manifest = self.manifest
+        station_at, applied_at = index["station_code"], index["applied_on"]
+        for number, raw_row in self._rows:
+            if not raw_row or all(v is None for v in raw_row):
                 continue
             values: list[Any] = [None] * width
-            for n, column in order:
-                value = raw_row[n] if n < len(raw_row) else None
-                if column.type == "json" and isinstance(value, str) and value in parsed:
-                    values[INDEX[column.key]] = parsed[value]  # the same document: one object
+            bad = problems.count
+            length = len(raw_row)
+            for n, column, at in order:
+                value = raw_row[n] if n < length else None
+                if value is None:
+                    if column.required:
+                        problems.add(number, f"{letters[n]}（{column.header}）", "不能为空")
                     continue
+                if type(value) is str and n in texts and value[:1] != "=":
+                    # The usual text cell, as `_convert` would give it.
+                    value = value.strip()
+                    if value:
+                        values[at] = value
+                    elif column.required:
+                        problems.add(number, f"{letters[n]}（{column.header}）", "不能为空")
+                    continue
+                if n in shared and isinstance(value, str):
+                    found = parsed.get(value)
+                    if found is not None:
+                        values[at] = found  # the same document: one object
+                        continue
                 converted, error = _convert(column, value)
-                if column.type == "json" and isinstance(value, str) and error is None:
-                    parsed[value] = converted
                 if error is not None:
                     problems.add(number, f"{letters[n]}（{column.header}）", error)
                     continue
+                if n in shared and isinstance(value, str):
+                    parsed[value] = converted
                 if converted is None and column.required:
                     problems.add(number, f"{letters[n]}（{column.header}）", "不能为空")
-                values[INDEX[column.key]] = converted
+                values[at] = converted
             receipt = values[0]
             if receipt:
                 first = receipts.get(receipt)
@@ -515,64 +598,101 @@ def read_batch(path: Path, *, progress: Progress | None = None, every: int = 500
                     receipts[receipt] = number
             row = tuple(values)
             checksum.add(row)
-            batch.rows.append(row)
-            batch.sheet_rows.append(number)
-            tick = progress is not None and len(batch.rows) % every == 0
-            if tick and progress is not None and not progress(len(batch.rows), manifest.count):
-                raise Cancelled()
-    if not batch.rows and not problems.count:
-        raise ExchangeError(f"文件 {name} 的工作表“{APPLICATIONS_SHEET}”只有列名，没有申请。")
-    if problems.count:
-        raise _refuse(name, problems, "中有不合格的内容")
-    _check_manifest(batch, checksum, name)
-    return batch
+            if problems.count > bad:
+                continue
+            if len(self.mismatches) < MAX_PROBLEMS:
+                if row[station_at] != manifest.station_code:
+                    self.mismatches.append(
+                        Problem(
+                            APPLICATIONS_SHEET,
+                            number,
+                            "服务站代码",
+                            f"服务站 {row[station_at]} 与清单的服务站 {manifest.station_code} 不符",
+                        )
+                    )
+                day = row[applied_at]
+                if (manifest.date_from and day < manifest.date_from) or (
+                    manifest.date_to and day > manifest.date_to
+                ):
+                    self.mismatches.append(
+                        Problem(
+                            APPLICATIONS_SHEET, number, "受理日期", "受理日期不在清单写明的期间内"
+                        )
+                    )
+            yield number, row
 
+    @property
+    def ok_so_far(self) -> bool:
+        """No problem found yet in the rows read (the manifest is checked by `finish`)."""
+        return not self.problems.count and not self.mismatches
 
-def _check_manifest(batch: Batch, checksum: Checksum, name: str) -> None:
-    manifest = batch.manifest
-    problems: list[Problem] = []
-    if manifest.count != checksum.count:
-        problems.append(
-            Problem(
-                MANIFEST_SHEET,
-                None,
-                "申请份数",
-                f"清单写的是 {manifest.count} 份，工作表“{APPLICATIONS_SHEET}”中有 "
-                f"{checksum.count} 份：有行被删除或添加了",
+    def finish(self) -> None:
+        """Raise ExchangeError if the file, now read to its end, is unusable."""
+        for _row in self._rows:  # anything left (the caller stopped early)
+            pass
+        problems = self.problems
+        if self.sheet.merged:
+            problems = _merged_first(self.sheet.merged, problems)
+        if not self.checksum.count and not problems.count:
+            raise ExchangeError(
+                f"文件 {self.name} 的工作表“{APPLICATIONS_SHEET}”只有列名，没有申请。"
             )
-        )
-    elif manifest.checksum != checksum.hexdigest():
-        problems.append(
-            Problem(
-                MANIFEST_SHEET,
-                None,
-                "校验码",
-                "申请的内容与清单的校验码不符：导出后有单元格被改动过",
-            )
-        )
-    station = INDEX["station_code"]
-    applied = INDEX["applied_on"]
-    for row, number in zip(batch.rows, batch.sheet_rows, strict=True):
-        if row[station] != manifest.station_code:
-            problems.append(
+        if problems.count:
+            raise _refuse(self.name, problems, "中有不合格的内容")
+        manifest = self.manifest
+        found: list[Problem] = []
+        if manifest.count != self.checksum.count:
+            found.append(
                 Problem(
-                    APPLICATIONS_SHEET,
-                    number,
-                    "服务站代码",
-                    f"服务站 {row[station]} 与清单的服务站 {manifest.station_code} 不符",
+                    MANIFEST_SHEET,
+                    None,
+                    "申请份数",
+                    f"清单写的是 {manifest.count} 份，工作表“{APPLICATIONS_SHEET}”中有 "
+                    f"{self.checksum.count} 份：有行被删除或添加了",
                 )
             )
-        day = row[applied]
-        if (manifest.date_from and day < manifest.date_from) or (
-            manifest.date_to and day > manifest.date_to
-        ):
-            problems.append(
-                Problem(APPLICATIONS_SHEET, number, "受理日期", "受理日期不在清单写明的期间内")
+        elif manifest.checksum != self.checksum.hexdigest():
+            found.append(
+                Problem(
+                    MANIFEST_SHEET,
+                    None,
+                    "校验码",
+                    "申请的内容与清单的校验码不符：导出后有单元格被改动过",
+                )
             )
-        if len(problems) >= MAX_PROBLEMS:
-            break
-    if problems:
-        raise _refuse(name, problems, "与它的清单不符")
+        found.extend(self.mismatches)
+        if found:
+            raise _refuse(self.name, found[:MAX_PROBLEMS], "与它的清单不符")
+
+
+@contextmanager
+def open_batch(path: Path) -> Iterator[BatchReader]:
+    """An exchange workbook to read row by row (see `BatchReader`); ExchangeError at once
+    for a file that is no workbook, lacks the sheets, or whose manifest or headers are wrong."""
+    path = Path(path)
+    with XlsxBook(path) as book:
+        yield BatchReader(book, path.name)
+
+
+def read_batch(path: Path, *, progress: Progress | None = None, every: int = 5000) -> Batch:
+    """Read and check an exchange workbook; ExchangeError (with the problems) if it is unusable.
+
+    Checks: the two sheets, the headers (none missing, none unknown), no merged cells, no
+    formulas, every value of its column's type, required values present, no receipt twice,
+    and the manifest: station, period, row count and checksum. Holds every row: the import
+    streams them instead (`open_batch`)."""
+    path = Path(path)
+    with open_batch(path) as reader:
+        batch = Batch(path, reader.manifest)
+        for number, row in reader.rows():
+            batch.rows.append(row)
+            batch.sheet_rows.append(number)
+            count = reader.checksum.count
+            tick = progress is not None and count % every == 0
+            if tick and progress is not None and not progress(count, reader.manifest.count):
+                raise Cancelled()
+        reader.finish()
+    return batch
 
 
 def as_mapping(row: Sequence[Any]) -> Mapping[str, Any]:

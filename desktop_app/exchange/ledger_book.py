@@ -1,25 +1,24 @@
 """The 台账 export: a sheet of applications and a 汇总 sheet, written in streaming mode.
 
-openpyxl's write-only workbook writes each row to a temporary file as it is appended, so
-memory stays flat however many rows there are; the summary is counted on the way and
-written at the end. The caller gives plain values (no ORM objects) and a progress callback.
+Each row is formatted as XML text and compressed into the file as it is appended
+(`xlsx_writer`: no cell objects), so memory stays flat however many rows there are; the
+summary is counted on the way and written at the end. The caller gives plain values (no ORM
+objects) and a progress callback.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from desktop_app.exchange.errors import Cancelled
-from desktop_app.exchange.files import discard, save_atomically
+from desktop_app.exchange.files import save_atomically
+from desktop_app.exchange.xlsx_writer import SheetWriter, Style, XlsxWriter
 
 LEDGER_SHEET = "台账"
 SUMMARY_SHEET = "汇总"
@@ -67,8 +66,9 @@ LEDGER_COLUMNS: tuple[tuple[str, float], ...] = (
 LEDGER_HEADER = tuple(header for header, _width in LEDGER_COLUMNS)
 SUMMARY_HEADER = ("分类", "项目", "份数", "符合条件份数", "补助金额合计（元）")
 
-_BOLD = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+# Columns whose texts repeat (scheme, kind, occupation, level, yes/no, status, station,
+# clerk): written once each, in the shared-string table.
+_SHARED_COLUMNS = frozenset((5, 6, 7, 8, 9, 11, 12, 13))
 
 
 @dataclass
@@ -114,17 +114,6 @@ class Summary:
         return result
 
 
-def _header_cells(sheet: object, header: Sequence[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for text in header:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = _BOLD
-        cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        cells.append(cell)
-    return cells
-
-
 Progress = Callable[[int, int], bool]
 
 
@@ -144,28 +133,25 @@ def write_ledger(
     summary = Summary()
 
     def write(target: Path) -> None:
-        book = Workbook(write_only=True)
-        try:
-            sheet = book.create_sheet(LEDGER_SHEET)
-            summary_sheet = book.create_sheet(SUMMARY_SHEET)
-            for n, (_header, width) in enumerate(LEDGER_COLUMNS, start=1):
-                sheet.column_dimensions[get_column_letter(n)].width = width
-            sheet.freeze_panes = "A2"
-            sheet.append(_header_cells(sheet, LEDGER_HEADER))
-            date_cell = WriteOnlyCell(sheet)
-            date_cell.number_format = DATE_FORMAT
-            amount_cell = WriteOnlyCell(sheet)
-            amount_cell.number_format = AMOUNT_FORMAT
+        with XlsxWriter(target) as book:
+            sheet = book.add_sheet(
+                LEDGER_SHEET,
+                widths=[width for _header, width in LEDGER_COLUMNS],
+                freeze_header=True,
+                shared=_SHARED_COLUMNS,
+            )
+            sheet.append(LEDGER_HEADER, [Style.HEADER] * len(LEDGER_HEADER))
+            styles = [Style.PLAIN] * len(LEDGER_COLUMNS)
+            styles[1] = Style.DATE
+            styles[10] = Style.AMOUNT
+            append = sheet.append
+            add = summary.add
             done = 0
             for line in lines:
-                # One styled cell object per styled column, reused: the writer copies its value
-                # and style out at once.
-                date_cell.value = line.applied_on
-                amount_cell.value = line.amount
-                sheet.append(
-                    [
+                append(
+                    (
                         line.receipt,
-                        date_cell,
+                        line.applied_on,
                         line.name,
                         line.id_number,
                         line.card_number,
@@ -174,43 +160,42 @@ def write_ledger(
                         line.occupation,
                         line.level,
                         "是" if line.eligible else "否",
-                        amount_cell,
+                        line.amount,
                         line.status,
                         line.station,
                         line.clerk,
-                    ]
+                    ),
+                    styles,
                 )
-                summary.add(line)
+                add(line)
                 done += 1
                 if progress is not None and done % every == 0 and not progress(done, total):
                     raise Cancelled()
             last = get_column_letter(len(LEDGER_COLUMNS))
-            sheet.auto_filter.ref = f"A1:{last}{done + 1}"
+            sheet.auto_filter = f"A1:{last}{done + 1}"
+            summary_sheet = book.add_sheet(
+                SUMMARY_SHEET, widths=(16, 40, 10, 14, 20), freeze_header=True
+            )
             _write_summary(summary_sheet, summary, title)
             if progress is not None and not progress(done, max(total, done)):
                 raise Cancelled()
-            book.save(target)
-        except BaseException:
-            discard(book)
-            raise
 
     save_atomically(path, write)
     return summary
 
 
-def _write_summary(sheet: object, summary: Summary, title: str) -> None:
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
-    assert isinstance(sheet, WriteOnlyWorksheet)
-    for letter, width in zip("ABCDE", (16, 40, 10, 14, 20), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append(_header_cells(sheet, SUMMARY_HEADER))
-    amount = WriteOnlyCell(sheet)
-    amount.number_format = AMOUNT_FORMAT
+def _write_summary(sheet: SheetWriter, summary: Summary, title: str) -> None:
+    sheet.append(SUMMARY_HEADER, [Style.HEADER] * len(SUMMARY_HEADER))
+    styles = (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.AMOUNT)
     for group, key, count, eligible, total in summary.rows():
-        amount.value = total
-        sheet.append([group, key, count, eligible, amount])
-    amount.value = summary.total.amount
-    amount.font = _BOLD
-    sheet.append(["合计", title or "全部", summary.total.count, summary.total.eligible, amount])
+        sheet.append((group, key, count, eligible, total), styles)
+    sheet.append(
+        (
+            "合计",
+            title or "全部",
+            summary.total.count,
+            summary.total.eligible,
+            summary.total.amount,
+        ),
+        (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.BOLD_AMOUNT),
+    )

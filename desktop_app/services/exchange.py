@@ -4,7 +4,7 @@
 (`exchange.batch`: every fact, the stored decision, the status history, and a manifest with a
 checksum). `import_batch` reads one such workbook and, all or nothing:
 
-1. checks the file, its manifest and checksum (`exchange.batch.read_batch`), and every row
+1. checks the file, its manifest and checksum (`exchange.batch.open_batch`), and every row
    (ID number, scheme, kind, status, occupation code, history);
 2. decides every application again under the policy version its row names (matched by the
    policy file's SHA-256) and flags rows whose stored decision differs, or whose policy
@@ -15,7 +15,13 @@ checksum). `import_batch` reads one such workbook and, all or nothing:
    audit event); claims already taken (e.g. by another station) are reported as duplicates
    and not inserted.
 
-Nothing is written when the file is refused or the import is cancelled.
+The file is read once, row by row (`exchange.xlsx_reader`), and the rows go to the database
+in chunks inside the file's one write transaction, so memory stays flat however long the
+file is (a 200,000-row file peaks under 500 MB, SQLite's bulk page cache included). A problem
+found anywhere (a row, the manifest at the end, a conflict) stops the inserting and rolls the
+transaction back. Nothing is written when the file is refused or the import is cancelled.
+
+The exports read plain rows page by page (`repository.ledger_page_rows`), not ORM objects.
 """
 
 from __future__ import annotations
@@ -51,11 +57,12 @@ from desktop_app.services.policies import policy_set
 from desktop_app.storage import audit, repository
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import STATUS_LABELS, Application, StatusChange
+from desktop_app.storage.models import STATUS_LABELS, Application, Member, StatusChange
 from desktop_app.storage.models import Decision as StoredDecision
 
 PAGE = 2000
 INSERT_CHUNK = 5000
+PROGRESS_EVERY = 1000
 Progress = Callable[[int, int], bool]
 SHEET = fmt.APPLICATIONS_SHEET
 _CODE = re.compile(r"^[0-9][0-9-]{4,}$")
@@ -154,27 +161,108 @@ def _histories(session: Any, ids: Sequence[int]) -> dict[int, list[StatusChange]
     return result
 
 
+_MEMBER_KEYS = ("name", "id_number", "phone", "work_unit", "position")
+_DECISION_KEYS = ("policy_sha256", "findings", "history")
+# The exchange columns read straight from the tables, in `KEYS` order (then the decision id).
+_ROW_COLUMNS = tuple(
+    getattr(Member if key in _MEMBER_KEYS else Application, key)
+    for key in fmt.KEYS
+    if key not in _DECISION_KEYS
+)
+_ROW_SLOTS = tuple(
+    (n, key in _DECISION_KEYS) for n, key in enumerate(fmt.KEYS)
+)  # position in KEYS, and whether it comes from the decision / history
+
+
+def _decision_documents(session: Any, ids: set[int], cache: dict[int, tuple[str, Any]]) -> None:
+    """(policy SHA-256, findings) of each decision id not yet in `cache`: few, shared."""
+    wanted = sorted(ids - cache.keys())
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        statement = select(
+            StoredDecision.id, StoredDecision.policy_sha256, StoredDecision.findings
+        ).where(StoredDecision.id.in_(chunk))
+        for found, sha, findings in session.execute(statement):
+            cache[found] = (sha, findings)
+
+
+def _history_steps(session: Any, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each application's status history as the exchange writes it (see `_history`)."""
+    result: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        statement = (
+            select(
+                StatusChange.application_id,
+                StatusChange.from_status,
+                StatusChange.to_status,
+                StatusChange.reason,
+                StatusChange.actor,
+                StatusChange.at,
+            )
+            .where(StatusChange.application_id.in_(chunk))
+            .order_by(StatusChange.id)
+        )
+        for application_id, before, after, reason, actor, at in session.execute(statement):
+            result[application_id].append(
+                {
+                    "from": before,
+                    "to": after,
+                    "reason": reason,
+                    "actor": actor,
+                    "at": at.isoformat(sep=" "),
+                }
+            )
+    return result
+
+
 def batch_rows(
     store: Store, filter_: repository.LedgerFilter, station_code: str, *, page: int = PAGE
 ) -> Iterator[tuple[Any, ...]]:
-    """The station's applications the filter selects, oldest first, as exchange rows."""
+    """The station's applications the filter selects, oldest first, as exchange rows.
+
+    Read page by page as plain rows (only the columns the exchange writes), the decision
+    documents once each; the same values `application_row` gives."""
+    station_at = (
+        1
+        + fmt.INDEX["station_code"]
+        - sum(1 for key in fmt.KEYS[: fmt.INDEX["station_code"]] if key in _DECISION_KEYS)
+    )
     with store.session() as session:
-        decisions: dict[int, StoredDecision] = {}
+        documents: dict[int, tuple[str, Any]] = {}
         after: int | None = None
         while True:
-            apps = repository.ledger_page(
-                session, filter_, limit=page, newest_first=False, after_id=after
+            records = repository.ledger_page_rows(
+                session,
+                filter_,
+                (*_ROW_COLUMNS, Application.decision_id),
+                limit=page,
+                newest_first=False,
+                after_id=after,
             )
-            if not apps:
+            if not records:
                 return
-            mine = [app for app in apps if app.station_code == station_code]
-            _decisions(session, {app.decision_id for app in mine}, decisions)
-            histories = _histories(session, [app.id for app in mine])
-            rows = [application_row(a, decisions[a.decision_id], histories[a.id]) for a in mine]
-            after = apps[-1].id
-            session.expunge_all()  # let the page's objects go (the decisions are loaded)
-            yield from rows
-            if len(apps) < page:
+            mine = [r for r in records if r[station_at] == station_code]
+            _decision_documents(session, {r[-1] for r in mine}, documents)
+            histories = _history_steps(session, [r[0] for r in mine])
+            after = records[-1][0]
+            for record in mine:
+                sha, findings = documents[record[-1]]
+                extra = {
+                    "policy_sha256": sha,
+                    "findings": findings,
+                    "history": histories[record[0]],
+                }
+                values: list[Any] = []
+                taken = 1
+                for n, from_decision in _ROW_SLOTS:
+                    if from_decision:
+                        values.append(extra[fmt.KEYS[n]])
+                    else:
+                        values.append(record[taken])
+                        taken += 1
+                yield fmt.normal(values)
+            if len(records) < page:
                 return
 
 
@@ -330,13 +418,14 @@ class _Decider:
     """Decisions under the policy version a row names, computed once per distinct facts."""
 
     def __init__(self, policies: PolicySet) -> None:
-        self.by_sha = {policy.sha256: policy for policy in policies}
+        self.policies = policies
         self.current = dict(policies.policies)
         self.cache: dict[tuple[str, Facts], Decision] = {}
 
     def policy(self, scheme: str, sha: str) -> tuple[Policy | None, bool]:
         """The policy to decide with, and whether it is the version the row names."""
-        named = self.by_sha.get(sha)
+        # Every version, imported catalogues' older ones included, is found by its fingerprint.
+        named = self.policies.by_sha256(sha)
         if named is not None and named.id == scheme:
             return named, True
         return self.current.get(scheme), False
@@ -345,6 +434,8 @@ class _Decider:
         key = (policy.sha256, facts)
         found = self.cache.get(key)
         if found is None:
+            if len(self.cache) >= 5000:  # the facts rarely repeat (card numbers, dates)
+                self.cache.clear()
             found = self.cache[key] = decide(policy, facts)
         return found
 
@@ -362,39 +453,47 @@ def _identity(row: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(row[n] for n in _IDENTITY)
 
 
-def _prepare(
-    batch: fmt.Batch, decider: _Decider, report: ImportReport
-) -> tuple[list[_Prepared], list[Problem]]:
-    problems: list[Problem] = []
-    prepared: list[_Prepared] = []
-    g = fmt.INDEX
-    checked_ids: dict[str, str | None] = {}
-    findings_cache: dict[str, list[Any]] = {}
+class _Preparer:
+    """Each row checked, decided again and made ready for the bulk insert (`prepare`)."""
 
-    def problem(row: int, column: str, message: str) -> None:
-        if len(problems) < fmt.MAX_PROBLEMS:
-            problems.append(Problem(SHEET, row, column, message))
+    def __init__(self, decider: _Decider, report: ImportReport) -> None:
+        self.decider = decider
+        self.report = report
+        self.problems: list[Problem] = []
+        self.count = 0  # problems found, listed or not
+        self.checked_ids: dict[str, str | None] = {}
+        self.findings: dict[str, list[Any]] = {}
+        self.by_object: dict[int, tuple[list[Any], list[Any]]] = {}
+        self.schemes = set(decider.current) | set(decider.policies.versions)
 
-    for index, (row, number) in enumerate(zip(batch.rows, batch.sheet_rows, strict=True)):
-        bad = len(problems)
+    def problem(self, row: int, column: str, message: str) -> None:
+        self.count += 1
+        if len(self.problems) < fmt.MAX_PROBLEMS:
+            self.problems.append(Problem(SHEET, row, column, message))
+
+    def prepare(self, row: Sequence[Any], number: int) -> NewApplication | None:
+        """The row ready to insert, or None when it has problems (recorded)."""
+        g = fmt.INDEX
+        problem = self.problem
+        bad = self.count
         id_number = row[g["id_number"]]
-        if id_number not in checked_ids:
+        id_error = self.checked_ids.get(id_number, "")
+        if id_error == "":
             check = check_resident_id(id_number)
-            checked_ids[id_number] = (
+            id_error = self.checked_ids[id_number] = (
                 None
                 if check.ok and check.value == id_number
                 else ("".join(check.errors) or f"应写成 {check.value}")
             )
-        id_error = checked_ids[id_number]
         if id_error:
             problem(number, "身份证号", f"身份证号 {id_number} 不对：{id_error}")
         scheme, kind = row[g["scheme"]], row[g["kind"]]
-        if scheme not in decider.current and scheme not in {p.id for p in decider.by_sha.values()}:
+        if scheme not in self.schemes:
             problem(number, "补助方案", f"不认识的补助方案“{scheme}”")
-            continue
+            return None
         if kind not in KINDS:
             problem(number, "证书类别", f"不认识的证书类别“{kind}”")
-            continue
+            return None
         if row[g["status"]] not in STATUS_LABELS:
             problem(number, "状态", f"不认识的状态“{row[g['status']]}”")
         level, grade, stage = row[g["level"]], row[g["grade"]], row[g["stage"]]
@@ -410,13 +509,14 @@ def _prepare(
         history = _parse_history(row[g["history"]])
         if isinstance(history, str):
             problem(number, "状态记录（JSON）", history)
-        if len(problems) > bad:
-            continue
+        if self.count > bad:
+            return None
         assert isinstance(history, list)
+        decider = self.decider
         policy, named = decider.policy(scheme, row[g["policy_sha256"]])
         if policy is None:
             problem(number, "补助方案", f"补助方案“{scheme}”的政策文件没有加载，无法核算")
-            continue
+            return None
         facts = _facts(row)
         decision = decider.decide(policy, facts)
         occupation = facts.certificate.occupation
@@ -431,10 +531,11 @@ def _prepare(
                 "职业（工种）/项目",
                 f"职业（工种）代码 {occupation} 不在方案“{scheme}”的目录中",
             )
-            continue
+            return None
         receipt = row[g["receipt"]]
+        flags = self.report.flags
         if not named:
-            report.flags.append(
+            flags.append(
                 Problem(
                     SHEET,
                     number,
@@ -446,7 +547,7 @@ def _prepare(
         if decision.eligible != row[g["eligible"]] or decision.amount != row[g["amount"]]:
             then = f"{'符合' if row[g['eligible']] else '不符合'}，{row[g['amount']]} 元"
             again = f"{'符合' if decision.eligible else '不符合'}，{decision.amount} 元"
-            report.flags.append(
+            flags.append(
                 Problem(
                     SHEET,
                     number,
@@ -456,8 +557,16 @@ def _prepare(
                 )
             )
         key = claim_key(facts, decision)
-        text = fmt.canonical([findings])
-        shared = findings_cache.setdefault(text.decode(), findings)
+        # The reader hands the same list to the rows that repeat a document: its canonical
+        # text is computed once per list (kept here, so its id is not reused), one per text.
+        known = self.by_object.get(id(findings))
+        if known is None or known[0] is not findings:
+            text = fmt.canonical([findings]).decode()
+            known = self.by_object[id(findings)] = (
+                findings,
+                self.findings.setdefault(text, findings),
+            )
+        shared = known[1]
         member = NewMember(
             id_number=id_number,
             name=row[g["name"]],
@@ -466,43 +575,55 @@ def _prepare(
             work_unit=row[g["work_unit"]],
             position=row[g["position"]],
         )
-        values = {
-            key_: row[g[key_]]
-            for key_ in fmt.KEYS
-            if key_ not in ("name", "id_number", "phone", "work_unit", "position", "history")
-        }
+        values = {key_: row[n] for key_, n in _VALUE_COLUMNS}
         values["findings"] = shared
         values["claim_item"] = key.item
         values["claim_level"] = key.level
-        prepared.append(_Prepared(index, NewApplication(member, values, tuple(history))))
-    return prepared, problems
+        return NewApplication(member, values, tuple(history))
 
 
-def _present(store: Store, receipts: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+_NOT_VALUES = ("name", "id_number", "phone", "work_unit", "position", "history")
+_VALUE_COLUMNS = tuple((key, fmt.INDEX[key]) for key in fmt.KEYS if key not in _NOT_VALUES)
+
+
+def _present(session: Any, receipts: Sequence[str]) -> dict[str, tuple[Any, ...]]:
     """Receipts of `receipts` already in the database → their exchange rows."""
     found: dict[str, tuple[Any, ...]] = {}
-    with store.session() as session:
-        decisions: dict[int, StoredDecision] = {}
-        for start in range(0, len(receipts), 500):
-            chunk = list(receipts[start : start + 500])
-            apps = list(
-                session.execute(
-                    select(Application)
-                    .where(Application.receipt.in_(chunk))
-                    .options(joinedload(Application.member))
-                )
-                .scalars()
-                .all()
+    decisions: dict[int, StoredDecision] = {}
+    for start in range(0, len(receipts), 500):
+        chunk = list(receipts[start : start + 500])
+        apps = list(
+            session.execute(
+                select(Application)
+                .where(Application.receipt.in_(chunk))
+                .options(joinedload(Application.member))
             )
-            if not apps:
-                continue
-            _decisions(session, {a.decision_id for a in apps}, decisions)
-            histories = _histories(session, [a.id for a in apps])
-            for app in apps:
-                found[app.receipt] = application_row(
-                    app, decisions[app.decision_id], histories[app.id]
-                )
+            .scalars()
+            .all()
+        )
+        if not apps:
+            continue
+        _decisions(session, {a.decision_id for a in apps}, decisions)
+        histories = _histories(session, [a.id for a in apps])
+        for app in apps:
+            found[app.receipt] = application_row(app, decisions[app.decision_id], histories[app.id])
     return found
+
+
+class _Refused(Exception):  # noqa: N818 - an outcome: roll the file's transaction back
+    pass
+
+
+@dataclass
+class _Pending:
+    """Rows prepared but not yet inserted: (sheet row number, row, prepared item)."""
+
+    numbers: list[int] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    items: list[NewApplication] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 def import_batch(
@@ -514,87 +635,70 @@ def import_batch(
     policies: PolicySet | None = None,
     now: datetime | None = None,
 ) -> ImportReport:
-    """Import one exchange workbook, all or nothing (see the module's notes)."""
+    """Import one exchange workbook, all or nothing (see the module's notes).
+
+    The file is read once, row by row: rows are checked, decided again and inserted in
+    chunks of INSERT_CHUNK inside the one write transaction, so memory does not grow with
+    the file; any problem found (in a row, against the manifest at the end, a conflict)
+    stops the inserting, the rest of the file is still checked for the full list, and the
+    transaction is rolled back: nothing of a refused or cancelled file stays."""
     path = Path(path)
     report = ImportReport(path)
     moment = (now or datetime.now()).replace(microsecond=0)
-    try:
-        batch = fmt.read_batch(path, progress=progress)
-    except ExchangeError as exc:
-        report.refused = exc.message
-        report.problems = exc.problems
-        return report
-    except Cancelled:
-        report.cancelled = True
-        return report
-    report.manifest = batch.manifest
-    prepared, problems = _prepare(batch, _Decider(policies or policy_set()), report)
-    if problems:
-        report.refused = (
-            f"文件 {path.name} 中有 {len(problems)} 行不合格，没有导入任何内容。"
-            "请服务站改正后重新导出。"
-        )
-        report.problems = problems
-        report.flags = []
-        return report
-
-    g = fmt.INDEX
-    present = _present(store, [batch.rows[p.index][g["receipt"]] for p in prepared])
-    fresh: list[_Prepared] = []
-    conflicts: list[Problem] = []
-    for p in prepared:
-        row = batch.rows[p.index]
-        receipt = row[g["receipt"]]
-        there = present.get(receipt)
-        if there is None:
-            fresh.append(p)
-        elif _identity(there) == _identity(row):
-            report.already.append(receipt)
-        else:
-            differ = [fmt.COLUMNS[n].header for n in _IDENTITY if there[n] != row[n]]
-            conflicts.append(
-                Problem(
-                    SHEET,
-                    batch.sheet_rows[p.index],
-                    "受理编号",
-                    f"受理编号 {receipt} 已在本数据库中，但内容不同（{'、'.join(differ[:5])}）",
-                )
-            )
-    if conflicts:
-        report.refused = (
-            f"文件 {path.name} 中有 {len(conflicts)} 份申请与本数据库中同一受理编号的申请内容"
-            "不同（冲突），没有导入任何内容。请与服务站核对。"
-        )
-        report.problems = conflicts
-        return report
-
     here = station(store)
     here_code = here.code if here is not None else ""
+    conflicts: list[Problem] = []
     try:
-        with store.session(write=True) as session:
+        with fmt.open_batch(path) as reader, store.session(write=True) as session:
+            report.manifest = manifest = reader.manifest
+            preparer = _Preparer(_Decider(policies or policy_set()), report)
+            pending = _Pending()
             done = 0
-            for start in range(0, len(fresh), INSERT_CHUNK):
-                chunk = fresh[start : start + INSERT_CHUNK]
-                result = insert_applications(
-                    session, [p.item for p in chunk], station_code=here_code, now=moment
-                )
-                for receipt in result.receipts:
-                    if receipt is not None:
-                        report.inserted.append(receipt)
-                for n, holder in result.duplicates.items():
-                    row = batch.rows[chunk[n].index]
-                    report.duplicates.append(
-                        Problem(
-                            SHEET,
-                            batch.sheet_rows[chunk[n].index],
-                            "受理编号",
-                            f"{row[g['receipt']]}（{row[g['name']]}）：同一补助已由 {holder} "
-                            "受理，未导入（重复申请）",
-                        )
-                    )
-                done += len(chunk)
-                if progress is not None and not progress(done, len(fresh)):
+
+            def clean() -> bool:
+                return reader.ok_so_far and not preparer.count and not conflicts
+
+            def flush() -> None:
+                """Insert the pending rows (when nothing is wrong so far), then let them go."""
+                if pending and clean():
+                    _insert_chunk(session, pending, report, conflicts, here_code, moment)
+                pending.numbers.clear()
+                pending.rows.clear()
+                pending.items.clear()
+
+            for number, row in reader.rows():
+                done += 1
+                if reader.problems.count:
+                    continue  # refused already: the reader still checks every row
+                item = preparer.prepare(row, number)
+                if item is not None:
+                    pending.numbers.append(number)
+                    pending.rows.append(row)
+                    pending.items.append(item)
+                    if len(pending) >= INSERT_CHUNK:
+                        flush()
+                tick = progress is not None and done % PROGRESS_EVERY == 0
+                if tick and progress is not None and not progress(done, max(manifest.count, done)):
                     raise Cancelled()
+            flush()
+            reader.finish()  # ExchangeError: the file is refused (rolled back)
+            if preparer.count:
+                report.refused = (
+                    f"文件 {path.name} 中有 {len(preparer.problems)} 行不合格，没有导入任何内容。"
+                    "请服务站改正后重新导出。"
+                )
+                report.problems = preparer.problems
+                report.flags = []
+                raise _Refused()
+            if conflicts:
+                report.refused = (
+                    f"文件 {path.name} 中有 {len(conflicts)} 份申请与本数据库中同一受理编号的"
+                    "申请内容不同（冲突），没有导入任何内容。请与服务站核对。"
+                )
+                report.problems = conflicts
+                raise _Refused()
+            if progress is not None and not progress(done, max(manifest.count, done)):
+                raise Cancelled()
             audit.append(
                 session,
                 at=moment,
@@ -602,12 +706,12 @@ def import_batch(
                 station_code=here_code,
                 action="import",
                 entity="exchange",
-                entity_ref=f"{batch.manifest.station_code}:{batch.manifest.checksum[:16]}",
+                entity_ref=f"{manifest.station_code}:{manifest.checksum[:16]}",
                 details={
                     "file": path.name,
-                    "station": batch.manifest.station_code,
-                    "count": batch.manifest.count,
-                    "checksum": batch.manifest.checksum,
+                    "station": manifest.station_code,
+                    "count": manifest.count,
+                    "checksum": manifest.checksum,
                     "inserted": len(report.inserted),
                     "first": report.inserted[0] if report.inserted else None,
                     "last": report.inserted[-1] if report.inserted else None,
@@ -616,11 +720,73 @@ def import_batch(
                     "flags": len(report.flags),
                 },
             )
+    except ExchangeError as exc:
+        _nothing(report)
+        report.refused = exc.message
+        report.problems = exc.problems
+    except _Refused:
+        report.inserted, report.already, report.duplicates = [], [], []
     except Cancelled:
-        report.inserted = []
-        report.duplicates = []
+        _nothing(report)
         report.cancelled = True
     return report
+
+
+def _nothing(report: ImportReport) -> None:
+    report.inserted, report.already, report.duplicates, report.flags = [], [], [], []
+
+
+def _insert_chunk(
+    session: Any,
+    pending: _Pending,
+    report: ImportReport,
+    conflicts: list[Problem],
+    here_code: str,
+    moment: datetime,
+) -> None:
+    """Receipts already here: the same content is skipped, other content a conflict (then
+    nothing more is inserted); the rest inserted, duplicate claims reported."""
+    g = fmt.INDEX
+    receipt_at = g["receipt"]
+    present = _present(session, [row[receipt_at] for row in pending.rows])
+    fresh: list[int] = []
+    for n, row in enumerate(pending.rows):
+        receipt = row[receipt_at]
+        there = present.get(receipt)
+        if there is None:
+            fresh.append(n)
+        elif _identity(there) == _identity(row):
+            report.already.append(receipt)
+        else:
+            differ = [fmt.COLUMNS[i].header for i in _IDENTITY if there[i] != row[i]]
+            conflicts.append(
+                Problem(
+                    SHEET,
+                    pending.numbers[n],
+                    "受理编号",
+                    f"受理编号 {receipt} 已在本数据库中，但内容不同（{'、'.join(differ[:5])}）",
+                )
+            )
+    if conflicts or not fresh:
+        return
+    result = insert_applications(
+        session, [pending.items[n] for n in fresh], station_code=here_code, now=moment
+    )
+    for receipt in result.receipts:
+        if receipt is not None:
+            report.inserted.append(receipt)
+    for k, holder in result.duplicates.items():
+        n = fresh[k]
+        row = pending.rows[n]
+        report.duplicates.append(
+            Problem(
+                SHEET,
+                pending.numbers[n],
+                "受理编号",
+                f"{row[receipt_at]}（{row[g['name']]}）：同一补助已由 {holder} "
+                "受理，未导入（重复申请）",
+            )
+        )
 
 
 def all_problems(report: ImportReport) -> list[Problem]:

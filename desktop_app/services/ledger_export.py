@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from desktop_app.domain.policy import PolicySet
 from desktop_app.domain.validators import mask_card_number, mask_resident_id
@@ -22,7 +23,7 @@ from desktop_app.services.applications import _level_text, record_event
 from desktop_app.services.policies import policy_set
 from desktop_app.storage import repository
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import STATUS_LABELS, Application
+from desktop_app.storage.models import STATUS_LABELS, Application, Member
 
 PAGE = 2000
 Progress = Callable[[int, int], bool]
@@ -61,24 +62,46 @@ class _Labels:
         return label
 
 
-def _line(app: Application, labels: _Labels, full_ids: bool) -> LedgerLine:
-    member = app.member
-    card = app.card_number or ""
+_LINE_COLUMNS = (
+    Application.receipt,
+    Application.applied_on,
+    Member.name,
+    Member.id_number,
+    Application.card_number,
+    Application.scheme,
+    Application.kind,
+    Application.occupation,
+    Application.level,
+    Application.grade,
+    Application.rank,
+    Application.stage,
+    Application.eligible,
+    Application.amount,
+    Application.status,
+    Application.station_code,
+    Application.clerk,
+)
+
+
+def _line(row: Any, labels: _Labels, full_ids: bool) -> LedgerLine:
+    """A ledger line from a row of `_LINE_COLUMNS` (id first; the level's attributes by
+    name, as `_level_text` reads them from an application)."""
+    card = row.card_number or ""
     return LedgerLine(
-        receipt=app.receipt,
-        applied_on=app.applied_on,
-        name=member.name,
-        id_number=member.id_number if full_ids else mask_resident_id(member.id_number),
+        receipt=row.receipt,
+        applied_on=row.applied_on,
+        name=row.name,
+        id_number=row.id_number if full_ids else mask_resident_id(row.id_number),
         card_number=card if full_ids or not card else mask_card_number(card),
-        scheme=labels.scheme(app.scheme),
-        kind=labels.kind(app.scheme, app.kind),
-        occupation=app.occupation or "",
-        level=_level_text(app),
-        eligible=app.eligible,
-        amount=app.amount,
-        status=STATUS_LABELS.get(app.status, app.status),
-        station=app.station_code,
-        clerk=app.clerk,
+        scheme=labels.scheme(row.scheme),
+        kind=labels.kind(row.scheme, row.kind),
+        occupation=row.occupation or "",
+        level=_level_text(row),
+        eligible=row.eligible,
+        amount=row.amount,
+        status=STATUS_LABELS.get(row.status, row.status),
+        station=row.station_code,
+        clerk=row.clerk,
     )
 
 
@@ -87,20 +110,21 @@ def ledger_lines(
 ) -> Iterator[LedgerLine]:
     """Every application the filter selects, in ledger order (newest first), page by page.
 
-    One read session for the whole walk (one consistent view); each page's objects are
-    let go before the next is read."""
+    One read session for the whole walk (one consistent view); each page is read as plain
+    rows of the columns the export shows (`repository.ledger_page_rows`), no ORM objects."""
     labels = _Labels(policy_set())
     with store.session() as session:
         after: int | None = None
         while True:
-            apps = repository.ledger_page(session, filter_, limit=page, after_id=after)
-            if not apps:
+            rows = repository.ledger_page_rows(
+                session, filter_, _LINE_COLUMNS, limit=page, after_id=after
+            )
+            if not rows:
                 return
-            lines = [_line(app, labels, full_ids) for app in apps]
-            after = apps[-1].id
-            session.expunge_all()
-            yield from lines
-            if len(apps) < page:
+            after = rows[-1][0]
+            for row in rows:
+                yield _line(row, labels, full_ids)
+            if len(rows) < page:
                 return
 
 

@@ -663,3 +663,29 @@ def ledger_count(session: Session, filter_: LedgerFilter, *, limit: int | None =
     `limit`, min(that count, limit), found as fast as a page of `limit` rows, for a view that
     needs to know quickly whether there are more (the GUI's lazy ledger model: "10,000+")."""
     return _Planner(session, filter_, _dialect(session)).count(limit)
+
+
+def ledger_page_rows(
+    session: Session,
+    filter_: LedgerFilter,
+    columns: Sequence[Any],
+    *,
+    limit: int = 100,
+    newest_first: bool = True,
+    after_id: int | None = None,
+) -> list[Any]:
+    """One page of the ledger as `ledger_page` finds it, but only `columns` (Application and
+    Member attributes, e.g. `Application.receipt`, `Member.name`) as plain rows, in ledger
+    order, with the application's id first: no ORM objects (the exports read every row)."""
+    planner = _Planner(session, filter_, _dialect(session), newest_first, after_id)
+    ids = planner.page_ids(limit, 0)
+    if not ids:
+        return []
+    statement = (
+        select(Application.id, *columns)
+        .select_from(Application)
+        .join(Member, Member.id == Application.member_id)
+        .where(Application.id.in_(ids))
+    )
+    by_id = {row[0]: row for row in session.execute(statement)}
+    return [by_id[i] for i in ids if i in by_id]

@@ -187,3 +187,24 @@ def test_the_export_opens_in_libreoffice_with_the_same_values(store: Store, tmp_
         total = list(csv.reader(handle))[-1]
     assert total[0] == "合计"
     assert int(total[4].replace(",", "")) == sum(row[10] for row in expected[1:])
+
+
+def test_lines_read_page_by_page_match_the_stored_applications(store: Store) -> None:
+    """The export reads plain rows page by page: the same applications, in ledger order,
+    with the same level text and masked numbers as the 台账 view shows."""
+    from desktop_app.services.applications import ledger_row
+    from desktop_app.services.ledger_export import ledger_lines
+    from desktop_app.storage.repository import ledger_page
+
+    fill_station(store)
+    lines = list(ledger_lines(store, LedgerFilter(), page=4))
+    with store.session() as session:
+        shown = [ledger_row(app) for app in ledger_page(session, LedgerFilter(), limit=100)]
+    assert [line.receipt for line in lines] == [row.receipt for row in shown]
+    assert len(lines) == 6
+    for line, row in zip(lines, shown, strict=True):
+        assert (line.id_number, line.card_number, line.level) == (
+            row.id_number,
+            row.card_number,
+            row.level,
+        )

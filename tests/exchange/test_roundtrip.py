@@ -12,6 +12,7 @@ from desktop_app.exchange import batch as fmt
 from desktop_app.services import applications
 from desktop_app.services.exchange import export_batch, import_batch
 from desktop_app.storage.database import Store
+from desktop_app.storage.models import WITHDRAWN_STATUS
 from desktop_app.storage.repository import LedgerFilter
 from tests.exchange.conftest import CLERK, NOW, counts, fill_station, save
 
@@ -164,3 +165,141 @@ def test_the_exchange_file_has_a_manifest_and_typed_cells(station: Store, tmp_pa
     assert header == [c.header for c in fmt.COLUMNS]
     assert sheet.cell(2, 2).is_date
     assert isinstance(sheet.cell(2, header.index("补助金额（元）") + 1).value, int)
+
+
+def test_the_export_reads_the_same_values_as_the_stored_applications(station: Store) -> None:
+    """The export reads plain rows (not ORM objects): the same values as `application_row`."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from desktop_app.services.exchange import application_row, batch_rows
+    from desktop_app.storage.models import Application
+
+    fill_station(station)
+    streamed = list(batch_rows(station, LedgerFilter(), "XC01", page=4))
+    with station.session() as session:
+        apps = session.execute(
+            select(Application)
+            .order_by(Application.id)
+            .options(selectinload(Application.history), selectinload(Application.member))
+        ).scalars()
+        expected = [application_row(app, app.decision, app.history) for app in apps]
+    assert len(streamed) == 6
+    assert streamed == expected
+
+
+def test_the_checksum_is_the_hash_of_the_canonical_rows(station: Store, tmp_path: Path) -> None:
+    """The checksum (built value by value, documents encoded once) is SHA-256 over each
+    row's canonical JSON and a newline: files exported before keep verifying."""
+    import hashlib
+
+    fill_station(station)
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    book = fmt.read_batch(path)
+    expected = hashlib.sha256(b"".join(fmt.canonical(row) + b"\n" for row in book.rows))
+    checksum = fmt.Checksum()
+    for row in [*book.rows, *book.rows]:  # the same document objects again
+        checksum.add(row)
+    twice = hashlib.sha256(b"".join(fmt.canonical(row) + b"\n" for row in book.rows * 2))
+    assert book.manifest.checksum == expected.hexdigest()
+    assert checksum.hexdigest() == twice.hexdigest()
+    assert '"XC01"' in fmt.canonical(book.rows[0]).decode()  # texts as JSON strings
+
+
+# --- the import streams: rows are inserted in chunks inside the file's one transaction ---------
+
+
+def _small_chunks(monkeypatch: Any) -> None:
+    from desktop_app.services import exchange as service
+
+    monkeypatch.setattr(service, "INSERT_CHUNK", 2)
+    monkeypatch.setattr(service, "PROGRESS_EVERY", 1)
+
+
+def test_a_bad_last_row_rolls_back_the_chunks_already_inserted(
+    station: Store, store: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
+    _small_chunks(monkeypatch)
+    fill_station(station)
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    rows = list(fmt.read_batch(path).rows)
+    last = len(rows) - 1
+
+    def bad_last_id(row: list[Any]) -> list[Any]:
+        if row[fmt.INDEX["receipt"]] == rows[last][fmt.INDEX["receipt"]]:
+            number = row[fmt.INDEX["id_number"]]
+            row[fmt.INDEX["id_number"]] = number[:-1] + ("0" if number[-1] != "0" else "1")
+        return row
+
+    changed = tmp_path / "changed.xlsx"
+    _rewrite(path, changed, bad_last_id)
+    before = counts(store)
+    report = import_batch(store, changed, actor=CLERK, now=NOW)
+    assert report.refused and [p.row for p in report.problems] == [last + 2]
+    assert report.inserted == [] and report.flags == []
+    assert counts(store) == before
+
+
+def test_a_changed_cell_found_at_the_end_rolls_back_the_chunks(
+    station: Store, store: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
+    _small_chunks(monkeypatch)
+    fill_station(station)
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    book = openpyxl.load_workbook(path)
+    sheet = book["申请"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(sheet.max_row, header.index("电话") + 1).value = "13900000000"
+    changed = tmp_path / "changed.xlsx"
+    book.save(changed)
+    before = counts(store)
+    report = import_batch(store, changed, actor=CLERK, now=NOW)
+    assert report.refused and any("校验码" in p.message for p in report.problems)
+    assert counts(store) == before
+
+
+def test_cancelling_after_some_chunks_leaves_the_database_unchanged(
+    station: Store, store: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
+    _small_chunks(monkeypatch)
+    fill_station(station)
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    seen: list[tuple[int, int]] = []
+
+    def stop_at_five(done: int, total: int) -> bool:
+        seen.append((done, total))
+        return done < 5
+
+    before = counts(store)
+    report = import_batch(store, path, actor=CLERK, now=NOW, progress=stop_at_five)
+    assert report.cancelled and report.inserted == []
+    assert seen[:5] == [(n, 6) for n in range(1, 6)]
+    assert counts(store) == before
+
+
+def test_a_claim_repeated_in_a_later_chunk_is_reported_as_a_duplicate(
+    station: Store, store: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
+    _small_chunks(monkeypatch)
+    fill_station(station)
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    book = fmt.read_batch(path)
+    # A returned application holds no claim: copy the first that is not returned.
+    first = next(list(row) for row in book.rows if row[fmt.INDEX["status"]] != WITHDRAWN_STATUS)
+    copy = list(first)
+    copy[fmt.INDEX["receipt"]] = first[fmt.INDEX["receipt"]] + "9"
+    rows = [list(row) for row in book.rows] + [copy]
+    target = tmp_path / "twice.xlsx"
+    fmt.write_batch(target, rows, manifest=book.manifest, total=len(rows))
+    applications.save_station(store, actor=CLERK, code="DQ01", name="西城区总工会", now=NOW)
+    report = import_batch(store, target, actor=CLERK, now=NOW)
+    assert report.ok, [p.describe() for p in report.problems]
+    assert len(report.inserted) == 6
+    (duplicate,) = report.duplicates
+    assert duplicate.row == 8 and first[fmt.INDEX["receipt"]] in duplicate.message
+    assert copy[fmt.INDEX["receipt"]] not in report.inserted
