@@ -454,3 +454,34 @@ def test_a_new_scheme_id_is_checked(tmp_path: Path, home: Path) -> None:
             path, from_scheme=SCHEME, scheme_id=SCHEME, name="x", effective=date(2027, 1, 1)
         )
     assert versions(home) == []
+
+
+def test_an_exchange_import_recomputes_under_the_older_version_it_names(
+    station: Store, store: Store, tmp_path: Path
+) -> None:
+    """A station's application decided before a new catalogue version came into effect is
+    recomputed at the district under that older version (found by its fingerprint): no flag."""
+    from desktop_app.services.exchange import export_batch, import_batch
+
+    saved = applications.save_application(
+        station,
+        apply_input(1, **{"certificate.occupation": "电工", "certificate.level": 5}),
+        clerk=CLERK,
+        now=NOW,
+    )
+    old_sha = saved.decision.policy_sha256
+    plan = plan_import(
+        write_book(tmp_path / "目录.xlsx", changed_rows()), SCHEME, effective=date(2026, 11, 1)
+    )
+    new_sha = apply_plan(store, plan, actor=CLERK, now=NOW).sha256
+    assert new_sha != old_sha
+    # The new version is in effect for the application's date: under it, 电工 pays 1200.
+    assert quote(SCHEME, "电工", "2026-11-21").amount == 1200
+
+    batch = tmp_path / "batch.xlsx"
+    export_batch(station, batch, actor=CLERK, now=NOW)
+    report = import_batch(store, batch, actor=CLERK, now=NOW)
+    assert report.ok and report.inserted == [saved.receipt]
+    assert report.flags == []
+    detail = applications.application_detail(store, saved.receipt)
+    assert detail.decision["amount"] == 1000 and detail.decision["policy_sha256"] == old_sha
