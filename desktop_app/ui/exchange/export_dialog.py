@@ -109,7 +109,7 @@ class _ExportDialog(QDialog):
         self.form.addRow(label, self._file_row)
         self.path_field.setText(str(common.last_folder(self.ctx) / self.suggested_name()))
 
-    # --- what subclasses provide ---------------------------------------------------------------
+    # --- what each export dialog provides (LedgerExportDialog, BatchExportDialog implement all) --
 
     def suggested_name(self) -> str:
         raise NotImplementedError
