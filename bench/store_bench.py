@@ -41,7 +41,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, func, make_url, select, text
 from sqlalchemy.orm import Session
 
 from desktop_app.domain.claims import claim_key
@@ -54,12 +54,20 @@ from desktop_app.services.store import open_store
 from desktop_app.storage import repository
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import ACCEPTED, PAID, PRINTED, RETURNED, SUBMITTED
+from desktop_app.storage.models import (
+    ACCEPTED,
+    PAID,
+    PRINTED,
+    RETURNED,
+    SUBMITTED,
+    Application,
+    Member,
+)
 from desktop_app.storage.repository import LedgerFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "union-counter-bench"
-DATA_VERSION = "2"  # bump when the generated rows or the schema change
+DATA_VERSION = "3"  # bump when the generated rows or the schema change
 LAST_DAY = date(2026, 11, 21)
 DAYS = 730
 BATCH = 20_000
@@ -317,7 +325,6 @@ class Generator:
                     "management_number": f"GL{rng.randrange(10**8):08d}"
                     if rng.random() < 0.3
                     else None,
-                    "card_number": member.card_number,
                     "applied_on": applied_on,
                     "station_code": station_code,
                     "station_name": station_name,
@@ -450,15 +457,19 @@ def _samples(store: Store, count: int = 200) -> Samples:
         top = int(session.execute(text("SELECT max(id) FROM application")).scalar_one())
         ids = [rng.randrange(1, top + 1) for _ in range(count)]
         rows = session.execute(
-            text(
-                "SELECT a.receipt, m.id_number, a.member_id, a.scheme, a.kind, a.claim_item, "
-                "a.claim_level FROM application a JOIN member m ON m.id = a.member_id "
-                "WHERE a.id IN (" + ",".join(str(i) for i in ids) + ")"
+            select(
+                Application.receipt,
+                Member.id_number,
+                Application.member_id,
+                Application.scheme,
+                Application.kind,
+                Application.claim_item,
+                Application.claim_level,
             )
+            .join(Member, Member.id == Application.member_id)
+            .where(Application.id.in_(ids))
         ).all()
-        newest = session.execute(text("SELECT max(applied_on) FROM application")).scalar_one()
-    if isinstance(newest, str):
-        newest = date.fromisoformat(newest)
+        newest = session.execute(select(func.max(Application.applied_on))).scalar_one()
     return Samples(
         receipts=[r[0] for r in rows],
         id_numbers=[r[1] for r in rows],

@@ -382,7 +382,6 @@ def _save_once(
             rank=cert.rank,
             entrants=cert.entrants,
             final_held=cert.final_held,
-            card_number=facts.member.card_number,
             union_affiliated=facts.member.union_affiliated,
             full_time_union_social_worker=facts.member.full_time_union_social_worker,
             key_group=facts.member.key_group,
@@ -400,17 +399,10 @@ def _save_once(
             created_at=now,
             updated_at=now,
         )
+        # Its acceptance (by `clerk`, at `now`) is the row itself: no status_change row
+        # (models.Application.steps).
         session.add(application)
         session.flush()
-        session.add(
-            StatusChange(
-                application_id=application.id,
-                from_status=None,
-                to_status=ACCEPTED,
-                actor=clerk,
-                at=now,
-            )
-        )
         audit.append(
             session,
             at=now,
@@ -492,6 +484,7 @@ def change_status(
         session.add(
             StatusChange(
                 application_id=application.id,
+                step=len(application.history) + 1,
                 from_status=current,
                 to_status=target,
                 reason=reason,
@@ -692,7 +685,7 @@ def application_detail(store: Store, receipt: str, *, full_numbers: bool = False
                     "actor": h.actor,
                     "at": h.at.isoformat(sep=" "),
                 }
-                for h in app.history
+                for h in app.steps
             ],
             events=event_list,
         )

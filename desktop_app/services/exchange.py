@@ -57,7 +57,14 @@ from desktop_app.services.policies import policy_set
 from desktop_app.storage import audit, repository
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import STATUS_LABELS, Application, Member, StatusChange
+from desktop_app.storage.models import (
+    ACCEPTED,
+    STATUS_LABELS,
+    Application,
+    Member,
+    StatusChange,
+    Step,
+)
 from desktop_app.storage.models import Decision as StoredDecision
 
 PAGE = 2000
@@ -78,7 +85,7 @@ class BatchExport:
     cancelled: bool = False
 
 
-def _history(steps: Sequence[StatusChange]) -> list[dict[str, Any]]:
+def _history(steps: Sequence[Step]) -> list[dict[str, Any]]:
     return [
         {
             "from": s.from_status,
@@ -91,9 +98,7 @@ def _history(steps: Sequence[StatusChange]) -> list[dict[str, Any]]:
     ]
 
 
-def application_row(
-    app: Application, decision: StoredDecision, history: Sequence[StatusChange]
-) -> tuple[Any, ...]:
+def application_row(app: Application, decision: StoredDecision) -> tuple[Any, ...]:
     """One application as an exchange row (values in `batch.KEYS` order)."""
     member = app.member
     values: dict[str, Any] = {
@@ -131,7 +136,7 @@ def application_row(
         "amount": app.amount,
         "policy_sha256": decision.policy_sha256,
         "findings": decision.findings,
-        "history": _history(history),
+        "history": _history(app.steps),
         "created_at": app.created_at,
         "updated_at": app.updated_at,
     }
@@ -148,20 +153,7 @@ def _decisions(session: Any, ids: set[int], cache: dict[int, StoredDecision]) ->
             cache[found.id] = found
 
 
-def _histories(session: Any, ids: Sequence[int]) -> dict[int, list[StatusChange]]:
-    result: dict[int, list[StatusChange]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        for step in session.execute(
-            select(StatusChange)
-            .where(StatusChange.application_id.in_(chunk))
-            .order_by(StatusChange.id)
-        ).scalars():
-            result[step.application_id].append(step)
-    return result
-
-
-_MEMBER_KEYS = ("name", "id_number", "phone", "work_unit", "position")
+_MEMBER_KEYS = ("name", "id_number", "card_number", "phone", "work_unit", "position")
 _DECISION_KEYS = ("policy_sha256", "findings", "history")
 # The exchange columns read straight from the tables, in `KEYS` order (then the decision id).
 _ROW_COLUMNS = tuple(
@@ -187,7 +179,8 @@ def _decision_documents(session: Any, ids: set[int], cache: dict[int, tuple[str,
 
 
 def _history_steps(session: Any, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each application's status history as the exchange writes it (see `_history`)."""
+    """Each application's stored status changes as the exchange writes them (see `_history`;
+    `_with_acceptance` adds the acceptance the application row records)."""
     result: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
@@ -201,7 +194,7 @@ def _history_steps(session: Any, ids: Sequence[int]) -> dict[int, list[dict[str,
                 StatusChange.at,
             )
             .where(StatusChange.application_id.in_(chunk))
-            .order_by(StatusChange.id)
+            .order_by(StatusChange.application_id, StatusChange.step)
         )
         for application_id, before, after, reason, actor, at in session.execute(statement):
             result[application_id].append(
@@ -216,6 +209,23 @@ def _history_steps(session: Any, ids: Sequence[int]) -> dict[int, list[dict[str,
     return result
 
 
+def _with_acceptance(
+    stored: list[dict[str, Any]], clerk: str, created_at: datetime
+) -> list[dict[str, Any]]:
+    """The whole history (as `Application.steps`): the stored changes, after the acceptance
+    by the clerk when the application was saved unless a stored first step says otherwise."""
+    if stored and stored[0]["from"] is None:
+        return stored
+    acceptance = {
+        "from": None,
+        "to": ACCEPTED,
+        "reason": None,
+        "actor": clerk,
+        "at": created_at.isoformat(sep=" "),
+    }
+    return [acceptance, *stored]
+
+
 def batch_rows(
     store: Store, filter_: repository.LedgerFilter, station_code: str, *, page: int = PAGE
 ) -> Iterator[tuple[Any, ...]]:
@@ -223,11 +233,12 @@ def batch_rows(
 
     Read page by page as plain rows (only the columns the exchange writes), the decision
     documents once each; the same values `application_row` gives."""
-    station_at = (
-        1
-        + fmt.INDEX["station_code"]
-        - sum(1 for key in fmt.KEYS[: fmt.INDEX["station_code"]] if key in _DECISION_KEYS)
-    )
+
+    def at(key: str) -> int:  # the key's position in a record (after the id)
+        before = fmt.KEYS[: fmt.INDEX[key]]
+        return 1 + fmt.INDEX[key] - sum(1 for k in before if k in _DECISION_KEYS)
+
+    station_at, clerk_at, created_at = at("station_code"), at("clerk"), at("created_at")
     with store.session() as session:
         documents: dict[int, tuple[str, Any]] = {}
         after: int | None = None
@@ -251,7 +262,9 @@ def batch_rows(
                 extra = {
                     "policy_sha256": sha,
                     "findings": findings,
-                    "history": histories[record[0]],
+                    "history": _with_acceptance(
+                        histories[record[0]], record[clerk_at], record[created_at]
+                    ),
                 }
                 values: list[Any] = []
                 taken = 1
@@ -582,7 +595,7 @@ class _Preparer:
         return NewApplication(member, values, tuple(history))
 
 
-_NOT_VALUES = ("name", "id_number", "phone", "work_unit", "position", "history")
+_NOT_VALUES = ("name", "id_number", "card_number", "phone", "work_unit", "position", "history")
 _VALUE_COLUMNS = tuple((key, fmt.INDEX[key]) for key in fmt.KEYS if key not in _NOT_VALUES)
 
 
@@ -604,9 +617,8 @@ def _present(session: Any, receipts: Sequence[str]) -> dict[str, tuple[Any, ...]
         if not apps:
             continue
         _decisions(session, {a.decision_id for a in apps}, decisions)
-        histories = _histories(session, [a.id for a in apps])
         for app in apps:
-            found[app.receipt] = application_row(app, decisions[app.decision_id], histories[app.id])
+            found[app.receipt] = application_row(app, decisions[app.decision_id])
     return found
 
 

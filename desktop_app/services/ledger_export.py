@@ -67,7 +67,7 @@ _LINE_COLUMNS = (
     Application.applied_on,
     Member.name,
     Member.id_number,
-    Application.card_number,
+    Member.card_number,
     Application.scheme,
     Application.kind,
     Application.occupation,

@@ -51,8 +51,11 @@ from desktop_app.storage.models import (
     Decision,
     Member,
     StatusChange,
+    Term,
     decision_digest,
+    implicit_acceptance,
 )
+from desktop_app.storage.types import Code, Day, Moment
 
 
 def _table(model: type[Base]) -> Table:
@@ -60,18 +63,32 @@ def _table(model: type[Base]) -> Table:
 
 
 MEMBER_DETAILS = ("name", "card_number", "phone", "work_unit", "position")
+_MEMBER_INTERNED = {"work_unit": "work_unit_id", "position": "position_id"}
 _MEMBER_ORDER = ("id_number", *MEMBER_DETAILS)
+# Texts stored once in `term` (models.interned): the caller's key → the column of its number.
+_INTERNED = {
+    "scheme": "scheme_id",
+    "occupation": "occupation_id",
+    "claim_item": "claim_item_id",
+    "issuer": "issuer_id",
+    "competition": "competition_id",
+    "station_name": "station_name_id",
+    "clerk": "clerk_id",
+}
+_KEY_OF = {column: key for key, column in _INTERNED.items()}
 # Application columns the caller supplies (receipt optional); the rest are filled in here.
-_FILLED_HERE = frozenset({"id", "member_id", "name_chars", "decision_id"})
+_FILLED_HERE = frozenset({"id", "member_id", "name_chars", "decision_id", "live"})
 # The decision document, given with each application and stored once (`decision` table).
 _DECISION_KEYS = frozenset({"findings", "policy_sha256"})
 _APPLICATION_COLUMNS = frozenset(c.name for c in _table(Application).columns) - _FILLED_HERE
-_VALUE_KEYS = _APPLICATION_COLUMNS | _DECISION_KEYS
-# The insert's column order: the ones filled here first, then the caller's.
-_FILLED_ORDER = ("receipt", "member_id", "name_chars", "decision_id")
+_VALUE_KEYS = frozenset(_KEY_OF.get(c, c) for c in _APPLICATION_COLUMNS) | _DECISION_KEYS
+# The insert's column order: the ones filled here first, then the caller's (and the keys of
+# `values` they come from).
+_FILLED_ORDER = ("receipt", "member_id", "name_chars", "decision_id", "live")
 _APPLICATION_ORDER = _FILLED_ORDER + tuple(sorted(_APPLICATION_COLUMNS - {"receipt"}))
-_HISTORY_ORDER = ("application_id", "from_status", "to_status", "reason", "actor", "at")
-_HISTORY_COLUMNS = frozenset(_HISTORY_ORDER[1:])
+_APPLICATION_KEYS = tuple(_KEY_OF.get(c, c) for c in _APPLICATION_ORDER)
+_HISTORY_ORDER = ("application_id", "step", "from_status", "to_status", "reason", "actor_id", "at")
+_HISTORY_COLUMNS = frozenset({"from_status", "to_status", "reason", "actor", "at"})
 # Keys looked up with IN (…) per statement: well under SQLite's smallest variable limit.
 _LOOKUP_CHUNK = 500
 
@@ -95,9 +112,11 @@ class NewApplication:
     dicts, as computed) and `policy_sha256`, which are stored once per distinct document
     (models.Decision) and referred to; `receipt` may be left out, and a number is then reserved
     from the receipt counter of `station_code` and the day of `created_at`, exactly as the
-    counter would have issued it. `history` is its status history (StatusChange columns
-    `from_status`, `to_status`, `reason`, `actor`, `at`); empty means the one "accepted" step
-    by the application's clerk at `created_at`.
+    counter would have issued it. The texts `scheme`, `occupation`, `claim_item`, `issuer`,
+    `competition`, `station_name` and `clerk` are given as texts and stored as terms.
+    `history` is its whole status history (`from_status`, `to_status`, `reason`, `actor`,
+    `at`), as `Application.steps` gives it back; empty means only the acceptance by the
+    application's clerk at `created_at` (which the application row itself records).
     """
 
     member: NewMember
@@ -183,12 +202,14 @@ def _exact(type_: Any, dialect: Any, slow: Callable[[Any], Any]) -> Callable[[An
 def _kind(type_: Any) -> type | None:
     """The one value type whose conversion for a column of `type_` depends on the value
     alone, so that it can be remembered by value (`_Converted`)."""
-    if isinstance(type_, DateTime):
+    if isinstance(type_, (DateTime, Moment)):
         return datetime
-    if isinstance(type_, Date):
+    if isinstance(type_, (Date, Day)):
         return date
     if isinstance(type_, Boolean):
         return bool
+    if isinstance(type_, Code):
+        return str
     return None
 
 
@@ -238,6 +259,39 @@ class _Converted(dict[Any, Any]):
         return converted
 
 
+class _Terms(dict[str | None, int | None]):
+    """Texts of a batch → their `term` numbers (None stays None); see `_intern`."""
+
+
+def _intern(connection: Connection, texts: Iterable[str | None]) -> _Terms:
+    """The `term` number of each distinct text, new texts stored (another counter storing the
+    same text meanwhile is harmless: its row is then used)."""
+    wanted = sorted({t for t in texts if t is not None})
+    terms = _Terms({None: None})
+    table = _table(Term)
+    terms.update(_ids_by(connection, table.c.text, wanted))
+    missing = [t for t in wanted if t not in terms]
+    if missing:
+        connection.execute(
+            _upsert(connection)(table).on_conflict_do_nothing(index_elements=[table.c.text]),
+            [{"text": t} for t in missing],
+        )
+        terms.update(_ids_by(connection, table.c.text, missing))
+    return terms
+
+
+def _batch_texts(items: Sequence[NewApplication]) -> Iterable[str | None]:
+    """Every text of the batch that is stored as a term."""
+    for item in items:
+        values = item.values
+        for key in _INTERNED:
+            yield values.get(key)
+        for step in item.history:
+            yield step.get("actor")
+        yield item.member.work_unit
+        yield item.member.position
+
+
 # Conversions remembered by value, shared by the tables of one batch (`_Inserter`): by the
 # column type's repr ("DateTime()"), which tells its settings.
 _Memos = dict[str, _Converted]
@@ -259,6 +313,9 @@ class _Inserter:
         table: Table,
         columns: Sequence[str],
         memos: _Memos | None = None,
+        *,
+        keys: Sequence[str] | None = None,
+        terms: Mapping[str, _Terms] | None = None,
     ) -> None:
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
@@ -268,6 +325,8 @@ class _Inserter:
         self.connection = connection
         self.table = table
         self.columns = tuple(columns)
+        # The keys of the caller's values each column is taken from (`row_maker`).
+        self.keys = tuple(keys) if keys is not None else self.columns
         self.sql = (
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
             f"VALUES ({', '.join(marker for _c in columns)})"
@@ -280,8 +339,11 @@ class _Inserter:
         # Each column's conversion: None (the value as it is), a `_Converted` (remembered by
         # value: a batch has few distinct dates, and a datetime often comes back as another
         # column or a history step) or the processor itself.
-        self.conversions: dict[str, Callable[[Any], Any] | _Converted | None] = {}
+        self.conversions: dict[str, Callable[[Any], Any] | _Converted | _Terms | None] = {}
         for column, process in self.pairs:
+            if terms and column in terms:
+                self.conversions[column] = terms[column]  # text → its term's number
+                continue
             type_ = table.c[column].type
             kind = _kind(type_)
             if process is None or kind is None or memos is None:
@@ -297,7 +359,7 @@ class _Inserter:
         found = self.conversions[column]
         if found is None:
             return _same
-        if isinstance(found, _Converted):
+        if isinstance(found, dict):
             return found.__getitem__
         return found
 
@@ -309,19 +371,17 @@ class _Inserter:
 
         The columns are read from `values` in one call (operator.itemgetter) when they are
         all there, and no loop over the columns runs for each row."""
-        names = self.columns[skip:]
+        names = self.keys[skip:]
         scope: dict[str, Any] = {"pick": itemgetter(*names), "names": names}
         given = [f"a{n}" for n in range(skip)]
         parts = ["row_id", *given]
-        for n, column in enumerate(names):
+        for n, column in enumerate(self.columns[skip:]):
             conversion = self.conversions[column]
             if conversion is None:
                 parts.append(f"t[{n}]")
             else:
                 scope[f"c{n}"] = conversion
-                parts.append(
-                    f"c{n}[t[{n}]]" if isinstance(conversion, _Converted) else f"c{n}(t[{n}])"
-                )
+                parts.append(f"c{n}[t[{n}]]" if isinstance(conversion, dict) else f"c{n}(t[{n}])")
         source = (
             f"def make(values, {', '.join(['row_id', *given])}):\n"
             "    try:\n"
@@ -504,7 +564,7 @@ def _check(item: NewApplication) -> None:
 
 
 def _members(
-    connection: Connection, items: Sequence[NewApplication], result: BulkResult
+    connection: Connection, items: Sequence[NewApplication], result: BulkResult, terms: _Terms
 ) -> dict[str, int]:
     """Member id per resident ID number: known members updated, new ones inserted."""
     latest: dict[str, NewMember] = {}
@@ -515,7 +575,9 @@ def _members(
     numbers = list(latest)
     found = _rows_in(
         connection,
-        f"SELECT id, id_number, {', '.join(MEMBER_DETAILS)} FROM member WHERE id_number IN ",
+        "SELECT m.id, m.id_number, m.name, m.card_number, m.phone, w.text, p.text "
+        "FROM member m LEFT JOIN term w ON w.id = m.work_unit_id "
+        "LEFT JOIN term p ON p.id = m.position_id WHERE m.id_number IN ",
         numbers,
     )
     for row in found:
@@ -534,22 +596,36 @@ def _members(
         if after != before:
             changes.append({"b_id": member_id, **dict(zip(MEMBER_DETAILS, after, strict=True))})
     if changes:
+        # Details kept from the stored row are texts the batch did not bring.
+        kept = [c[k] for c in changes for k in _MEMBER_INTERNED if c[k] not in terms]
+        if kept:
+            terms.update(_intern(connection, kept))
+        for change in changes:
+            for key in _MEMBER_INTERNED:
+                change[key] = terms[change[key]]
         connection.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values({f: bindparam(f) for f in MEMBER_DETAILS} | {"updated_at": now}),
+            .values(
+                {_MEMBER_INTERNED.get(f, f): bindparam(f) for f in MEMBER_DETAILS}
+                | {"updated_at": now}
+            ),
             changes,
         )
         result.members_updated += len(changes)
     ids = {number: member_id for number, (member_id, _before) in known.items()}
     new = [latest[number] for number in numbers if number not in known]
     if new:
-        inserter = _Inserter(connection, table, (*_MEMBER_ORDER, "created_at", "updated_at"))
+        columns = tuple(_MEMBER_INTERNED.get(c, c) for c in _MEMBER_ORDER)
+        inserter = _Inserter(connection, table, (*columns, "created_at", "updated_at"))
         at = inserter.processor("created_at")(now)
         new_ids = inserter.new_ids(len(new))
-        fields = attrgetter(*_MEMBER_ORDER)
+        fields = attrgetter(*_MEMBER_ORDER[:-2])
         inserter.execute_with_ids(
-            [(i, *fields(m), at, at) for i, m in zip(new_ids, new, strict=True)]
+            [
+                (i, *fields(m), terms[m.work_unit], terms[m.position], at, at)
+                for i, m in zip(new_ids, new, strict=True)
+            ]
         )
         ids.update(zip((m.id_number for m in new), new_ids, strict=True))
         result.members_created += len(new)
@@ -592,16 +668,17 @@ def _decisions(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> lis
     return [ids[digest] for digest in digests]
 
 
-ClaimTuple = tuple[int, str, str, str, str]
+ClaimTuple = tuple[int, int, int, int, str]
 
 
 def _taken_claims(connection: Connection, member_ids: Sequence[int]) -> dict[ClaimTuple, str]:
-    """Live claims (not returned) already held by these members → the holder's receipt."""
+    """Live claims (not returned) already held by these members → the holder's receipt, by
+    (member, scheme's term, kind's code, item's term, level) as the claim index keeps them."""
     taken: dict[ClaimTuple, str] = {}
     rows = _rows_in(
         connection,
-        "SELECT member_id, scheme, kind, claim_item, claim_level, receipt FROM application "
-        f"WHERE status <> '{WITHDRAWN_STATUS}' AND member_id IN ",
+        "SELECT member_id, scheme_id, kind, claim_item_id, claim_level, receipt "
+        "FROM application WHERE live = 1 AND member_id IN ",
         sorted(set(member_ids)),
     )
     for row in rows:
@@ -633,7 +710,9 @@ def insert_applications(
         # key. The look-ups here all have an index: say so, for this transaction only.
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     _big_cache(connection)
-    member_ids = _members(connection, items, result)
+    terms = _intern(connection, _batch_texts(items))
+    member_ids = _members(connection, items, result, terms)
+    kind_number = cast(Code, _table(Application).c.kind.type).number
 
     taken: dict[ClaimTuple, str | int] = dict(_taken_claims(connection, list(member_ids.values())))
     # The accepted items (one list per column of the insert) and the refused ones.
@@ -653,9 +732,9 @@ def insert_applications(
         if values.get("status", ACCEPTED) != WITHDRAWN_STATUS:
             key = (
                 member_id,
-                values["scheme"],
-                values["kind"],
-                values["claim_item"],
+                cast(int, terms[values["scheme"]]),
+                kind_number(values["kind"]),
+                cast(int, terms[values["claim_item"]]),
                 values["claim_level"],
             )
             holder = taken.get(key)
@@ -692,10 +771,20 @@ def insert_applications(
     application_values = [item.values for item in accepted]
     decision_ids = _decisions(connection, application_values)
     memos: _Memos = {}
-    inserter = _Inserter(connection, _table(Application), _APPLICATION_ORDER, memos)
+    inserter = _Inserter(
+        connection,
+        _table(Application),
+        _APPLICATION_ORDER,
+        memos,
+        keys=_APPLICATION_KEYS,
+        terms={column: terms for column in _KEY_OF},
+    )
     make = inserter.row_maker(len(_FILLED_ORDER))
     chars = _NameChars()
     names: list[str] = [chars[item.member.name] for item in accepted]
+    lives = [
+        None if item.values.get("status", ACCEPTED) == WITHDRAWN_STATUS else 1 for item in accepted
+    ]
     trigger = _drop_search_trigger(connection)
     try:
         application_ids = inserter.new_ids(len(accepted))
@@ -709,6 +798,7 @@ def insert_applications(
                     members,
                     names,
                     decision_ids,
+                    lives,
                 )
             )
         )
@@ -718,25 +808,30 @@ def insert_applications(
         if trigger is not None:
             connection.exec_driver_sql(trigger)
 
+    # The history after acceptance: the acceptance itself is the application row, stored
+    # again only when the given first step says something else (models.Application.steps).
     inserter = _Inserter(connection, _table(StatusChange), _HISTORY_ORDER, memos)
     at = inserter.processor("at")
+    status = inserter.processor("to_status")
     history: list[tuple[Any, ...]] = []
     append = history.append
     for item, application_id in zip(accepted, application_ids, strict=True):
-        if not item.history:
+        steps: Sequence[Mapping[str, Any]] = item.history
+        if steps:
             values = item.values
-            append(
-                (application_id, None, ACCEPTED, None, values["clerk"], at(values["created_at"]))
-            )
-        for step in item.history:
+            if implicit_acceptance(steps[0], values["clerk"], values["created_at"]):
+                steps = steps[1:]
+        for number, step in enumerate(steps, 1):
             get = step.get
+            before = get("from_status")
             append(
                 (
                     application_id,
-                    get("from_status"),
-                    step["to_status"],
+                    number,
+                    None if before is None else status(before),
+                    status(step["to_status"]),
                     get("reason"),
-                    step["actor"],
+                    terms[step["actor"]],
                     at(step["at"]),
                 )
             )

@@ -5,19 +5,28 @@ newest schema; a test checks that upgrading an empty database to the newest
 migration gives exactly these tables, columns and indexes.
 
 Times are naive local (Beijing) times to the second; money is whole yuan in `int`.
+
+Size (issue #3: a million applications in at most 400 MB): times, dates, statuses and kinds
+are stored as small integers (`storage/types.py`), and the texts that repeat across
+applications — scheme, station name, clerk, issuer, occupation, claim item, competition, a
+member's work unit and position — are stored once in `term` and referred to by number
+(`interned`). The Python attributes keep their plain values (`app.issuer` is a str, and can
+be set, compared and selected like a column); only the storage changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
-    Boolean,
-    Date,
+    CheckConstraint,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -25,9 +34,23 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    text,
+    event,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.hybrid import Comparator, hybrid_property
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    object_session,
+    relationship,
+    validates,
+)
+from sqlalchemy.sql import operators
+
+from desktop_app.storage.types import CODES, Code, Day, Moment
 
 # Stable constraint names, so migrations can refer to them on every backend.
 NAMING = {
@@ -53,11 +76,126 @@ STATUS_LABELS: dict[str, str] = {
 }
 # The claim key is unique among applications in every status but this one.
 WITHDRAWN_STATUS = RETURNED
+_WITHDRAWN_NUMBER = CODES["status"].index(WITHDRAWN_STATUS) + 1
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- interned texts ----------------------------------------------------------------------
+
+
+class Term(Base):
+    """A text stored once and referred to by number wherever it repeats (see `interned`).
+    Rows are never changed or deleted: a number keeps its text for the database's life."""
+
+    __tablename__ = "term"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+def term_for(session: Session, text: str) -> Term:
+    """The term row for `text`, stored now if it is new. Safe against another counter storing
+    the same text at the same time (as `repository.decision_id`)."""
+    by_text = select(Term).where(Term.text == text)
+    with session.no_autoflush:
+        found = session.execute(by_text).scalar_one_or_none()
+        if found is not None:
+            return found
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(Term).values(text=text).on_conflict_do_nothing(index_elements=[Term.text])
+        )
+        return session.execute(by_text).scalar_one()
+
+
+_PENDING = "_union_counter_pending_terms"
+
+
+class _TermComparator(Comparator[str | None]):
+    """`Model.attr == "text"` as `attr_id = (the term's number)`: the column's own index
+    serves it. Anything else (LIKE, selecting it) works on the text itself."""
+
+    def __init__(self, id_column: Any, name: str) -> None:
+        self.id_column = id_column
+        text = select(Term.text).where(Term.id == id_column).scalar_subquery()
+        super().__init__(text.label(name))
+
+    def _number(self, value: Any) -> Any:
+        return select(Term.id).where(Term.text == value).scalar_subquery()
+
+    def __eq__(self, other: Any) -> ColumnElement[bool]:  # type: ignore[override]
+        if other is None:
+            return self.id_column.is_(None)  # type: ignore[no-any-return]
+        return self.id_column == self._number(other)  # type: ignore[no-any-return]
+
+    def __ne__(self, other: Any) -> ColumnElement[bool]:  # type: ignore[override]
+        if other is None:
+            return self.id_column.is_not(None)  # type: ignore[no-any-return]
+        return self.id_column != self._number(other)  # type: ignore[no-any-return]
+
+    def is_(self, other: Any) -> Any:
+        return self == other if other is None else self.operate(operators.is_, other)
+
+    def is_not(self, other: Any) -> Any:
+        return self != other if other is None else self.operate(operators.is_not, other)
+
+    def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
+        return op(self.expression, *other, **kwargs)
+
+    def reverse_operate(self, op: Any, other: Any, **kwargs: Any) -> Any:
+        return op(other, self.expression, **kwargs)
+
+    def in_(self, other: Any) -> Any:
+        return self.id_column.in_(select(Term.id).where(Term.text.in_(other)))
+
+
+def interned(name: str) -> Any:
+    """The text attribute `name` of a model that stores `{name}_id` (a `term` number) and
+    has the relationship `{name}_term`. Reading gives the text; setting it on an object in a
+    session stores the term at once; on a new object, at its first flush."""
+    id_attr = f"{name}_id"
+    term_attr = f"{name}_term"
+
+    def fget(self: Any) -> str | None:
+        pending = self.__dict__.get(_PENDING)
+        if pending and name in pending:
+            return pending[name]  # type: ignore[no-any-return]
+        term = getattr(self, term_attr)
+        return None if term is None else term.text
+
+    def fset(self: Any, value: str | None) -> None:
+        session = object_session(self)
+        if session is None:
+            self.__dict__.setdefault(_PENDING, {})[name] = value
+            return
+        self.__dict__.get(_PENDING, {}).pop(name, None)
+        setattr(self, term_attr, None if value is None else term_for(session, value))
+
+    def comparator(cls: Any) -> _TermComparator:
+        return _TermComparator(getattr(cls, id_attr), name)
+
+    prop = hybrid_property(fget, fset)
+    return prop.comparator(comparator)
+
+
+@event.listens_for(Session, "before_flush")
+def _store_pending_terms(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in list(session.new):
+        pending = obj.__dict__.pop(_PENDING, None)
+        for name, value in (pending or {}).items():
+            setattr(obj, f"{name}_term", None if value is None else term_for(session, value))
+
+
+def _term(column: str, *, required: bool = False) -> Any:
+    return relationship(Term, foreign_keys=column, lazy="joined", innerjoin=required)
+
+
+# --- members and applications ------------------------------------------------------------
 
 
 class Member(Base):
@@ -70,12 +208,28 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(64))
     card_number: Mapped[str | None] = mapped_column(String(19))
     phone: Mapped[str | None] = mapped_column(String(32))
-    work_unit: Mapped[str | None] = mapped_column(String(200))
-    position: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    work_unit_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"))
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"))
+    created_at: Mapped[datetime] = mapped_column(Moment)
+    updated_at: Mapped[datetime] = mapped_column(Moment)
+
+    work_unit_term: Mapped[Term | None] = _term("Member.work_unit_id")
+    position_term: Mapped[Term | None] = _term("Member.position_id")
+    work_unit = interned("work_unit")
+    position = interned("position")
 
     applications: Mapped[list[Application]] = relationship(back_populates="member")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an application's status history, as shown and exported."""
+
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    actor: str
+    at: datetime
 
 
 class Application(Base):
@@ -85,75 +239,116 @@ class Application(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     receipt: Mapped[str] = mapped_column(String(32), unique=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    scheme: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
+    kind: Mapped[str] = mapped_column(Code("kind"))
     # What was typed, and the two halves of the claim key derived from it.
-    occupation: Mapped[str | None] = mapped_column(String(200))
-    claim_item: Mapped[str] = mapped_column(String(200))
+    occupation_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"))
+    claim_item_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
     claim_level: Mapped[str] = mapped_column(String(32))
     level: Mapped[int | None] = mapped_column(Integer)
     grade: Mapped[str | None] = mapped_column(String(32))
     # Certificate, including the Annex 2 fields 编号, 批准日期, 签发单位, 签发日期, 管理号.
     certificate_number: Mapped[str | None] = mapped_column(String(64))
-    issued_on: Mapped[date | None] = mapped_column(Date)
-    approved_on: Mapped[date | None] = mapped_column(Date)
-    issuer: Mapped[str | None] = mapped_column(String(200))
+    issued_on: Mapped[date | None] = mapped_column(Day)
+    approved_on: Mapped[date | None] = mapped_column(Day)
+    issuer_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"))
     management_number: Mapped[str | None] = mapped_column(String(64))
     # Competition result.
-    competition: Mapped[str | None] = mapped_column(String(200))
+    competition_id: Mapped[int | None] = mapped_column(ForeignKey("term.id"))
     stage: Mapped[str | None] = mapped_column(String(16))
     rank: Mapped[int | None] = mapped_column(Integer)
     entrants: Mapped[int | None] = mapped_column(Integer)
-    final_held: Mapped[bool | None] = mapped_column(Boolean)
-    # Member facts as given for this application.
-    card_number: Mapped[str | None] = mapped_column(String(19))
-    union_affiliated: Mapped[bool | None] = mapped_column(Boolean)
-    full_time_union_social_worker: Mapped[bool | None] = mapped_column(Boolean)
-    key_group: Mapped[bool | None] = mapped_column(Boolean)
-    applied_on: Mapped[date] = mapped_column(Date)
+    final_held: Mapped[bool | None] = mapped_column()
+    # Member facts as given for this application (the 京卡 number is the member's).
+    union_affiliated: Mapped[bool | None] = mapped_column()
+    full_time_union_social_worker: Mapped[bool | None] = mapped_column()
+    key_group: Mapped[bool | None] = mapped_column()
+    applied_on: Mapped[date] = mapped_column(Day)
     station_code: Mapped[str] = mapped_column(String(16))
-    station_name: Mapped[str] = mapped_column(String(100))
-    clerk: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
+    station_name_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
+    status: Mapped[str] = mapped_column(Code("status"))
+    # 1 while the application holds its claim, NULL once returned (退回): the claim index
+    # below counts NULLs as distinct, so a returned claim can be applied for again.
+    live: Mapped[int | None] = mapped_column(Integer)
     # The decision exactly as computed when saved: the outcome here (the ledger filters and
     # sums it), the findings and the policy's fingerprint in the shared `decision` row.
-    eligible: Mapped[bool] = mapped_column(Boolean)
+    eligible: Mapped[bool] = mapped_column()
     amount: Mapped[int] = mapped_column(Integer)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"))
     # A searchable copy of the member's name: its characters separated by spaces.
     name_chars: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(Moment)
+    updated_at: Mapped[datetime] = mapped_column(Moment)
+
+    scheme_term: Mapped[Term] = _term("Application.scheme_id", required=True)
+    occupation_term: Mapped[Term | None] = _term("Application.occupation_id")
+    claim_item_term: Mapped[Term] = _term("Application.claim_item_id", required=True)
+    issuer_term: Mapped[Term | None] = _term("Application.issuer_id")
+    competition_term: Mapped[Term | None] = _term("Application.competition_id")
+    station_name_term: Mapped[Term] = _term("Application.station_name_id", required=True)
+    clerk_term: Mapped[Term] = _term("Application.clerk_id", required=True)
+    scheme = interned("scheme")
+    occupation = interned("occupation")
+    claim_item = interned("claim_item")
+    issuer = interned("issuer")
+    competition = interned("competition")
+    station_name = interned("station_name")
+    clerk = interned("clerk")
 
     member: Mapped[Member] = relationship(back_populates="applications")
     decision: Mapped[Decision] = relationship()
     history: Mapped[list[StatusChange]] = relationship(
-        back_populates="application", order_by="StatusChange.id"
+        back_populates="application", order_by="StatusChange.step"
     )
 
     __table_args__ = (
-        # Never paid twice: one live claim per person, scheme, kind, occupation/item, level/grade.
+        # Never paid twice: one live claim per person, scheme, kind, occupation/item,
+        # level/grade. It also serves every look-up of a member's applications.
         Index(
             "uq_application_claim",
             "member_id",
-            "scheme",
+            "scheme_id",
             "kind",
-            "claim_item",
+            "claim_item_id",
             "claim_level",
+            "live",
             unique=True,
-            sqlite_where=text(f"status <> '{WITHDRAWN_STATUS}'"),
-            postgresql_where=text(f"status <> '{WITHDRAWN_STATUS}'"),
+        ),
+        CheckConstraint(
+            f"(status = {_WITHDRAWN_NUMBER} AND live IS NULL)"
+            # (live IS NOT NULL: `live = 1` alone is NULL for a NULL, and a CHECK passes NULL)
+            f" OR (status <> {_WITHDRAWN_NUMBER} AND live IS NOT NULL AND live = 1)",
+            name="live",
         ),
         Index("ix_application_applied_on", "applied_on", "id"),
-        Index("ix_application_scheme", "scheme", "id"),
-        Index("ix_application_scheme_status", "scheme", "status", "id"),
-        Index("ix_application_status", "status", "id"),
+        Index("ix_application_scheme_status", "scheme_id", "status", "id"),
     )
+
+    @validates("status")
+    def _keep_live(self, _key: str, value: str) -> str:
+        self.live = None if value == WITHDRAWN_STATUS else 1
+        return value
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def card_number(self) -> str | None:
+        """The member's 京卡 number (the latest given)."""
+        return self.member.card_number
+
+    @property
+    def steps(self) -> list[Step]:
+        """The whole status history. Its first step — accepted by the clerk when the
+        application was saved — is the application row itself (`clerk`, `created_at`), so it
+        is not stored again unless it differs (`acceptance_stored`)."""
+        stored = [Step(s.from_status, s.to_status, s.reason, s.actor, s.at) for s in self.history]
+        if stored and stored[0].from_status is None:
+            return stored
+        return [Step(None, ACCEPTED, None, self.clerk, self.created_at), *stored]
 
     @property
     def findings(self) -> list[Any]:
@@ -164,6 +359,18 @@ class Application(Base):
     def policy_sha256(self) -> str:
         """SHA-256 of the policy file the decision was made with."""
         return self.decision.policy_sha256
+
+
+def implicit_acceptance(first: Mapping[str, Any], clerk: str, created_at: datetime) -> bool:
+    """Whether a history's first step is the one the application row already says (accepted
+    by `clerk` at `created_at`, no reason), and so is not stored (`Application.steps`)."""
+    return (
+        first.get("from_status") is None
+        and first.get("to_status") == ACCEPTED
+        and not first.get("reason")
+        and first.get("actor") == clerk
+        and first.get("at") == created_at
+    )
 
 
 def decision_digest(policy_sha256: str, findings: list[Any]) -> str:
@@ -191,19 +398,26 @@ class Decision(Base):
 
 
 class StatusChange(Base):
-    """One step of an application's status history: who moved it, when, and why."""
+    """A status change after acceptance: who moved the application, when, and why (the
+    acceptance itself is the application row; see `Application.steps`). Numbered per
+    application (`step` 1, 2, …) and stored clustered by application on SQLite."""
 
     __tablename__ = "status_change"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    from_status: Mapped[str | None] = mapped_column(Code("status"))
+    to_status: Mapped[str] = mapped_column(Code("status"))
     reason: Mapped[str | None] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
+    at: Mapped[datetime] = mapped_column(Moment)
+
+    actor_term: Mapped[Term] = _term("StatusChange.actor_id", required=True)
+    actor = interned("actor")
 
     application: Mapped[Application] = relationship(back_populates="history")
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class AuditEvent(Base):

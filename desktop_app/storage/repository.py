@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
+    CompoundSelect,
     Integer,
     Select,
     Table,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
@@ -37,7 +38,6 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from desktop_app.storage.models import (
-    WITHDRAWN_STATUS,
     Application,
     Decision,
     Member,
@@ -45,6 +45,7 @@ from desktop_app.storage.models import (
     Setting,
     decision_digest,
 )
+from desktop_app.storage.types import CODES, Day
 
 # --- settings ------------------------------------------------------------------------
 
@@ -151,7 +152,7 @@ def live_claim(
             Application.kind == kind,
             Application.claim_item == item,
             Application.claim_level == level,
-            Application.status != WITHDRAWN_STATUS,
+            Application.live == 1,
         )
     ).scalar_one_or_none()
 
@@ -320,13 +321,22 @@ def _receipt_branch(text: str, dialect: str) -> _Branch | None:
     if len(fragment) < 3:
         return _Branch(exact)  # shorter than a trigram: no index helps
     if dialect == "postgresql":
-        # The pg_trgm index (when the extension was available) serves LIKE itself.
-        return _Branch(exact, select(Application.id).where(exact), ids_exact=True)
-    phrase = _fts_phrase(fragment)
+        # The pg_trgm index (when the extension was available) serves LIKE itself; as for a
+        # name, a fragment most receipts hold (a year, a station) is found faster by walking
+        # the newest rows than through the index (`_Planner._postgresql`).
+        return _Branch(exact, select(Application.id).where(exact), ids_exact=True, indexed=exact)
+    # The index keeps which rows hold each trigram, not where (detail=none: a third of the
+    # size): the rows holding all of the fragment's trigrams, each then tested exactly.
+    query = _trigrams_query(fragment)
     ids = select(literal_column("rowid", Integer)).select_from(text_clause(_RECEIPT_SEARCH))
-    ids = ids.where(literal_column(_RECEIPT_SEARCH).op("MATCH")(phrase))
-    # A phrase of trigrams is a substring test (case folded for ASCII, as LIKE is).
-    return _Branch(exact, ids, (_RECEIPT_SEARCH, phrase), ids_exact=True)
+    ids = ids.where(literal_column(_RECEIPT_SEARCH).op("MATCH")(query))
+    return _Branch(exact, ids, (_RECEIPT_SEARCH, query))
+
+
+def _trigrams_query(fragment: str) -> str:
+    """An FTS5 query for the rows whose text holds every trigram of `fragment` (≥ 3 chars)."""
+    grams = dict.fromkeys(fragment[i : i + 3] for i in range(len(fragment) - 2))
+    return " AND ".join(_fts_phrase(gram) for gram in grams)
 
 
 def _id_branch(text: str) -> _Branch | None:
@@ -346,12 +356,11 @@ def _branches(text: str, dialect: str) -> list[_Branch]:
     return [branch for branch in found if branch is not None]
 
 
-# Indexes whose entries are in id order within one scheme and/or status.
-_EQUALITY_INDEXES = {
-    (True, False): "ix_application_scheme",
-    (False, True): "ix_application_status",
-    (True, True): "ix_application_scheme_status",
-}
+# The (scheme, status, id) index: its entries are in id order within one scheme and status.
+# A scheme alone is read as one run per status, a status alone as one run per scheme, the
+# runs merged in id order (`_Planner._runs`).
+_SCHEME_STATUS = "INDEXED BY ix_application_scheme_status"
+_STATUS_NUMBERS = range(1, len(CODES["status"]) + 1)
 
 
 @dataclass
@@ -401,8 +410,8 @@ class _Planner:
             FROM day WHERE day.d <= :high
             """
         ).bindparams(
-            bindparam("low", f.date_from or date.min, Date()),
-            bindparam("high", f.date_to or date.max, Date()),
+            bindparam("low", f.date_from or date.min, Day()),
+            bindparam("high", f.date_to or date.max, Day()),
         )
         low, high = self.session.execute(statement).one()
         return None if low is None else (int(low), int(high))
@@ -426,8 +435,7 @@ class _Planner:
             size = self._at_most(select(Application.id).where(*dates), COUNT_PROBE)
             plan = self._hint(select(Application.id).where(*where), _BY_DATE)
             options.append((size, 2, lambda: plan))
-        equality = _EQUALITY_INDEXES.get((bool(f.scheme), bool(f.status)))
-        if equality is not None:
+        if f.scheme or f.status:
             same = f.field_conditions()[len(dates) :]
             size = self._at_most(select(Application.id).where(*same), COUNT_PROBE)
 
@@ -438,7 +446,9 @@ class _Planner:
                     if span is None:
                         return None
                     statement = statement.where(Application.id.between(*span))
-                return self._hint(statement, f"INDEXED BY {equality}")
+                if not f.scheme:  # the index's first column: every scheme in use
+                    statement = statement.where(Application.scheme_id.in_(self._scheme_numbers()))
+                return self._hint(statement, _SCHEME_STATUS)
 
             options.append((size, 0, by_equality))
         if not options:
@@ -480,7 +490,7 @@ class _Planner:
                     count is not None
                     and count * self._estimate(None) < _COLLECT_COST * matches * matches
                 )
-                if not walk:
+                if not walk and branch.indexed is not branch.exact:
                     where.append(branch.indexed)
         if f.date_conditions():
             if branch is None and count is not None:
@@ -496,7 +506,7 @@ class _Planner:
             statement = statement.execution_options(union_counter_walk=True)
         return statement
 
-    def _run(self, statement: Select[Any]) -> list[int]:
+    def _run(self, statement: Select[Any] | CompoundSelect[Any]) -> list[int]:
         if not statement.get_execution_options().get("union_counter_walk"):
             return [int(row[0]) for row in self.session.execute(statement)]
         settings = ("enable_bitmapscan", "enable_sort")
@@ -510,7 +520,7 @@ class _Planner:
             for name, value in zip(settings, before, strict=True):
                 connection.exec_driver_sql(f"SET LOCAL {name} = {value}")
 
-    def plan(self, branch: _Branch | None, count: int) -> Select[Any] | None:
+    def plan(self, branch: _Branch | None, count: int) -> Select[Any] | CompoundSelect[Any] | None:
         """The first `count` ids (in ledger order) matching the fields and `branch`; None
         when the date range holds nothing."""
         if self.dialect == "postgresql":
@@ -525,7 +535,6 @@ class _Planner:
         if branch is not None and branch.ids is not None and self._at_most(branch.ids) <= SMALL:
             return self._by_ids(branch, count)
         dates = f.date_conditions()
-        equality = _EQUALITY_INDEXES.get((bool(f.scheme), bool(f.status)))
         if dates:
             # Few days' worth: the (applied_on, id) index, then sort.
             if self._at_most(select(Application.id).where(*dates)) <= SMALL:
@@ -537,11 +546,54 @@ class _Planner:
             base = base.where(Application.id.between(*span))
         else:
             span = None
-        if equality is not None:
-            return self._hint(base, f"INDEXED BY {equality}")
+        if f.scheme or f.status:
+            return self._merged(base, self._runs(), count)
         if branch is not None and branch.fts is not None and self.dialect == "sqlite":
             return self._fts_walk(branch.fts, where, span, count)
         return self._hint(base, "NOT INDEXED")
+
+    def _scheme_numbers(self) -> list[int]:
+        """The term numbers of the schemes the applications use, one visit each on the
+        (scheme, status, id) index (no reading of every entry)."""
+        statement = text_clause(
+            """
+            WITH RECURSIVE s(x) AS (
+                SELECT min(scheme_id) FROM application
+                UNION ALL
+                SELECT (SELECT min(a.scheme_id) FROM application a WHERE a.scheme_id > s.x)
+                FROM s WHERE s.x IS NOT NULL
+            )
+            SELECT x FROM s WHERE x IS NOT NULL
+            """
+        )
+        return [int(row[0]) for row in self.session.execute(statement)]
+
+    def _runs(self) -> list[list[ColumnElement[bool]]]:
+        """The runs of the (scheme, status, id) index that hold this filter's scheme and/or
+        status, each in id order: the extra conditions of each run."""
+        f = self.filter_
+        if f.scheme and f.status:
+            return [[]]
+        if f.scheme:
+            return [[Application.status == word] for word in CODES["status"]]
+        return [[Application.scheme_id == number] for number in self._scheme_numbers()]
+
+    def _merged(
+        self, base: Select[Any], runs: list[list[ColumnElement[bool]]], count: int
+    ) -> Select[Any] | CompoundSelect[Any]:
+        """`base` (ordered, limited to `count`) read run by run on the (scheme, status, id)
+        index, the runs merged in ledger order: SQLite merges sorted arms of a compound
+        SELECT as it reads them, so a page reads about `count` entries of each run."""
+        if len(runs) == 1:
+            return self._hint(base.where(*runs[0]), _SCHEME_STATUS)
+        if not runs:
+            return base  # no applications at all
+        arms = [
+            select(self._hint(base.where(*run), _SCHEME_STATUS).subquery().c.id) for run in runs
+        ]
+        merged = union_all(*arms)
+        order: ColumnElement[int] = literal_column("id", Integer)
+        return merged.order_by(order.desc() if self.newest_first else order.asc()).limit(count)
 
     def _by_ids(self, branch: _Branch, count: int | None) -> Select[Any]:
         """The branch's index matches that pass the rest of the filter, through its index."""
