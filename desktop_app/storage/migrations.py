@@ -6,6 +6,7 @@ step in its own transaction, and refuse a database written by a newer program.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,4 +125,34 @@ def ensure_schema(store: Store, before_upgrade: Callable[[SchemaState], None]) -
     if state.current is not None:
         before_upgrade(state)
     upgrade(store)
+    if state.current is not None:
+        compact(store)
     return SchemaState(head_revision(), state.head)
+
+
+# An upgrade that rewrites tables (0005 rebuilds the big three) leaves their old pages free in
+# the file: at a million applications 1.37 GB of which 0.37 GB is data. Above this share of
+# free pages the file is rewritten (VACUUM; seconds at that size).
+FREE_SHARE_TO_COMPACT = 0.25
+
+
+def compact(store: Store) -> bool:
+    """SQLite: rewrite the file without its free pages when they are a large share of it
+    (after an upgrade). VACUUM needs room for a second copy while it runs; when it cannot
+    (disk full, another connection reading) the database stays as it is, correct and larger,
+    and False is returned. PostgreSQL reclaims space by itself (autovacuum)."""
+    if store.backend != "sqlite":
+        return False
+    with store.bare_connection() as connection:
+        driver: Any = connection.connection.driver_connection
+        pages = int(driver.execute("PRAGMA page_count").fetchone()[0])
+        free = int(driver.execute("PRAGMA freelist_count").fetchone()[0])
+        if not pages or free / pages < FREE_SHARE_TO_COMPACT:
+            return False
+        if connection.in_transaction():
+            connection.rollback()
+        try:
+            driver.execute("VACUUM")
+        except sqlite3.Error:
+            return False
+    return True
