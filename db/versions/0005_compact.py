@@ -321,9 +321,15 @@ def _application_indexes(sqlite: bool) -> None:
         ["member_id", "scheme_id", "kind", "claim_item_id", "claim_level", "live"],
         unique=True,
     )
+    # SQLite ends every index entry with the row id, in order: naming `id` again would store
+    # it twice (a third more index). PostgreSQL needs it named to read in id order.
     if sqlite:
-        op.create_index("ix_application_applied_on", "application", ["applied_on", "id"])
-    op.create_index("ix_application_scheme_status", "application", ["scheme_id", "status", "id"])
+        op.create_index("ix_application_applied_on", "application", ["applied_on"])
+        op.create_index("ix_application_scheme_status", "application", ["scheme_id", "status"])
+    else:
+        op.create_index(
+            "ix_application_scheme_status", "application", ["scheme_id", "status", "id"]
+        )
 
 
 def _count(connection: sa.Connection, table: str) -> int:
