@@ -163,10 +163,6 @@ def _check_codes(connection: sa.Connection) -> None:
             )
 
 
-def _term_key(table: str, column: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], ["term.id"], name=f"fk_{table}_{column}_term")
-
-
 def _create_term(connection: sa.Connection) -> None:
     """The `term` table, filled with every distinct text of the interned columns, once."""
     op.create_table(
@@ -204,7 +200,6 @@ def _create_status_change(name: str, sqlite: bool) -> None:
                 ["application.id"],
                 name="fk_status_change_application_id_application",
             ),
-            _term_key("status_change", "actor_id"),
         ]
         if sqlite
         else []
@@ -351,8 +346,6 @@ def _sqlite(connection: sa.Connection) -> None:
         sa.Column("updated_at", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_member"),
         sa.UniqueConstraint("id_number", name="uq_member_id_number"),
-        _term_key("member", "work_unit_id"),
-        _term_key("member", "position_id"),
     )
     connection.exec_driver_sql(
         "INSERT INTO member_0005 (id, id_number, name, card_number, phone, work_unit_id, "
@@ -373,7 +366,6 @@ def _sqlite(connection: sa.Connection) -> None:
         sa.ForeignKeyConstraint(
             ["member_id"], ["member.id"], name="fk_application_member_id_member"
         ),
-        *(_term_key("application", new) for _old, new, _required in APPLICATION_TERMS),
         sa.ForeignKeyConstraint(
             ["decision_id"], ["decision.id"], name="fk_application_decision_id_decision"
         ),
@@ -436,9 +428,6 @@ def _postgresql(connection: sa.Connection) -> None:
         ["application_id"],
         ["id"],
     )
-    op.create_foreign_key(
-        "fk_status_change_actor_id_term", "status_change", "term", ["actor_id"], ["id"]
-    )
 
     # member: in place.
     for _old, new, _required in MEMBER_TERMS:
@@ -453,11 +442,6 @@ def _postgresql(connection: sa.Connection) -> None:
     op.execute(
         "ALTER TABLE member "
         + ", ".join(f"DROP COLUMN {old}" for old, _new, _required in MEMBER_TERMS)
-        + ", "
-        + ", ".join(
-            f"ADD CONSTRAINT fk_member_{new}_term FOREIGN KEY ({new}) REFERENCES term (id)"
-            for _old, new, _required in MEMBER_TERMS
-        )
     )
 
     # application: in place. The ALTER TABLE rewrites the table once (kind and status change
@@ -503,10 +487,6 @@ def _postgresql(connection: sa.Connection) -> None:
         f"ALTER COLUMN {new} SET NOT NULL" for _old, new, required in APPLICATION_TERMS if required
     ]
     changes.append(f"ADD CONSTRAINT ck_application_live CHECK ({LIVE_CHECK})")
-    changes += [
-        f"ADD CONSTRAINT fk_application_{new}_term FOREIGN KEY ({new}) REFERENCES term (id)"
-        for _old, new, _required in APPLICATION_TERMS
-    ]
     op.execute("ALTER TABLE application " + ", ".join(changes))
     for _name, definition in kept:
         op.execute(definition)

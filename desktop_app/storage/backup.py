@@ -198,6 +198,15 @@ def check_backup_file(path: Path) -> BackupInfo:
                 f"备份文件“{path.name}”由较新版本的程序写入（数据库版本 {revision}），"
                 "本程序不能恢复它。请先升级程序。"
             )
+        if "term" in tables:  # schema 0005 on: numbers that must name a stored text
+            from desktop_app.storage.models import dangling_terms_sql
+
+            broken = [r[0] for r in connection.execute(dangling_terms_sql()).fetchall()]
+            if broken:
+                raise BackupError(
+                    f"备份文件“{path.name}”的数据不完整（{'、'.join(broken)} 引用了不存在的"
+                    "文字记录），不能用于恢复。"
+                )
         applications = connection.execute("SELECT count(*) FROM application").fetchone()[0]
         members = connection.execute("SELECT count(*) FROM member").fetchone()[0]
     except sqlite3.DatabaseError as exc:

@@ -93,6 +93,13 @@ def next_receipt(session: Session, station_code: str, day: date) -> str:
     return f"{prefix}-{number:04d}"
 
 
+def dangling_terms(session: Session) -> list[str]:
+    """Each "table.column" holding a term number that no term has (none when sound)."""
+    from desktop_app.storage.models import dangling_terms_sql
+
+    return [str(row[0]) for row in session.execute(text_clause(dangling_terms_sql()))]
+
+
 def receipt_counters(session: Session) -> dict[str, int]:
     return {row.prefix: row.last for row in session.execute(select(ReceiptCounter)).scalars()}
 

@@ -439,3 +439,16 @@ def test_a_database_of_another_program_is_not_replaced(home, tmp_path):
         tables = {name for (name,) in kept.execute("SELECT name FROM sqlite_master")}
         assert tables == {"notes"}
         assert kept.execute("SELECT text FROM notes").fetchall() == [("别的程序",)]
+
+
+@pytest.mark.sqlite_only
+def test_backup_with_a_number_that_names_no_stored_text_is_refused(sqlite_store, tmp_path):
+    """Term numbers are checked references (models._term): a backup in which one names no
+    stored text is not restorable, and the check says which column."""
+    _save(sqlite_store, 1)
+    path = make_backup(sqlite_store, tmp_path, actor=CLERK)
+    assert check_backup_file(path).applications == 1
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE application SET issuer_id = 999999")
+    with pytest.raises(BackupError, match=r"application\.issuer_id.*不能用于恢复"):
+        check_backup_file(path)

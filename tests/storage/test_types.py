@@ -148,3 +148,16 @@ def test_term_for_returns_the_same_row_for_the_same_text(store):
         again = term_for(session, "北京市人力资源和社会保障局")
         other = term_for(session, "北京市职业技能鉴定指导中心")
         assert first.id == again.id != other.id
+
+
+def test_every_term_number_names_a_stored_text_and_a_broken_one_is_found(store):
+    from desktop_app.storage import repository
+
+    receipt = applications.save_application(store, apply_input(1), clerk=CLERK, now=NOW).receipt
+    applications.change_status(store, receipt, "printed", actor="李柜员", now=NOW)
+    with store.session() as session:
+        assert repository.dangling_terms(session) == []
+    with store.connection(write=True) as connection:
+        connection.execute(text("UPDATE status_change SET actor_id = 999999"))
+    with store.session() as session:
+        assert repository.dangling_terms(session) == ["status_change.actor_id"]
