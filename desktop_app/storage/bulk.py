@@ -20,6 +20,11 @@ a row through FTS5; for the batch it is dropped and created again inside the sam
 transaction (`_drop_search_trigger`), and the entries are written in one executemany per
 search table, ~4 µs a row. PostgreSQL's GIN indexes follow by themselves.
 
+Texts stored once (`term`, models.interned): the batch's distinct texts are looked up (and the
+new ones stored) in one go before the rows are made, and each row carries their numbers. The
+status history's first step is not stored when it is the acceptance the application row
+already records (models.Application.steps); the others are numbered per application.
+
 Audit: the counter writes one event per application; a bulk insert writes one event for the
 whole batch when `actor` is given (the import does that: "imported N applications, receipts
 A…B"). The benchmark's fill passes no actor and so writes no audit events.
