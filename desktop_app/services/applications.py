@@ -49,6 +49,7 @@ from desktop_app.storage.models import (
     AuditEvent,
     Member,
     StatusChange,
+    load_terms,
 )
 
 # --- station settings ------------------------------------------------------------------
@@ -505,6 +506,7 @@ def change_status(
         )
         session.flush()
         session.refresh(application, ["history"])
+        load_terms(session, [application])  # the caller reads it after the session
     return application
 
 

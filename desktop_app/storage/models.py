@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    inspect,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -218,14 +219,14 @@ def _store_pending_terms(session: Session, _context: Any, _instances: Any) -> No
 
 
 def _term(column: str) -> Any:
-    """The term a `…_id` column refers to (loaded with the row). Not a declared foreign key:
+    """The term a `…_id` column refers to: loaded on first use, or for many rows at once with
+    `load_terms` (one query; joining the term table once per column made PostgreSQL plan a
+    ten-table join for every look-up). Not a declared foreign key:
     terms are only ever added (no code path changes or deletes one) and every number is read
     from the table in the transaction that stores it, so the check would prove nothing new;
     it would cost a look-up per column per row (~9 % of a bulk insert on SQLite, a trigger
     and a row lock on PostgreSQL). `repository.dangling_terms` checks the references."""
-    return relationship(
-        Term, primaryjoin=f"{column} == Term.id", foreign_keys=column, lazy="joined"
-    )
+    return relationship(Term, primaryjoin=f"{column} == Term.id", foreign_keys=column)
 
 
 # --- members and applications ------------------------------------------------------------
@@ -503,3 +504,48 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# The interned attributes of each model (`interned`).
+_TERM_NAMES: dict[type, tuple[str, ...]] = {
+    Member: ("work_unit", "position"),
+    Application: (
+        "scheme",
+        "occupation",
+        "claim_item",
+        "issuer",
+        "competition",
+        "station_name",
+        "clerk",
+    ),
+    StatusChange: ("actor",),
+}
+
+
+def load_terms(session: Session, objects: Iterable[Any]) -> None:
+    """The texts of these rows — and of the members and status histories already loaded with
+    them — in one query, set on each row: nothing is loaded per text afterwards, and the rows
+    keep their texts after the session closes."""
+    rows: list[Any] = []
+    for obj in objects:
+        rows.append(obj)
+        if isinstance(obj, Application):
+            unloaded = inspect(obj).unloaded
+            if "member" not in unloaded:
+                rows.append(obj.member)
+            if "history" not in unloaded:
+                rows.extend(obj.history)
+    wanted = {
+        number
+        for row in rows
+        for name in _TERM_NAMES.get(type(row), ())
+        if (number := getattr(row, f"{name}_id")) is not None
+    }
+    found: list[Term] = []  # held here: the identity map keeps only referenced objects
+    numbers = sorted(wanted)
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        found.extend(session.execute(select(Term).where(Term.id.in_(chunk))).scalars())
+    for row in rows:
+        for name in _TERM_NAMES.get(type(row), ()):
+            getattr(row, f"{name}_term")  # from the identity map: no query

@@ -44,6 +44,7 @@ from desktop_app.storage.models import (
     ReceiptCounter,
     Setting,
     decision_digest,
+    load_terms,
 )
 from desktop_app.storage.types import CODES, Day
 
@@ -145,14 +146,19 @@ def decision_id(session: Session, policy_sha256: str, findings: list[Any]) -> in
 
 
 def member_by_id_number(session: Session, id_number: str) -> Member | None:
-    return session.execute(select(Member).where(Member.id_number == id_number)).scalar_one_or_none()
+    member = session.execute(
+        select(Member).where(Member.id_number == id_number)
+    ).scalar_one_or_none()
+    if member is not None:
+        load_terms(session, [member])
+    return member
 
 
 def live_claim(
     session: Session, member_id: int, scheme: str, kind: str, item: str, level: str
 ) -> Application | None:
     """The application holding this claim, unless it was returned (退回)."""
-    return session.execute(
+    found = session.execute(
         select(Application).where(
             Application.member_id == member_id,
             Application.scheme == scheme,
@@ -162,6 +168,9 @@ def live_claim(
             Application.live == 1,
         )
     ).scalar_one_or_none()
+    if found is not None:
+        load_terms(session, [found])
+    return found
 
 
 def application_by_receipt(
@@ -174,7 +183,10 @@ def application_by_receipt(
     )
     if for_update:
         statement = statement.with_for_update(of=Application)
-    return session.execute(statement).unique().scalar_one_or_none()
+    found = session.execute(statement).unique().scalar_one_or_none()
+    if found is not None:
+        load_terms(session, [found])
+    return found
 
 
 # --- the ledger ----------------------------------------------------------------------------
@@ -713,6 +725,7 @@ def ledger_page(
         select(Application).where(Application.id.in_(ids)).options(joinedload(Application.member))
     ).scalars()
     by_id = {row.id: row for row in rows}
+    load_terms(session, by_id.values())
     return [by_id[i] for i in ids if i in by_id]
 
 

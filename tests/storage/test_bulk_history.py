@@ -125,3 +125,13 @@ def test_status_changes_at_the_counter_are_numbered_after_the_acceptance(store):
     # The returned claim is free again: the same claim can be saved anew.
     again = applications.save_application(store, apply_input(1), clerk=CLERK, now=NOW)
     assert again.receipt != receipt
+
+
+def test_an_application_a_service_returns_keeps_its_texts_after_the_session(store):
+    receipt = applications.save_application(store, apply_input(1), clerk=CLERK, now=NOW).receipt
+    app = applications.change_status(store, receipt, "printed", actor="李柜员", now=NOW)
+    # The session is closed: every text was loaded with the row (models.load_terms).
+    assert [s.actor for s in app.steps] == [CLERK, "李柜员"]
+    assert app.station_name == "西城区某街道工会服务站"
+    assert app.scheme and app.claim_item and app.clerk == CLERK
+    assert app.member.name
