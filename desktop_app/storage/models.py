@@ -49,6 +49,7 @@ from sqlalchemy.orm import (
     relationship,
     validates,
 )
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import operators
 
 from desktop_app.storage.types import CODES, Code, Day, Moment
@@ -541,11 +542,15 @@ def load_terms(session: Session, objects: Iterable[Any]) -> None:
         for name in _TERM_NAMES.get(type(row), ())
         if (number := getattr(row, f"{name}_id")) is not None
     }
-    found: list[Term] = []  # held here: the identity map keeps only referenced objects
+    found: dict[int, Term] = {}
     numbers = sorted(wanted)
     for start in range(0, len(numbers), 500):
         chunk = numbers[start : start + 500]
-        found.extend(session.execute(select(Term).where(Term.id.in_(chunk))).scalars())
+        for term in session.execute(select(Term).where(Term.id.in_(chunk))).scalars():
+            found[term.id] = term
     for row in rows:
+        unloaded = inspect(row).unloaded
         for name in _TERM_NAMES.get(type(row), ()):
-            getattr(row, f"{name}_term")  # from the identity map: no query
+            attribute = f"{name}_term"
+            if attribute in unloaded:  # as if loaded with the row (no change recorded)
+                set_committed_value(row, attribute, found.get(getattr(row, f"{name}_id")))

@@ -34,7 +34,7 @@ from sqlalchemy import table as sql_table
 from sqlalchemy import text as text_clause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from desktop_app.storage.models import (
@@ -179,7 +179,9 @@ def application_by_receipt(
     statement = (
         select(Application)
         .where(Application.receipt == receipt)
-        .options(joinedload(Application.member), selectinload(Application.history))
+        # One query for the row, its member and its history, one for their texts: each
+        # statement costs ~0.5 ms on PostgreSQL, whatever it reads.
+        .options(joinedload(Application.member), joinedload(Application.history))
     )
     if for_update:
         statement = statement.with_for_update(of=Application)

@@ -770,7 +770,10 @@ def test_filled_fourth_schema_reads_back_the_same_after_compacting(backend, db_u
                 ).scalar_one()
             else:
                 claim_index = connection.execute(
-                    text("SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_application_claim'")
+                    text(
+                        "SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_application_claim' "
+                        "AND schemaname = current_schema()"
+                    )
                 ).scalar_one()
         assert "WHERE" not in claim_index.upper() and "live" in claim_index
 
