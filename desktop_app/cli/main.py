@@ -1,6 +1,8 @@
 """`union-counter` command line: a thin layer over the services.
 
-With a subcommand it does headless work; with none it opens the counter window.
+With a subcommand it does headless work; with none it opens the counter window. The parser
+(every subcommand and argument, help and usage errors in Chinese) is in `cli/parser.py`; the
+handlers are here.
 
 Commands that use the database take `--db URL` (else `UNION_COUNTER_DB`, else the SQLite
 file in the data folder); commands where a person acts take `--clerk NAME` (else
@@ -35,7 +37,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from desktop_app import __version__
+from desktop_app.cli.parser import EXIT_USAGE, build_parser
 from desktop_app.services.logs import scrub, setup_logging
 
 if TYPE_CHECKING:
@@ -43,312 +45,11 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
-EXIT_INPUT = 2
+EXIT_INPUT = EXIT_USAGE  # 2: also what a usage error exits with (cli/parser.py)
 EXIT_POLICY = 3
 EXIT_DUPLICATE = 4
 EXIT_AUDIT_BROKEN = 5
 EXIT_STORE = 6
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its usage errors in Chinese-friendly form, on stderr, exit 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_INPUT, f"{self.prog}: 参数错误：{message}\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="union-counter",
-        description="职工技能补助柜台 — 查询目录、计算补助、受理申请。不带子命令时打开柜台窗口。",
-    )
-    parser.add_argument("--version", action="version", version=f"union-counter {__version__}")
-    parser.add_argument(
-        "--self-test",
-        action="store_true",
-        help="自检：在临时数据文件夹中建库、受理、打印、导出并核对结果（不碰本机数据），"
-        "通过时退出码 0，否则 1",
-    )
-    parser.add_argument("--db", metavar="URL", default=None, help=DB_HELP)
-    parser.add_argument("--clerk", metavar="姓名", default=None, help=CLERK_HELP)
-    commands = parser.add_subparsers(dest="command", metavar="子命令", parser_class=_Parser)
-
-    quote = commands.add_parser(
-        "quote",
-        help="计算一份申请的补助（JSON 输入，JSON 输出）",
-        description="从文件或标准输入读取一份申请（JSON），在标准输出打印补助决定（JSON）。",
-    )
-    quote.add_argument("file", nargs="?", default="-", help="申请 JSON 文件；省略或 - 表示标准输入")
-
-    catalogue = commands.add_parser("catalogue", help="补助目录：搜索、查看")
-    sub = catalogue.add_subparsers(dest="catalogue_command", metavar="操作", parser_class=_Parser)
-    search = sub.add_parser("search", help="按名称、代码或拼音搜索所有方案的目录")
-    search.add_argument("query", help="名称、代码（如 4-02-04）或拼音（如 wrj）")
-    search.add_argument("--limit", type=int, default=20, help="最多显示几条（默认 20）")
-    show = sub.add_parser("show", help="列出一个方案的目录和补助标准及出处")
-    show.add_argument("scheme", help="方案编号，如 bj-2026-skills")
-    _add_catalogue_import_commands(sub)
-    _add_store_commands(commands)
-    return parser
-
-
-DB_HELP = (
-    "数据库地址：SQLAlchemy URL（如 postgresql://用户@服务器/库名）或 SQLite 文件路径；"
-    "默认用环境变量 UNION_COUNTER_DB，否则用数据文件夹中的 SQLite 文件"
-)
-CLERK_HELP = "经办人姓名（记入审计记录）；默认用环境变量 UNION_COUNTER_CLERK，否则用系统登录名"
-
-
-def _add_catalogue_import_commands(sub: Any) -> None:
-    """`catalogue import` and `catalogue new` (services/catalogue_import.py)."""
-    layouts = (
-        "表头按发布的目录：序号、职业（工种）名称、职业（工种）代码、补助档次；"
-        "或 序号、专项职业能力项目、补助档次（每种目录一张工作表）"
-    )
-    imp = sub.add_parser(
-        "import",
-        help="从 Excel 导入目录：检查、列出变化，确认后写入该方案的新版本",
-        description=f"读取目录工作簿（{layouts}），逐行检查，列出与生效日现行目录相比新增、"
-        "删除、档次变更的条目，确认后写入方案的新版本。已保存的申请仍按原版本。",
-    )
-    imp.add_argument("file", type=Path, metavar="FILE.xlsx", help="目录工作簿")
-    imp.add_argument("--scheme", required=True, help="方案编号，如 bj-2026-skills")
-    imp.add_argument("--effective", metavar="YYYY-MM-DD", help="生效日期（默认今天）")
-    new = sub.add_parser(
-        "new",
-        help="由目录工作簿和现有方案的补助标准建立新方案（如下一年度）",
-        description=f"新方案的目录取自工作簿（{layouts}），证书类别、补助标准和条件取自 "
-        "--from-scheme 指定的方案；工作簿中没有的目录类别不纳入新方案。",
-    )
-    new.add_argument("file", type=Path, metavar="FILE.xlsx", help="目录工作簿")
-    new.add_argument("--from-scheme", required=True, help="沿用其补助标准和条件的方案编号")
-    new.add_argument("--id", required=True, dest="scheme_id", help="新方案编号，如 bj-2027-skills")
-    new.add_argument("--name", required=True, help="新方案名称")
-    new.add_argument("--document", default=None, help="依据文件的标题（默认同方案名称）")
-    new.add_argument("--effective", required=True, metavar="YYYY-MM-DD", help="生效日期")
-    for parser in (imp, new):
-        parser.add_argument("--yes", action="store_true", help="不询问，核对后直接写入")
-        parser.add_argument(
-            "--problems", type=Path, metavar="FILE.xlsx", help="文件有问题时，把问题清单存为 xlsx"
-        )
-
-
-def _store_parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """`--db` and `--clerk`, accepted after any subcommand (and `--db` before it too)."""
-    db = argparse.ArgumentParser(add_help=False)
-    # SUPPRESS: a subcommand that is not given --db keeps what the main parser read.
-    db.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=DB_HELP)
-    clerk = argparse.ArgumentParser(add_help=False)
-    clerk.add_argument("--clerk", metavar="姓名", default=argparse.SUPPRESS, help=CLERK_HELP)
-    return db, clerk
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{text}”不是整数") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} 不能小于 0")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("应至少为 1")
-    return value
-
-
-def _add_store_commands(commands: Any) -> None:
-    db, clerk = _store_parents()
-    both = [db, clerk]
-
-    apply = commands.add_parser(
-        "apply",
-        parents=both,
-        help="受理一份申请：检查、计算补助并保存（JSON 输入，打印受理编号和决定）",
-        description=(
-            "读取一份申请（JSON：quote 的输入，另加 member.name、id_number、phone、work_unit、"
-            "position 和 certificate.number、approved_on、issuer、management_number），"
-            "检查、计算补助并保存，打印受理编号和补助决定（JSON）。不符合条件的申请也照样保存。"
-        ),
-    )
-    apply.add_argument("file", nargs="?", default="-", help="申请 JSON 文件；省略或 - 表示标准输入")
-
-    ledger = commands.add_parser(
-        "ledger",
-        parents=[db],
-        help="台账：按条件列出申请（身份证号、京卡号已遮挡）；ledger show 受理编号 查看一份",
-        description="按条件列出申请，新受理的在前。身份证号、京卡号只显示首尾几位。",
-    )
-    ledger.add_argument("--from", dest="date_from", metavar="日期", help="受理日期不早于（含）")
-    ledger.add_argument("--to", dest="date_to", metavar="日期", help="受理日期不晚于（含）")
-    ledger.add_argument("--scheme", metavar="方案", help="方案编号，如 bj-2026-skills")
-    ledger.add_argument(
-        "--status", metavar="状态", help="状态：已受理、已打印、已报送、已发放、退回"
-    )
-    ledger.add_argument("--query", metavar="文字", help="姓名、受理编号或身份证号的一部分")
-    ledger.add_argument(
-        "--limit", type=_positive, default=100, metavar="N", help="最多显示几条（默认 100）"
-    )
-    ledger.add_argument("--offset", type=_non_negative, default=0, metavar="N", help="跳过前 N 条")
-    ledger.add_argument("--json", action="store_true", help="以 JSON 输出")
-    actions = ledger.add_subparsers(dest="action", metavar="操作", parser_class=_Parser)
-    show = actions.add_parser(
-        "show",
-        parents=[db],
-        help="查看一份申请：申请人、证书、保存时的补助决定及依据、状态记录、审计事件",
-    )
-    show.add_argument("receipt", metavar="受理编号", help="如 XC01-20261121-0001")
-    show.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="以 JSON 输出")
-
-    status = commands.add_parser(
-        "status",
-        parents=both,
-        help="改变申请状态：已受理 → 已打印 → 已报送 → 已发放，或退回（须写原因）",
-    )
-    status.add_argument("receipt", metavar="受理编号")
-    status.add_argument(
-        "new_status", metavar="新状态", help="已打印、已报送、已发放、退回（或英文代码）"
-    )
-    status.add_argument("--reason", metavar="原因", help="退回的原因（退回时必填）")
-
-    settings = commands.add_parser(
-        "settings",
-        parents=both,
-        help="查看或设置服务站名称、代码和所属区",
-        description="不带选项时显示当前设置；带选项时修改（记入审计记录）。",
-    )
-    settings.add_argument(
-        "--station-code", metavar="代码", help="服务站代码，2–8 位大写字母或数字，如 XC01"
-    )
-    settings.add_argument("--station-name", metavar="名称", help="服务站名称")
-    settings.add_argument("--district", metavar="区", help="所属区，如 西城区")
-
-    backup = commands.add_parser(
-        "backup",
-        parents=both,
-        help="备份数据库（默认写到数据文件夹的 backups 文件夹）",
-        description=(
-            "用 SQLite 的在线备份接口备份数据库（PostgreSQL 用 pg_dump），"
-            "检查无误后才写成正式文件名。"
-        ),
-    )
-    backup.add_argument(
-        "path",
-        nargs="?",
-        type=Path,
-        metavar="位置",
-        help="备份文件或文件夹；省略时写到数据文件夹的 backups 文件夹",
-    )
-
-    restore = commands.add_parser(
-        "restore",
-        parents=both,
-        help="从备份恢复数据库（先检查备份，并保留被替换的数据库）",
-        description=(
-            "先检查备份文件（完整性、是本程序的数据库、版本不比本程序新），"
-            "把当前数据库另存到 backups 文件夹，再用备份替换它。只用于本机 SQLite 数据库。"
-        ),
-    )
-    restore.add_argument("path", type=Path, metavar="备份文件")
-
-    audit_parser = commands.add_parser("audit", help="审计记录：校验")
-    audit_actions = audit_parser.add_subparsers(
-        dest="action", metavar="操作", parser_class=_Parser, required=True
-    )
-    audit_actions.add_parser(
-        "verify",
-        parents=[db],
-        help="逐条校验审计记录，报告第一条被改动、插入或删除的事件",
-    )
-
-    print_parser = commands.add_parser(
-        "print",
-        parents=both,
-        help="打印申请的表格（附件2申请表或受理回执）为 PDF；--batch 把多份打进一个 PDF",
-        description=(
-            "把申请的表格写成 PDF（A4，按原大小打印）。不写 --form 时，社会工作者申请打印附件2"
-            "申请表，其他申请打印受理回执。第一次打印为原件，以后各次标明“补打”、次数和日期；"
-            "每次打印记入审计记录，“已受理”的申请改为“已打印”。"
-        ),
-    )
-    print_parser.add_argument("receipts", nargs="+", metavar="受理编号")
-    print_parser.add_argument(
-        "--form",
-        choices=("annex2", "receipt"),
-        default="auto",
-        help="annex2（附件2申请表，仅社会工作者申请）或 receipt（受理回执）",
-    )
-    print_parser.add_argument(
-        "--batch", action="store_true", help="打印多份申请（一个 PDF，每份一页）"
-    )
-    print_parser.add_argument(
-        "-o", "--output", required=True, type=Path, metavar="文件.pdf", help="写入的 PDF 文件"
-    )
-    _add_exchange_commands(commands, db, both)
-
-
-def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: list[Any]) -> None:
-    export = commands.add_parser(
-        "export",
-        parents=both,
-        help="把台账导出为 Excel 工作簿（含“汇总”工作表；身份证号、京卡号默认遮挡）",
-        description=(
-            "按条件把申请导出为 Excel 工作簿：第一个工作表是申请（日期为 Excel 日期，金额为数字，"
-            "首行冻结、可筛选），第二个工作表“汇总”按方案、证书类别和等级、状态、服务站统计份数和"
-            "金额。身份证号、京卡号默认遮挡；--full-ids 写完整号码（记入审计记录）。"
-        ),
-    )
-    export.add_argument("file", type=Path, metavar="文件.xlsx", help="写入的 Excel 文件")
-    export.add_argument("--from", dest="date_from", metavar="日期", help="受理日期不早于（含）")
-    export.add_argument("--to", dest="date_to", metavar="日期", help="受理日期不晚于（含）")
-    export.add_argument("--scheme", metavar="方案", help="方案编号，如 bj-2026-skills")
-    export.add_argument(
-        "--status", metavar="状态", help="状态：已受理、已打印、已报送、已发放、退回"
-    )
-    export.add_argument(
-        "--full-ids", action="store_true", help="写完整的身份证号和京卡号（记入审计记录）"
-    )
-
-    exchange = commands.add_parser(
-        "exchange", help="服务站与区总工会之间交换申请：exchange export / exchange import"
-    )
-    actions = exchange.add_subparsers(
-        dest="action", metavar="操作", parser_class=_Parser, required=True
-    )
-    out = actions.add_parser(
-        "export",
-        parents=both,
-        help="把本服务站的申请导出为交换文件（含清单和校验码），交区总工会导入",
-        description=(
-            "把本服务站在期间内受理的申请（职工、证书、附件2各项、状态记录、保存时的补助决定）"
-            "写成交换文件，另有“清单”工作表写明服务站、期间、份数、校验码和程序版本。"
-            "交换文件含完整身份证号，请妥善保管。"
-        ),
-    )
-    out.add_argument("file", type=Path, metavar="文件.xlsx", help="写入的交换文件")
-    out.add_argument("--from", dest="date_from", metavar="日期", help="受理日期不早于（含）")
-    out.add_argument("--to", dest="date_to", metavar="日期", help="受理日期不晚于（含）")
-    into = actions.add_parser(
-        "import",
-        parents=both,
-        help="导入服务站的交换文件：核对清单和校验码，重新核算补助，新增申请，报告重复和冲突",
-        description=(
-            "逐个导入交换文件，每个文件要么全部导入，要么一份也不导入。核对清单和校验码，"
-            "按申请所用的政策版本重新核算补助并标出不同的决定；已有的同一补助（重复申请）"
-            "不导入并列出；同一受理编号内容不同（冲突）时整个文件不导入。"
-        ),
-    )
-    into.add_argument("files", type=Path, nargs="+", metavar="文件.xlsx", help="交换文件")
-    into.add_argument(
-        "--problems",
-        type=Path,
-        metavar="文件.xlsx",
-        help="把发现的问题（工作表、行、列、说明）另存为 Excel 文件",
-    )
 
 
 def _setup_streams() -> None:
@@ -590,7 +291,8 @@ def _ledger_date(text: str | None, option: str) -> date | None:
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     from desktop_app.domain.facts import InputError
-    from desktop_app.services.applications import ledger, ledger_count, parse_status
+    from desktop_app.services.applications import ledger, ledger_count
+    from desktop_app.services.status import parse_status
     from desktop_app.storage.repository import LedgerFilter
 
     date_from = _ledger_date(args.date_from, "--from")
@@ -640,7 +342,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 def _cn(value: str | None) -> str:
     if not value:
         return "—"
-    from desktop_app.services.applications import cn_date
+    from desktop_app.domain.text import cn_date
 
     try:
         return cn_date(date.fromisoformat(value))
@@ -651,6 +353,13 @@ def _cn(value: str | None) -> str:
 def cmd_ledger_show(args: argparse.Namespace) -> int:
     from desktop_app.domain.policy import GRADE_LABELS, LEVEL_LABELS
     from desktop_app.services.applications import application_detail
+    from desktop_app.services.ledger_view import (
+        ACTION_LABELS,
+        ENTITY_LABELS,
+        event_text,
+        late_entry_text,
+        scheme_names,
+    )
 
     with _open(args) as store:
         detail = application_detail(store, args.receipt)
@@ -663,7 +372,8 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
     row, member, cert, decision = detail.row, detail.member, detail.certificate, detail.decision
     lines = [
         f"受理编号：{row.receipt}",
-        f"受理日期：{_cn(row.applied_on.isoformat())}",
+        f"登记日期：{_cn(row.applied_on.isoformat())}" + ("（补录）" if row.late_entry else ""),
+        *([f"  {late_entry_text(row)}"] if row.late_entry else []),
         f"受理服务站：{row.station_code}    经办人：{row.clerk}",
         f"目前状态：{row.status_label}",
         "",
@@ -702,8 +412,7 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
         "补助决定（保存时计算）",
         "  结果："
         + (f"符合条件，补助 {decision['amount']} 元" if decision["eligible"] else "不符合条件"),
-        f"  方案：{decision['scheme']}",
-        f"  政策文件 SHA-256：{decision['policy_sha256']}",
+        f"  方案：{scheme_names().get(decision['scheme'], decision['scheme'])}",
         "  逐条依据：",
     ]
     for finding in decision["findings"]:
@@ -717,16 +426,24 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
         lines.append(f"  {step['at']}  {step['to_label']}{reason}  {step['actor']}")
     lines += ["", "审计事件"]
     for event in detail.events:
+        action = ACTION_LABELS.get(str(event["action"]), str(event["action"]))
+        entity = ENTITY_LABELS.get(str(event["entity"]), str(event["entity"]))
         lines.append(
             f"  第{event['id']}号  {event['at']}  {event['actor']}  "
-            f"{event['action']} {event['entity']}  {event['details']}"
+            f"{action}{entity}  {event_text(event)}"
         )
+    lines += [
+        "",
+        "技术信息（供技术支持核对）",
+        f"  方案编号：{decision['scheme']}",
+        f"  政策文件 SHA-256：{decision['policy_sha256']}",
+    ]
     print("\n".join(lines))
     return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from desktop_app.services.applications import change_status
+    from desktop_app.services.status import change_status
 
     clerk = _clerk(args)
     with _open(args) as store:
@@ -808,8 +525,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_AUDIT_BROKEN
 
 
+# How the clerk names each printable form (the form files' full titles are longer).
 def cmd_print(args: argparse.Namespace) -> int:
-    from desktop_app.services.printing import PrintRefusedError, print_to_file
+    from desktop_app.services.printing import PrintRefusedError, form_name, print_to_file
 
     if len(args.receipts) > 1 and not args.batch:
         print("输入有误：一次打印多份申请请加 --batch", file=sys.stderr)
@@ -832,7 +550,7 @@ def cmd_print(args: argparse.Namespace) -> int:
         print(f"警告：{warning}", file=sys.stderr)
     for job in result.jobs:
         what = f"补打（第{job.copy}次）" if job.reprint else "原件"
-        print(f"{job.receipt}\t{job.form_id}\t{what}")
+        print(f"{job.receipt}\t{form_name(job.form_id)}\t{what}")
     print(f"已写入 {result.path}（{len(result.jobs)} 页）", file=sys.stderr)
     return EXIT_OK
 
@@ -855,8 +573,8 @@ def _check_xlsx_name(path: Path, option: str) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desktop_app.services.applications import parse_status
     from desktop_app.services.ledger_export import export_ledger
+    from desktop_app.services.status import parse_status
     from desktop_app.storage.repository import LedgerFilter
 
     _check_xlsx_name(args.file, "文件")

@@ -65,7 +65,7 @@ def test_print_annex2(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "a.pdf"
     code, stdout, err = cli("print", receipt, "--form", "annex2", "-o", str(out))
     assert code == 0, err
-    assert stdout.strip() == f"{receipt}\tannex2\t原件"
+    assert stdout.strip() == f"{receipt}\t申请表（附件2）\t原件"  # the form by its name, not its id
     text = PdfReader(out).pages[0].extract_text()
     assert "北京市专职工会社会工作者职业发展助推计划" in text and "李明" in text
     code, stdout, _err = cli("ledger", "show", receipt, "--json")
@@ -78,7 +78,7 @@ def test_reprint_is_marked(cli: Cli, tmp_path: Path) -> None:
     receipt = cli.receipt(social_worker(1))
     assert cli("print", receipt, "-o", str(tmp_path / "1.pdf"))[0] == 0
     code, stdout, _err = cli("print", receipt, "-o", str(tmp_path / "2.pdf"))
-    assert code == 0 and "补打（第2次）" in stdout
+    assert code == 0 and stdout.strip() == f"{receipt}\t申请表（附件2）\t补打（第2次）"
     assert "补打（第2次）" in PdfReader(tmp_path / "2.pdf").pages[0].extract_text()
 
 
@@ -100,8 +100,8 @@ def test_batch_into_one_pdf(cli: Cli, tmp_path: Path) -> None:
     code, stdout, err = cli("print", "--batch", *receipts, "-o", str(out))
     assert code == 0, err
     assert [line.split("\t")[:2] for line in stdout.splitlines()] == [
-        [receipts[0], "annex2"],
-        [receipts[1], "receipt"],
+        [receipts[0], "申请表（附件2）"],
+        [receipts[1], "受理回执"],
     ]
     reader = PdfReader(out)
     assert len(reader.pages) == 2
