@@ -49,6 +49,8 @@ from desktop_app.domain.policy import (
     Policy,
     PolicySet,
 )
+from desktop_app.domain.status import ACCEPTED
+from desktop_app.domain.status import LABELS as STATUS_LABELS
 from desktop_app.domain.validators import check_resident_id
 from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
@@ -58,8 +60,6 @@ from desktop_app.storage import audit, repository
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import (
-    ACCEPTED,
-    STATUS_LABELS,
     Application,
     Member,
     StatusChange,
@@ -139,6 +139,7 @@ def application_row(app: Application, decision: StoredDecision) -> tuple[Any, ..
         "history": _history(app.steps),
         "created_at": app.created_at,
         "updated_at": app.updated_at,
+        "late_entry_reason": app.late_entry_reason,
     }
     return fmt.normal(tuple(values[key] for key in fmt.KEYS))
 

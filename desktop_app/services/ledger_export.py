@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop_app.domain import status as statuses
 from desktop_app.domain.policy import PolicySet
 from desktop_app.domain.validators import mask_card_number, mask_resident_id
 from desktop_app.exchange.errors import Cancelled
@@ -23,7 +24,7 @@ from desktop_app.services.applications import _level_text, record_event
 from desktop_app.services.policies import policy_set
 from desktop_app.storage import repository
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import STATUS_LABELS, Application, Member
+from desktop_app.storage.models import Application, Member
 
 PAGE = 2000
 Progress = Callable[[int, int], bool]
@@ -99,7 +100,7 @@ def _line(row: Any, labels: _Labels, full_ids: bool) -> LedgerLine:
         level=_level_text(row),
         eligible=row.eligible,
         amount=row.amount,
-        status=STATUS_LABELS.get(row.status, row.status),
+        status=statuses.label(row.status),
         station=row.station_code,
         clerk=row.clerk,
     )
@@ -137,7 +138,7 @@ def _filter_text(filter_: repository.LedgerFilter) -> str:
     if filter_.scheme:
         parts.append(f"方案 {filter_.scheme}")
     if filter_.status:
-        parts.append(f"状态 {STATUS_LABELS.get(filter_.status, filter_.status)}")
+        parts.append(f"状态 {statuses.label(filter_.status)}")
     if filter_.text:
         parts.append(f"查询“{filter_.text}”")
     return "，".join(parts)

@@ -45,7 +45,8 @@ def _id(serial: int, born: date) -> str:
 
 
 def fill(store: object, count: int = 40) -> None:
-    from desktop_app.services.applications import change_status, save_application
+    from desktop_app.services.applications import save_application
+    from desktop_app.services.status import change_status
 
     rng = random.Random(7)
     start = datetime(2026, 11, 2, 9, 0)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop_app.services import applications
+from desktop_app.services import status as status_service
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import Application, AuditEvent, Member, StatusChange
@@ -88,11 +89,11 @@ def fill_station(db: Store) -> list[str]:
         )
     )
     receipts.append(save(db, 6, **{"certificate.occupation": "不在目录的工种"}))
-    applications.change_status(
+    status_service.change_status(
         db, receipts[0], "退回", actor=CLERK, reason="证书复印件不清", now=NOW
     )
     for step in ("已报送", "已发放"):
-        applications.change_status(
+        status_service.change_status(
             db, receipts[1], step, actor=CLERK, now=datetime(2026, 11, 22, 10, 0)
         )
     return receipts

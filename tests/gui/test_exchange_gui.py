@@ -23,6 +23,7 @@ from sqlalchemy import select
 from desktop_app.exchange.errors import Problem
 from desktop_app.exchange.ledger_book import LEDGER_HEADER, LEDGER_SHEET
 from desktop_app.services import applications
+from desktop_app.services import status as status_service
 from desktop_app.storage.models import AuditEvent
 from desktop_app.ui import errors, tasks
 from desktop_app.ui.exchange import common
@@ -104,7 +105,7 @@ def saved(ctx: Any) -> dict[str, str]:
             ctx.store, _input(*person), clerk=CLERK, now=datetime(2026, 11, 21, 9, n)
         )
         receipts[person[0]] = result.receipt
-    applications.change_status(ctx.store, receipts["王芳"], "printed", actor=CLERK)
+    status_service.change_status(ctx.store, receipts["王芳"], "printed", actor=CLERK)
     return receipts
 
 
@@ -582,6 +583,8 @@ def test_catalogue_import_shows_the_changes_and_writes_only_after_confirming(
     dialog = CatalogueImportDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.show()
+    shown = [dialog.scheme.itemText(i) for i in range(dialog.scheme.count())]
+    assert "2026年重点群体技能补助" in shown and not [t for t in shown if "bj-" in t]
     dialog.scheme.setCurrentIndex(dialog.scheme.findData("bj-2026-skills"))
     dialog.effective.setText("2026-12-01")
 
@@ -608,6 +611,8 @@ def test_catalogue_import_shows_the_changes_and_writes_only_after_confirming(
     with qtbot.waitSignal(ctx.catalogue_ready, timeout=20_000):
         qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     assert "已写入" in dialog.summary.text() and files.errors == []
+    first_line = dialog.summary.text().splitlines()[0]
+    assert "bj-" not in first_line and "…" not in first_line  # the fingerprint: 技术信息 only
     assert len(list(versions.rglob("*.toml"))) == 1
     current = policy_set().in_effect("bj-2026-skills", date(2026, 12, 1))
     assert current is not None

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import CLERK, GOOD_CARD, make_id
+from tests.gui.conftest import CLERK, GOOD_CARD, make_id, press_alt
 
 # The offscreen platform says this when a dialog or a page is shown on its own.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -33,6 +34,7 @@ def _input(name: str, serial: int, born: date, scheme: str, applied_on: str) -> 
         return {
             "scheme": "bj-2016-union-boost",
             "applied_on": applied_on,
+            "late_entry_reason": "纸质登记表补录",
             "member": {
                 "name": name,
                 "id_number": make_id(serial, born),
@@ -50,6 +52,7 @@ def _input(name: str, serial: int, born: date, scheme: str, applied_on: str) -> 
         {
             "scheme": "bj-2026-skills",
             "applied_on": applied_on,
+            "late_entry_reason": "纸质登记表补录",
             "member": {
                 "name": name,
                 "id_number": make_id(serial, born),
@@ -71,7 +74,8 @@ def _input(name: str, serial: int, born: date, scheme: str, applied_on: str) -> 
 @pytest.fixture
 def saved(ctx: Any) -> dict[str, str]:
     """Five applications (name → receipt); 王芳's is printed."""
-    from desktop_app.services.applications import change_status, save_application
+    from desktop_app.services.applications import save_application
+    from desktop_app.services.status import change_status
 
     receipts: dict[str, str] = {}
     for n, person in enumerate(PEOPLE):
@@ -235,10 +239,16 @@ def test_keyboard_opens_the_detail_with_findings_and_history(
     assert finding["message"] in text and finding["source"] in text
     assert "已受理" in text and "已打印" in text  # status history
     assert "新建申请" in text  # audit events
+    assert "更改状态申请" in text and "已受理 → 已打印" in text  # read as words, not JSON
+    assert '"after"' not in text and "{" not in text
+    main, support = text.split("技术信息")
+    assert "bj-2026-skills" not in main and "指纹" not in main
+    assert "bj-2026-skills" in support and "政策文件指纹" in support
     assert make_id(13, date(1979, 1, 2)) not in text  # ID masked
-    # Printed: next is 已报送 or 退回.
+    # Printed: next is 已报送 or 退回, and nothing is chosen for the clerk.
     targets = [dialog.target.itemText(i) for i in range(dialog.target.count())]
-    assert targets == ["已报送", "退回"]
+    assert targets == ["（请选择新状态）", "已报送", "退回"]
+    assert dialog.target.currentData() is None and not dialog.apply_button.isEnabled()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     qtbot.waitUntil(page.view.hasFocus)
@@ -247,7 +257,9 @@ def test_keyboard_opens_the_detail_with_findings_and_history(
     assert page.filters.search.hasFocus()
 
 
-def test_returning_needs_a_reason_and_the_row_follows(page: Any, saved: Any, qtbot: Any) -> None:
+def test_returning_needs_a_reason_two_confirmations_and_the_row_follows(
+    page: Any, saved: Any, qtbot: Any, boxes: Any
+) -> None:
     from desktop_app.services.applications import application_detail
 
     page.view.setFocus()
@@ -259,12 +271,27 @@ def test_returning_needs_a_reason_and_the_row_follows(page: Any, saved: Any, qtb
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     assert "退回必须写明原因" in dialog.message.text()
     assert dialog.focusWidget() is dialog.reason
+    assert boxes.seen == []  # nothing asked before the reason is there
     assert application_detail(page.ctx.store, saved["李娜"]).row.status == "accepted"
-    assert page.model.index(3, COLUMN["status"]).data() == "已受理"
 
     type_text(qtbot, dialog.reason, "证书复印件不清楚")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)  # Enter in the reason changes nothing
+    assert boxes.seen == []
+    # First question: confirmed with its Alt letter; the second: Enter is 取消.
+    boxes.answer("Y", Qt.Key.Key_Return)
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert len(boxes.seen) == 2
+    assert "李娜" in boxes.seen[0] and saved["李娜"] in boxes.seen[0]
+    assert "由“已受理”改为“退回”" in boxes.seen[0] and "1800 元" in boxes.seen[0]
+    assert "证书复印件不清楚" in boxes.seen[1]
+    assert boxes.defaults == ["取消(&N)", "取消(&N)"]
+    assert application_detail(page.ctx.store, saved["李娜"]).row.status == "accepted"
+    assert dialog.message.text() == "未更改状态。"
+
+    # Both confirmed: returned.
+    boxes.answer("Y", "Q")
     with qtbot.waitSignal(page.ctx.applications_changed):
-        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     assert "已改为“退回”" in dialog.message.text()
     assert "证书复印件不清楚" in dialog.text.toPlainText()
     assert dialog.target.isEnabled() is False  # 退回 is final
@@ -274,6 +301,98 @@ def test_returning_needs_a_reason_and_the_row_follows(page: Any, saved: Any, qtb
     detail = application_detail(page.ctx.store, saved["李娜"])
     assert detail.row.status == "returned"
     assert detail.history[-1]["reason"] == "证书复印件不清楚"
+
+
+def test_enter_held_down_on_a_ledger_row_changes_nothing(
+    page: Any, saved: Any, qtbot: Any, boxes: Any
+) -> None:
+    from desktop_app.services.applications import application_detail
+
+    _search(page, qtbot, "王芳")  # 已打印
+    qtbot.keyClick(page.filters.search, Qt.Key.Key_Down)
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    dialog = page.detail
+    qtbot.waitUntil(dialog.isVisible)
+    # Enter again and again, and auto-repeated, wherever Tab leads: no status changes.
+    for _ in range(6):
+        qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Return)
+        qtbot.keyPress(dialog.focusWidget() or dialog, Qt.Key.Key_Enter)
+    for _ in range(8):
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
+    assert boxes.seen == []
+    assert application_detail(page.ctx.store, saved["王芳"]).row.status == "printed"
+    assert not [b for b in dialog.findChildren(type(dialog.apply_button)) if b.isDefault()]
+
+    # A target chosen with the keys, the button pressed with Space: the question comes, and
+    # Enter (held down: pressed three times) answers 取消.
+    dialog.target.setFocus()
+    qtbot.keyClick(dialog.target, Qt.Key.Key_Down)
+    assert dialog.target.currentText() == "已报送"
+    assert dialog.apply_button.isEnabled()
+    boxes.answer(Qt.Key.Key_Return)
+    dialog.apply_button.setFocus()
+    qtbot.keyClick(dialog.apply_button, Qt.Key.Key_Space)
+    qtbot.keyClick(dialog.apply_button, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.apply_button, Qt.Key.Key_Return)
+    assert len(boxes.seen) == 1 and "由“已打印”改为“已报送”" in boxes.seen[0]
+    assert application_detail(page.ctx.store, saved["王芳"]).row.status == "printed"
+
+
+def test_a_confirmed_change_can_be_undone_by_its_maker(
+    page: Any, saved: Any, qtbot: Any, boxes: Any
+) -> None:
+    from desktop_app.services.applications import application_detail
+
+    _search(page, qtbot, "王芳")
+    qtbot.keyClick(page.filters.search, Qt.Key.Key_Down)
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    dialog = page.detail
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)  # Alt letters reach it
+    # The fixture printed it as this clerk, in this session: that change may be undone.
+    assert dialog.undo_button.isVisible()
+    dialog.target.setCurrentIndex(dialog.target.findText("已报送"))
+    boxes.answer("Y")
+    with qtbot.waitSignal(page.ctx.applications_changed):
+        press_alt(qtbot, dialog, "S")
+    assert application_detail(page.ctx.store, saved["王芳"]).row.status == "submitted"
+    assert dialog.undo_button.isVisible()
+    assert "已打印 → 已报送" in dialog.undo_button.toolTip()
+
+    # Undo: asked first (Enter = 取消), then confirmed.
+    boxes.answer(Qt.Key.Key_Return)
+    press_alt(qtbot, dialog, "U")  # a mnemonic clicks a moment later (animateClick)
+    qtbot.waitUntil(lambda: len(boxes.seen) == 2)
+    assert "改回“已打印”" in boxes.seen[-1] and boxes.defaults[-1] == "取消(&N)"
+    assert application_detail(page.ctx.store, saved["王芳"]).row.status == "submitted"
+    boxes.answer("Y")
+    with qtbot.waitSignal(page.ctx.applications_changed):
+        press_alt(qtbot, dialog, "U")
+    assert "已撤销，改回“已打印”" in dialog.message.text()
+    detail = application_detail(page.ctx.store, saved["王芳"])
+    assert detail.row.status == "printed"
+    assert "撤销第2步" in detail.history[-1]["reason"]
+    assert "撤销状态更改申请" in dialog.text.toPlainText()
+    qtbot.waitUntil(lambda: page.model.index(0, COLUMN["status"]).data() == "已打印")
+
+    # Paid cannot be undone: after 已报送 → 已发放 there is no undo.
+    dialog.target.setCurrentIndex(dialog.target.findText("已报送"))
+    boxes.answer("Y")
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    dialog.target.setCurrentIndex(dialog.target.findText("已发放"))
+    boxes.answer("Y", "Q")
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert "不能撤销" in boxes.seen[-1]
+    assert application_detail(page.ctx.store, saved["王芳"]).row.status == "paid"
+    assert not dialog.undo_button.isVisible()
+
+
+def test_another_clerk_cannot_undo(page: Any, saved: Any, qtbot: Any, boxes: Any) -> None:
+    from desktop_app.services.status import change_status
+
+    change_status(page.ctx.store, saved["王芳"], "已报送", actor="李柜员")
+    dialog = page.open_receipt(saved["王芳"])
+    assert dialog is not None and not dialog.undo_button.isVisible()
 
 
 def test_a_new_application_shows_when_saved(page: Any, qtbot: Any) -> None:

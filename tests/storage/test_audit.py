@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from desktop_app.services import applications
+from desktop_app.services import status as status_service
 from desktop_app.storage.audit import GENESIS, event_hash
 from desktop_app.storage.errors import DuplicateClaimError
 from desktop_app.storage.models import AuditEvent
@@ -30,7 +31,7 @@ def _fill(store) -> str:
         now=NOW,
     )
     applications.save_application(store, apply_input(2), clerk="李柜员", now=NOW)
-    applications.change_status(store, first.receipt, "已打印", actor=CLERK, now=NOW)
+    status_service.change_status(store, first.receipt, "已打印", actor=CLERK, now=NOW)
     return first.receipt
 
 

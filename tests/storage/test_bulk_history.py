@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from desktop_app.services import applications
+from desktop_app.services import status as status_service
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.models import Application, StatusChange
 from tests.storage.conftest import CLERK, NOW, apply_input, make_id
@@ -101,8 +102,8 @@ def test_bulk_histories_read_back_exactly_and_store_only_what_the_row_does_not_s
 def test_status_changes_at_the_counter_are_numbered_after_the_acceptance(store):
     receipt = applications.save_application(store, apply_input(1), clerk=CLERK, now=NOW).receipt
     later = NOW + timedelta(hours=1)
-    applications.change_status(store, receipt, "printed", actor="李柜员", now=later)
-    applications.change_status(
+    status_service.change_status(store, receipt, "printed", actor="李柜员", now=later)
+    status_service.change_status(
         store,
         receipt,
         "returned",
@@ -129,7 +130,7 @@ def test_status_changes_at_the_counter_are_numbered_after_the_acceptance(store):
 
 def test_an_application_a_service_returns_keeps_its_texts_after_the_session(store):
     receipt = applications.save_application(store, apply_input(1), clerk=CLERK, now=NOW).receipt
-    app = applications.change_status(store, receipt, "printed", actor="李柜员", now=NOW)
+    app = status_service.change_status(store, receipt, "printed", actor="李柜员", now=NOW)
     # The session is closed: every text was loaded with the row (models.load_terms).
     assert [s.actor for s in app.steps] == [CLERK, "李柜员"]
     assert app.station_name == "西城区某街道工会服务站"

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from desktop_app.domain.validators import mask_resident_id
 from desktop_app.services import applications
+from desktop_app.services import status as status_service
 from desktop_app.storage import migrations, repository
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store, resolve_url
@@ -305,7 +306,7 @@ def test_saves_status_changes_and_bulk_inserts_keep_the_index(store):
     first = applications.save_application(
         store, apply_input(1, **{"member.name": "欧阳明月"}), clerk=CLERK, now=NOW
     )
-    applications.change_status(store, first.receipt, "已打印", actor=CLERK)
+    status_service.change_status(store, first.receipt, "已打印", actor=CLERK)
     with store.session(write=True) as session:
         insert_applications(
             session,

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from desktop_app.services import applications
+from desktop_app.services import status as status_service
 from desktop_app.storage.models import Application, Member, Term, term_for
 from desktop_app.storage.types import (
     Code,
@@ -154,7 +155,7 @@ def test_every_term_number_names_a_stored_text_and_a_broken_one_is_found(store):
     from desktop_app.storage import repository
 
     receipt = applications.save_application(store, apply_input(1), clerk=CLERK, now=NOW).receipt
-    applications.change_status(store, receipt, "printed", actor="李柜员", now=NOW)
+    status_service.change_status(store, receipt, "printed", actor="李柜员", now=NOW)
     with store.session() as session:
         assert repository.dangling_terms(session) == []
     with store.connection(write=True) as connection:

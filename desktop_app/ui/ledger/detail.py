@@ -15,18 +15,22 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.domain import status as statuses
+from desktop_app.ui import questions
 from desktop_app.ui.context import AppContext
 
 if TYPE_CHECKING:
     from desktop_app.services.applications import Detail, LedgerRow
+    from desktop_app.services.status import Undoable
 
-RETURNED = "returned"
+CHOOSE = "（请选择新状态）"
 
 _CSS = """
 h2 { font-size: 12pt; margin: 10px 0 4px 0; }
@@ -51,8 +55,10 @@ def detail_html(detail: Detail) -> str:
     from desktop_app.services.ledger_view import (
         ACTION_LABELS,
         ENTITY_LABELS,
+        applied_on_text,
         certificate_lines,
         event_text,
+        late_entry_text,
         scheme_choices,
     )
 
@@ -65,7 +71,8 @@ def detail_html(detail: Detail) -> str:
         _rows(
             [
                 ("受理编号", row.receipt),
-                ("受理日期", row.applied_on.isoformat()),
+                ("登记日期", applied_on_text(row)),
+                ("补录", late_entry_text(row)),
                 ("方案", names.get(row.scheme, row.scheme)),
                 ("状态", row.status_label),
                 ("服务站", row.station_code),
@@ -112,9 +119,6 @@ def detail_html(detail: Detail) -> str:
         "<table class='grid' cellspacing='0' width='100%'>"
         "<tr><th>结果</th><th>依据</th><th>出处</th></tr>" + "".join(lines) + "</table>"
     )
-    sha = decision.get("policy_sha256")
-    if sha:
-        parts.append(f"<p class='muted'>政策文件指纹：{escape(str(sha)[:16])}…</p>")
 
     parts.append("<h2>状态记录</h2>")
     history = []
@@ -148,6 +152,13 @@ def detail_html(detail: Detail) -> str:
         + "".join(events)
         + "</table>"
     )
+    sha = decision.get("policy_sha256")
+    parts.append(
+        "<h2>技术信息</h2><p class='muted'>供技术支持核对：方案编号 "
+        f"{escape(row.scheme)}"
+        + (f"；计算所用政策文件指纹 {escape(str(sha)[:16])}…" if sha else "")
+        + "</p>"
+    )
     return "".join(parts)
 
 
@@ -177,6 +188,9 @@ class DetailDialog(QDialog):
         self.text.setOpenLinks(False)
         self.text.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
+        # A status change is a deliberate act: nothing is preselected, no button is the
+        # dialog's default (Enter, held down or pressed again, presses nothing), and the
+        # change itself is confirmed in a question whose default is 取消.
         self.target = QComboBox()
         self.target.setObjectName("status_target")
         self.target.setAccessibleName("改为状态")
@@ -184,17 +198,27 @@ class DetailDialog(QDialog):
         self.reason.setObjectName("status_reason")
         self.reason.setAccessibleName("原因")
         self.reason.setPlaceholderText("原因（退回时必填）")
-        self.apply_button = QPushButton("更改状态(&S)")
+        self.apply_button = QPushButton("更改状态(&S)…")
         self.apply_button.setObjectName("status_apply")
-        self.apply_button.setAutoDefault(True)
-        self.close_button = QPushButton("关闭")
-        self.close_button.setAutoDefault(False)
+        self.undo_button = QPushButton("撤销刚才的更改(&U)…")
+        self.undo_button.setObjectName("status_undo")
+        self.undo_button.hide()
+        self.undoable: Undoable | None = None
+        self.close_button = QPushButton("关闭(&C)")
+        self.close_button.setObjectName("detail_close")
         self.annex_button = QPushButton("打印申请表（附件2）(&A)")
         self.annex_button.setObjectName("print_annex2")
-        self.annex_button.setAutoDefault(False)
         self.receipt_button = QPushButton("打印回执(&P)")
         self.receipt_button.setObjectName("print_receipt")
-        self.receipt_button.setAutoDefault(False)
+        for button in (
+            self.apply_button,
+            self.undo_button,
+            self.close_button,
+            self.annex_button,
+            self.receipt_button,
+        ):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self.preview: QWidget | None = None
         self.message = QLabel()
         self.message.setObjectName("status_message")
@@ -211,6 +235,7 @@ class DetailDialog(QDialog):
         status_row.addWidget(reason_label)
         status_row.addWidget(self.reason, 1)
         status_row.addWidget(self.apply_button)
+        status_row.addWidget(self.undo_button)
         status_row.addWidget(self.close_button)
 
         print_row = QHBoxLayout()
@@ -228,10 +253,11 @@ class DetailDialog(QDialog):
         self.setTabOrder(self.text, self.target)
         self.setTabOrder(self.target, self.reason)
         self.setTabOrder(self.reason, self.apply_button)
-        self.setTabOrder(self.apply_button, self.close_button)
+        self.setTabOrder(self.apply_button, self.undo_button)
+        self.setTabOrder(self.undo_button, self.close_button)
 
         self.apply_button.clicked.connect(self.apply_status)
-        self.reason.returnPressed.connect(self.apply_status)
+        self.undo_button.clicked.connect(self.undo_change)
         self.target.currentIndexChanged.connect(self._target_changed)
         self.close_button.clicked.connect(self.reject)
         self.annex_button.clicked.connect(lambda: self.print_form("annex2"))
@@ -258,15 +284,16 @@ class DetailDialog(QDialog):
         self.text.verticalScrollBar().setValue(scroll)
         self.target.blockSignals(True)
         self.target.clear()
-        for code, label in next_statuses(row.status):
+        choices = next_statuses(row.status)
+        self.target.addItem(CHOOSE if choices else "（已是最终状态）", None)
+        for code, label in choices:
             self.target.addItem(label, code)
+        self.target.setCurrentIndex(0)
         self.target.blockSignals(False)
-        can_change = self.target.count() > 0
-        for widget in (self.target, self.reason, self.apply_button):
-            widget.setEnabled(can_change)
-        if not can_change:
-            self.target.addItem("（已是最终状态）", None)
+        for widget in (self.target, self.reason):
+            widget.setEnabled(bool(choices))
         self._target_changed()
+        self._offer_undo()
         self._print_choices()
 
     def _print_choices(self) -> None:
@@ -301,44 +328,137 @@ class DetailDialog(QDialog):
         self.status_changed.emit(self.detail.row)
 
     def _target_changed(self, *_args: object) -> None:
-        returned = self.target.currentData() == RETURNED
-        self.reason.setPlaceholderText("退回原因（必填）" if returned else "原因（可不填）")
+        target = self.target.currentData()
+        self.apply_button.setEnabled(bool(target))
+        needs = target in statuses.NEEDS_REASON
+        self.reason.setPlaceholderText(
+            f"{statuses.label(target)}原因（必填）" if needs else "原因（可不填）"
+        )
+
+    def _offer_undo(self) -> None:
+        from desktop_app.services.status import undoable_change
+
+        self.undoable = undoable_change(
+            self.ctx.require_store(),
+            self.receipt,
+            actor=self.ctx.clerk,
+            since=self.ctx.session_started,
+        )
+        self.undo_button.setVisible(self.undoable is not None)
+        if self.undoable is not None:
+            self.undo_button.setToolTip(f"撤销：{self.undoable.text}（记入状态记录和审计记录）")
 
     # --- the status change -------------------------------------------------------------------
 
+    def _confirm_change(self, target: str, reason: str) -> bool:
+        """The clerk confirms the change (取消 is the default); 已发放 and 退回 twice."""
+        assert self.detail is not None
+        row = self.detail.row
+        old, new = statuses.label(row.status), statuses.label(target)
+        amount = f"补助金额：{row.amount} 元" if row.eligible else "补助金额：不予补助"
+        text = (
+            f"把申请 {row.receipt}（{row.name}，身份证号 {row.id_number}）的状态\n"
+            f"由“{old}”改为“{new}”？\n\n{amount}" + (f"\n原因：{reason}" if reason else "")
+        )
+        if not questions.ask(self, "确认更改状态", text, yes=f"改为“{new}”(&Y)", no="取消(&N)"):
+            return False
+        if target not in statuses.CONFIRM_TWICE:
+            return True
+        if target == statuses.PAID:
+            again = (
+                f"请再次确认：{row.name}的补助 {row.amount} 元已经发放。\n"
+                "改为“已发放”后不能撤销，如有错误只能以后补记更正。"
+            )
+        else:
+            again = (
+                f"请再次确认退回申请 {row.receipt}（{row.name}）。\n"
+                f"退回原因：{reason}\n退回后这份申请不再占用该项补助，申请人可重新申请。"
+            )
+        return questions.ask(
+            self,
+            f"再次确认：{new}",
+            again,
+            yes=f"确认{new}(&Q)",
+            no="取消(&N)",
+            icon=QMessageBox.Icon.Warning,
+        )
+
     def apply_status(self) -> None:
-        from desktop_app.services.applications import change_status
-        from desktop_app.ui.errors import known_message, message_for
+        from desktop_app.services.status import change_status
 
         target = self.target.currentData()
         if not target:
             return
         reason = self.reason.text().strip()
-        if target == RETURNED and not reason:
-            self.message.setText("退回必须写明原因：请在“原因”里写明为什么退回。")
-            self.message.setStyleSheet("color: #b3261e;")
+        if target in statuses.NEEDS_REASON and not reason:
+            self._say(
+                f"{statuses.label(target)}必须写明原因：请在“原因”里写明为什么{statuses.label(target)}。",
+                error=True,
+            )
             self.reason.setFocus()
             return
-        try:
-            change_status(
-                self.ctx.require_store(),
-                self.receipt,
-                target,
-                actor=self.ctx.clerk,
-                reason=reason or None,
+        if not self._confirm_change(target, reason):
+            self._say("未更改状态。", error=False)
+            return
+        done = self._run(
+            lambda store: change_status(
+                store, self.receipt, target, actor=self.ctx.clerk, reason=reason or None
             )
+        )
+        if done:
+            self.reason.clear()
+            self._changed(f"已改为“{statuses.label(target)}”。")
+
+    def undo_change(self) -> None:
+        from desktop_app.services.status import undo_status_change
+
+        undoable = self.undoable
+        if undoable is None:
+            return
+        if not questions.ask(
+            self,
+            "撤销更改",
+            f"撤销刚才的更改（{undoable.text}），把申请 {self.receipt} 改回"
+            f"“{statuses.label(undoable.from_status)}”？\n撤销也记入状态记录和审计记录。",
+            yes="撤销更改(&Y)",
+            no="取消(&N)",
+        ):
+            return
+        done = self._run(
+            lambda store: undo_status_change(
+                store,
+                self.receipt,
+                actor=self.ctx.clerk,
+                step=undoable.step,
+                since=self.ctx.session_started,
+            )
+        )
+        if done:
+            self._changed(f"已撤销，改回“{statuses.label(undoable.from_status)}”。")
+
+    def _run(self, change: Any) -> bool:
+        """Run a status use case; a refusal is said in the dialog, a bug goes to the hook."""
+        from desktop_app.ui.errors import known_message, message_for
+
+        try:
+            change(self.ctx.require_store())
         except Exception as exc:
             if known_message(exc) is None:
                 raise  # a bug: the global hook logs it and shows its dialog
-            self.message.setText(message_for(exc))
-            self.message.setStyleSheet("color: #b3261e;")
-            return
-        label = self.target.currentText()
-        self.reason.clear()
+            self._say(message_for(exc), error=True)
+            self.load()
+            return False
+        return True
+
+    def _changed(self, text: str) -> None:
         self.load()
-        self.message.setText(f"已改为“{label}”。")
-        self.message.setStyleSheet("color: #1b6e20;")
+        self._say(text, error=False)
         assert self.detail is not None
         row: LedgerRow = self.detail.row
         self.status_changed.emit(row)
         self.ctx.applications_changed.emit(self.receipt)
+        self.text.setFocus()
+
+    def _say(self, text: str, *, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b3261e;" if error else "color: #1b6e20;")
