@@ -35,6 +35,7 @@ wanted = [
     "desktop_app/_data/db/env.py",
     "desktop_app/_data/forms/annex2.toml",
     "desktop_app/_data/forms/receipt.toml",
+    "desktop_app/_data/resources/translations/qtbase_extra_zh_CN.qm",
 ]
 missing = [n for n in wanted if n not in names]
 fonts = [n for n in names if n.startswith("desktop_app/_data/resources/fonts/") and n.endswith((".ttf", ".ttc", ".otf"))]
@@ -61,4 +62,16 @@ t2=$(date +%s.%N)
 )
 grep -q "_data/resources" "$WORK/selftest.txt" || { echo "the self-test did not use the wheel's data folders"; exit 1; }
 [ ! -e "$WORK/run/should-stay-empty" ] || { echo "the self-test wrote to UNION_COUNTER_HOME"; exit 1; }
-echo "   self-test $(elapsed "$t2") s; wheel check total $(elapsed "$t0") s"
+echo "   self-test $(elapsed "$t2") s"
+
+echo "== wheel: the window starts, with Qt's dialogs in Chinese (offscreen)"
+# PySide6-Essentials carries qtbase_zh_CN.qm; the program finds it through QLibraryInfo.
+line=$(
+    cd "$WORK/run"
+    env -u PYTHONPATH -u VIRTUAL_ENV -u UNION_COUNTER_DB QT_QPA_PLATFORM=offscreen \
+        UNION_COUNTER_HOME="$WORK/run/home-start" UNION_COUNTER_EXIT_WHEN_READY=1 \
+        "$WORK/venv/bin/union-counter" | grep '^ready'
+)
+echo "   $line"
+case "$line" in *" qt=取消"*) ;; *) echo "Qt's Chinese catalogue did not load from the wheel"; exit 1 ;; esac
+echo "   wheel check total $(elapsed "$t0") s"

@@ -3,10 +3,16 @@
 The window shows first; the database, the catalogue search and everything heavy load after it
 (reportlab, openpyxl and pypinyin are never imported before the window is up; SQLAlchemy is
 imported by the thread that opens the database).
+
+Before anything is written, the data folder is checked for real (`check_data_folder`): one that
+cannot be created or written gets a Chinese dialog naming it, with a folder chooser for this
+run and how to set UNION_COUNTER_HOME, or 退出 — no log handler on a file that cannot be
+written, no traceback. Qt's own dialogs speak Chinese (`translations.py`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -21,9 +27,15 @@ from desktop_app.services.logs import setup_logging
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.errors import install_excepthook, set_log_file
 from desktop_app.ui.fonts import apply_ui_font, register_fonts, register_more_fonts
+from desktop_app.ui.translations import install_qt_translations, missing, probe
+
+log = logging.getLogger(__name__)
 
 # Set by the start-up benchmark: print the time to "ready for typing" and quit.
 READY_PROBE = "UNION_COUNTER_EXIT_WHEN_READY"
+# The exit code when no data folder can be used (the command line's EXIT_STORE: the
+# environment, not the input).
+EXIT_NO_DATA_FOLDER = 6
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -34,6 +46,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("职工技能补助柜台")
     app.setOrganizationName("union-counter")
     app.setApplicationVersion(__version__)
+    install_qt_translations(app)
     apply_ui_font(app, register_fonts())
     return app
 
@@ -45,23 +58,56 @@ def prepare_home(home: Path | None = None) -> Path:
     return folder
 
 
+def usable_home(folder: Path, *, probing: bool = False) -> Path | None:
+    """A data folder the program can write in: `folder`, or one the clerk chose for this run
+    after being told why `folder` cannot be used; None to quit."""
+    from desktop_app.services.data_folder import HOME_VARIABLE, check_data_folder
+    from desktop_app.ui import home_dialog
+
+    while (problem := check_data_folder(folder)) is not None:
+        text = home_dialog.explain(problem)
+        if sys.stderr is not None:  # the Windows window program has no console
+            print(f"{home_dialog.TITLE}：{problem.folder}\n{problem.message}", file=sys.stderr)
+        if probing:
+            return None
+        chosen = home_dialog.ask_for_folder(problem, text)
+        if chosen is None:
+            return None
+        folder = chosen
+        os.environ[HOME_VARIABLE] = str(folder)  # the rest of this run agrees (policies/)
+    return folder
+
+
 def build_window(ctx: AppContext):
     from desktop_app.ui.main_window import MainWindow
 
-    return MainWindow(ctx)
+    return MainWindow(ctx, offer_setup=True)
 
 
 def run(db_url: str | None = None, clerk: str | None = None, home: Path | None = None) -> int:
     started = time.perf_counter()
     app = make_application()
-    folder = prepare_home(home)
-    set_log_file(setup_logging(folder))
+    probing = bool(os.environ.get(READY_PROBE))
+    found = usable_home(home or data_home(), probing=probing)
+    if found is None:
+        return EXIT_NO_DATA_FOLDER
+    folder = found
+    try:
+        set_log_file(setup_logging(folder))
+    except OSError as exc:  # written a moment ago; gone since (a share unplugged)
+        from desktop_app.services.data_folder import FolderProblem, reason_of
+        from desktop_app.ui import home_dialog
+
+        problem = FolderProblem(folder, "无法写入日志文件", reason_of(exc))
+        if not probing:
+            home_dialog.tell(home_dialog.explain(problem, choose=False))
+        return EXIT_NO_DATA_FOLDER
+    if missing():
+        log.warning("%s: Qt's standard dialogs show English", missing())
     install_excepthook()
     ctx = AppContext(folder, db_url=db_url, clerk=clerk)
     window = build_window(ctx)
     window.show()
-
-    probing = bool(os.environ.get(READY_PROBE))
 
     def ready(attempt: int = 0) -> None:
         # Ready for typing = the window is active with the search box focused; the window
@@ -78,7 +124,7 @@ def run(db_url: str | None = None, clerk: str | None = None, home: Path | None =
             print(
                 f"ready {time.perf_counter() - started:.4f} "
                 f"focus={focused.objectName() if focused else ''} "
-                f"title={window.windowTitle()} loaded={','.join(heavy)}",
+                f"title={window.windowTitle()} loaded={','.join(heavy)} qt={probe()}",
                 flush=True,
             )
             app.quit()

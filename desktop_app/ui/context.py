@@ -9,9 +9,9 @@ never touch SQLAlchemy themselves. A save or a status change is announced with
 
 from __future__ import annotations
 
-import getpass
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,14 +35,30 @@ class StoreNotReadyError(Exception):
         self.message = message
 
 
+class ClerkNotSetError(StoreNotReadyError):
+    """Raised by `AppContext.clerk` (the actor of every save) while no clerk's name is entered."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "还没有填写经办人姓名，不能保存。请点窗口上方的“首次设置”，"
+            "或按 Ctrl+4 在“设置”中填写经办人姓名。"
+        )
+
+
 def default_clerk() -> str:
-    name = os.environ.get("UNION_COUNTER_CLERK", "")
+    """The clerk named by UNION_COUNTER_CLERK ('' when unset). The window never uses the
+    operating system's login name: a name is entered in the first-run setup or in 设置."""
+    return " ".join(os.environ.get("UNION_COUNTER_CLERK", "").split())[:64]
+
+
+def check_clerk_name(name: str) -> str:
+    """The name as it is saved; ValueError (Chinese) when it cannot be the clerk's name."""
+    name = " ".join(name.split())
     if not name:
-        try:
-            name = getpass.getuser()
-        except Exception:  # no login name (some services and containers)
-            name = ""
-    return " ".join(name.split())[:64]
+        raise ValueError("经办人姓名不能为空")
+    if len(name) > 64:
+        raise ValueError(f"经办人姓名太长（{len(name)} 个字，最多 64 个）")
+    return name
 
 
 class AppContext(QObject):
@@ -67,6 +83,8 @@ class AppContext(QObject):
         self.db_url: str | None = db_url or os.environ.get("UNION_COUNTER_DB") or saved_url or None
         if clerk:
             self.settings.setValue("clerk", clerk)
+        # Changes made since this moment by this clerk may be undone (services.status).
+        self.session_started = datetime.now().replace(microsecond=0)
         self.store: Store | None = None
         self.store_error: str | None = None
         self.opening = False
@@ -76,15 +94,20 @@ class AppContext(QObject):
     # --- clerk -------------------------------------------------------------------------------
 
     @property
-    def clerk(self) -> str:
+    def clerk_name(self) -> str:
+        """The clerk's name as entered here (or UNION_COUNTER_CLERK); '' when never entered."""
         return str(self.settings.value("clerk", "") or "") or default_clerk()
 
-    def set_clerk(self, name: str) -> None:
-        name = " ".join(name.split())
+    @property
+    def clerk(self) -> str:
+        """Who acts in a save, a print record, a backup; ClerkNotSetError without a name."""
+        name = self.clerk_name
         if not name:
-            raise ValueError("经办人姓名不能为空")
-        if len(name) > 64:
-            raise ValueError(f"经办人姓名太长（{len(name)} 个字，最多 64 个）")
+            raise ClerkNotSetError()
+        return name
+
+    def set_clerk(self, name: str) -> None:
+        name = check_clerk_name(name)
         self.settings.setValue("clerk", name)
         self.settings.sync()
         self.clerk_changed.emit(name)

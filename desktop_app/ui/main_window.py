@@ -1,16 +1,26 @@
-"""The main window 职工技能补助柜台: a side bar of sections and the section shown beside it."""
+"""The main window 职工技能补助柜台: a side bar of sections and the section shown beside it.
+
+Above the sections, a note stays while first-run setup (station, clerk's name) is not done,
+with a button that opens the setup dialog; the window started by `union-counter` also opens
+that dialog by itself once the database has opened (`offer_setup`). The first window is sized
+to the screen's available area less the window frame, and a remembered geometry (counter.ini)
+is kept inside it, e.g. one saved on a bigger monitor.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QMargins, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -19,8 +29,16 @@ from desktop_app.ui.pages.catalogue import CataloguePage
 from desktop_app.ui.pages.intake import IntakePage
 from desktop_app.ui.pages.ledger import LedgerPage
 from desktop_app.ui.pages.settings import SettingsPage
+from desktop_app.ui.setup_dialog import FirstRunDialog, missing_setup
 
 WINDOW_TITLE = "职工技能补助柜台"
+DEFAULT_SIZE = QSize(1280, 760)
+# The frame the window system adds, until the real one is known (after the first show): a
+# title bar of up to 32 px and 8 px borders (Windows 10/11 at 100 %; less elsewhere).
+FRAME_GUESS = QMargins(8, 32, 8, 8)
+SETUP_NOT_DONE = (
+    "首次设置未完成：还不能保存申请。请点窗口上方的“首次设置”，或按 Ctrl+4 在“设置”中填写。"
+)
 
 # (key, label, shortcut)
 SECTIONS = (
@@ -32,9 +50,13 @@ SECTIONS = (
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, *, offer_setup: bool = False) -> None:
         super().__init__()
         self.ctx = ctx
+        self.offer_setup = offer_setup  # open 首次设置 by itself when the database opens
+        self.setup_dialog: FirstRunDialog | None = None
+        self._placed: QSize | None = None  # the size _restore_state chose, until shown
+        self._shown_once = False  # the first show offers a crash's draft back
         self.setWindowTitle(WINDOW_TITLE)
         self.setObjectName("MainWindow")
         self.setMinimumSize(QSize(900, 560))
@@ -71,12 +93,35 @@ class MainWindow(QMainWindow):
         # The side bar is reached by the shortcuts; Tab stays inside the section's form.
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
+        # --- the note while first-run setup is not done -------------------------------------
+        self.setup_banner = QFrame()
+        self.setup_banner.setObjectName("setupBanner")
+        self.setup_banner.setStyleSheet(
+            "#setupBanner { background: #fff4e5; border-bottom: 1px solid #e0b070; }"
+        )
+        self.setup_note = QLabel()
+        self.setup_note.setObjectName("setupNote")
+        self.setup_note.setWordWrap(True)
+        self.setup_button = QPushButton("首次设置(&W)…")
+        self.setup_button.setObjectName("openSetup")
+        self.setup_button.clicked.connect(self.open_setup)
+        banner = QHBoxLayout(self.setup_banner)
+        banner.setContentsMargins(12, 6, 12, 6)
+        banner.addWidget(self.setup_note, 1)
+        banner.addWidget(self.setup_button)
+        self.setup_banner.setVisible(False)
+
         central = QWidget()
-        layout = QHBoxLayout(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.setup_banner)
+        layout = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
+        outer.addLayout(layout, 1)
         self.setCentralWidget(central)
 
         self.status_label = QLabel()
@@ -119,9 +164,14 @@ class MainWindow(QMainWindow):
         warnings = getattr(store, "warnings", [])
         if warnings:
             self.statusBar().showMessage("；".join(warnings))
+        elif missing_setup(self.ctx):
+            self.statusBar().showMessage(f"数据库已打开。{SETUP_NOT_DONE}")
         else:
             self.statusBar().showMessage("数据库已打开", 3000)
         self._update_status()
+        if self.offer_setup and missing_setup(self.ctx) and self.setup_dialog is None:
+            # After the window has shown and the pages have taken the new database.
+            QTimer.singleShot(0, self.open_setup)
 
     def _store_failed(self, message: str) -> None:
         from desktop_app.ui.errors import present
@@ -135,23 +185,100 @@ class MainWindow(QMainWindow):
     def _update_status(self, *_args: object) -> None:
         station = self.ctx.station() if self.ctx.store is not None else None
         where = f"{station.name}（{station.code}）" if station else "服务站未设置"
-        self.status_label.setText(f"{where}　经办人：{self.ctx.clerk}")
+        clerk = self.ctx.clerk_name or "未填写"
+        self.status_label.setText(f"{where}　经办人：{clerk}")
+        missing = missing_setup(self.ctx)
+        self.setup_note.setText(
+            f"尚未完成首次设置（还缺：{'、'.join(missing)}），现在不能保存申请。" if missing else ""
+        )
+        self.setup_banner.setVisible(bool(missing))
+
+    # --- first-run setup -----------------------------------------------------------------------
+
+    def open_setup(self) -> FirstRunDialog | None:
+        """Open 首次设置 (window-modal; the event loop goes on). None before the database opens."""
+        if self.ctx.store is None:
+            return None
+        if self.setup_dialog is not None and self.setup_dialog.isVisible():
+            self.setup_dialog.raise_()
+            self.setup_dialog.activateWindow()
+            return self.setup_dialog
+        dialog = FirstRunDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._setup_finished)
+        self.setup_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _setup_finished(self, _result: int) -> None:
+        self.setup_dialog = None
+        self._update_status()
+        if missing_setup(self.ctx):
+            self.statusBar().showMessage(SETUP_NOT_DONE)
+        else:
+            self.statusBar().showMessage("首次设置已完成，可以受理申请了。", 8000)
+            self.pages[self.section()].section_shown()
 
     # --- geometry ------------------------------------------------------------------------------
+
+    def _available(self) -> QRect:
+        """The screen's area for windows (without the task bar)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _frame(self) -> QMargins:
+        """The window frame: the real one once shown, a generous guess before."""
+        frame, inner = self.frameGeometry(), self.geometry()
+        real = QMargins(
+            inner.left() - frame.left(),
+            inner.top() - frame.top(),
+            frame.right() - inner.right(),
+            frame.bottom() - inner.bottom(),
+        )
+        if self.isVisible() and not real.isNull():
+            return real
+        return FRAME_GUESS
+
+    def fit_to_screen(self, *, centre: bool = False) -> None:
+        """Keep the whole window, frame and all, inside the available area (a maximised or
+        full-screen window is the window system's). `centre`: the first start's position."""
+        if self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
+            return
+        room = self._available().marginsRemoved(self._frame())  # where the inside may go
+        inner, minimum = self.geometry(), self.minimumSize()
+        width = max(minimum.width(), min(inner.width(), room.width()))
+        height = max(minimum.height(), min(inner.height(), room.height()))
+        if centre:
+            x = room.x() + (room.width() - width) // 2
+            y = room.y() + (room.height() - height) // 2
+        else:
+            x = min(inner.x(), room.x() + room.width() - width)
+            y = min(inner.y(), room.y() + room.height() - height)
+        self.setGeometry(max(x, room.x()), max(y, room.y()), width, height)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            # A draft left by a crash is offered at the first turn of the event loop, before
+            # any key reaches the window (the question's default is 恢复).
+            QTimer.singleShot(0, self.intake.offer_pending_draft)
+        placed, self._placed = self._placed, None
+        if placed is not None and placed == self.size():
+            # Placed by _restore_state with a guessed frame (and not resized since): once the
+            # window system has put the window up, its real frame is known; fit again.
+            QTimer.singleShot(0, self.fit_to_screen)
 
     def _restore_state(self) -> None:
         settings = self.ctx.settings
         geometry = settings.value("window/geometry")
         restored = isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
-        if not restored:
-            screen = self.screen().availableGeometry()
-            width = min(1280, screen.width())
-            height = min(760, screen.height())
-            self.resize(width, height)
-            self.move(
-                screen.x() + (screen.width() - width) // 2,
-                screen.y() + (screen.height() - height) // 2,
-            )
+        if restored:
+            self.fit_to_screen()
+        else:
+            self.resize(DEFAULT_SIZE)
+            self.fit_to_screen(centre=True)
+        self._placed = self.size()
         section = str(settings.value("window/section", "intake") or "intake")
         if section not in self.pages:
             section = "intake"

@@ -147,5 +147,14 @@ def test_the_bundle_builds_and_passes_its_self_test(tmp_path: Path) -> None:
     result = _run([str(exe), "--self-test"], env, elsewhere)
     _assert_passed(result, tmp_path)
     assert "bundle;" in _step_line(result.stdout, "data_folders")
+    # Qt's own dialogs in Chinese: of Qt's catalogues only qtbase_zh_CN.qm, found and loaded
+    # by the window (its start-up line gives the Cancel button's text).
+    catalogues = sorted(path.name for path in folder.rglob("*.qm"))
+    assert catalogues == ["qtbase_extra_zh_CN.qm", "qtbase_zh_CN.qm"], catalogues
+    start_env = dict(env, UNION_COUNTER_EXIT_WHEN_READY="1")
+    start_env["UNION_COUNTER_HOME"] = str(tmp_path / "start-home")
+    start_env.pop("UNION_COUNTER_DB")
+    start = _run([str(exe)], start_env, elsewhere)
+    assert start.returncode == 0 and " qt=取消" in start.stdout, start.stdout + start.stderr
     if not prebuilt:
         shutil.rmtree(tmp_path / "build", ignore_errors=True)

@@ -29,6 +29,14 @@ def make_id(serial: int, born: date = date(1985, 3, 7), region: str = "110102") 
     return body + resident_id_check_char(body)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def qt_in_chinese(qapp: Any) -> None:
+    """Qt's own dialogs and buttons in Chinese, as the program sets them at start-up."""
+    from desktop_app.ui.translations import install_qt_translations
+
+    assert install_qt_translations(qapp) is not None, "qtbase_zh_CN.qm not found"
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "home"
@@ -68,3 +76,84 @@ def window(qtbot: Any, ctx: Any) -> Any:
     win.show()
     qtbot.waitExposed(win)
     return win
+
+
+class Boxes:
+    """Answers the window's modal questions with the keys a clerk would press.
+
+    `answer(*keys)` queues one answer per box to come: each answer is a key (Qt.Key, pressed
+    on the box as it is shown: Enter presses its default button) or a string (the Alt+letter
+    of a button, e.g. "Y"). The texts of the boxes seen are in `seen`.
+    """
+
+    def __init__(self, qtbot: Any) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.qtbot = qtbot
+        self.answers: list[Any] = []
+        self.seen: list[str] = []
+        self.buttons: list[list[str]] = []
+        self.defaults: list[str] = []
+        self._timer = QTimer()
+        self._timer.setInterval(5)
+        self._timer.timeout.connect(self._poll)
+
+    def answer(self, *keys: Any) -> None:
+        self.answers.extend(keys)
+        self._timer.start()
+
+    def _poll(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or not box.isVisible() or not self.answers:
+            return
+        if getattr(box, "_answered", False):
+            return
+        focused = QApplication.focusWidget()
+        if focused is None or focused.window() is not box:
+            return  # not yet taking the keys
+        box._answered = True  # type: ignore[attr-defined]
+        key = self.answers.pop(0)
+        if not self.answers:
+            self._timer.stop()
+        self.seen.append(box.text() + "\n" + box.informativeText())
+        self.buttons.append([b.text() for b in box.buttons()])
+        default = box.defaultButton()
+        self.defaults.append(default.text() if default else "")
+        target = focused
+        if isinstance(key, str):
+            letter = getattr(Qt.Key, f"Key_{key.upper()}")
+            QTest.keyClick(target, letter, Qt.KeyboardModifier.AltModifier)
+        else:
+            QTest.keyClick(target, key)
+
+    def close(self) -> None:
+        self._timer.stop()
+
+
+@pytest.fixture
+def boxes(qtbot: Any) -> Iterator[Boxes]:
+    answering = Boxes(qtbot)
+    yield answering
+    answering.close()
+
+
+def press_alt(qtbot: Any, window: Any, letter: str) -> None:
+    """Alt+letter in `window`, as a clerk presses it once the window has the keyboard. The
+    button it names clicks a moment later (QAbstractButton.animateClick): wait for the effect."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    def has_keyboard() -> bool:
+        return QGuiApplication.focusWindow() is window.windowHandle()
+
+    if not has_keyboard():
+        # A desktop gives the keyboard back to the window once a question closes; the
+        # offscreen platform leaves none focused.
+        window.activateWindow()
+    qtbot.waitUntil(has_keyboard)
+    key = getattr(Qt.Key, f"Key_{letter.upper()}")
+    qtbot.keyClick(window.focusWidget() or window, key, Qt.KeyboardModifier.AltModifier)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 
 from desktop_app.ui import errors
 from desktop_app.ui.context import AppContext
@@ -82,3 +82,73 @@ def test_a_database_that_cannot_open_is_said_and_settings_shown(
     assert "Traceback" not in shown[0][1]
     assert win.section() == "settings"
     assert win.statusBar().currentMessage() == "数据库无法打开"
+
+
+# --- fitting the screen ----------------------------------------------------------------------
+
+# A 1366×768 screen less a 40 px task bar: what Windows gives a window on a common office PC.
+AREA = QRect(0, 0, 1366, 728)
+
+
+def _on_area(monkeypatch: pytest.MonkeyPatch, area: QRect = AREA) -> None:
+    monkeypatch.setattr(MainWindow, "_available", lambda _self: QRect(area))
+
+
+def _all_inside(window: MainWindow, area: QRect = AREA) -> bool:
+    """The whole window, title bar and frame too, and its status bar's last pixel."""
+    status = window.statusBar()
+    corner = status.mapToGlobal(status.rect().bottomRight())
+    return area.contains(window.frameGeometry()) and area.contains(corner)
+
+
+def test_the_first_window_fits_a_1366x768_screen_with_a_task_bar(
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _on_area(monkeypatch)
+    win = MainWindow(ctx)  # no saved geometry: the first start
+    # Before it shows, room is kept for a title bar and borders (the frame is not known yet).
+    inside = win.geometry()
+    assert inside.width() == 1280 and inside.height() <= 728 - 32 - 8
+    assert inside.top() >= 32 and AREA.contains(inside)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: _all_inside(win))
+    assert win.statusBar().isVisible()
+
+
+def test_a_geometry_saved_on_a_bigger_screen_is_brought_inside(
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = _window(qtbot, ctx)
+    big.setGeometry(120, 90, 1800, 960)  # on a 1920×1080 monitor
+    big.close()  # saved in counter.ini
+    _on_area(monkeypatch)
+    again = AppContext(ctx.home)
+    win = MainWindow(again)
+    assert AREA.contains(win.geometry())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: _all_inside(win))
+
+
+def test_fitting_shrinks_and_moves_a_window_larger_than_the_screen(
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _on_area(monkeypatch, QRect(0, 0, 1366, 728))
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.setGeometry(300, 200, 1800, 1000)  # bigger than the screen and beyond its corner
+    win.fit_to_screen()
+    inside = win.geometry()
+    assert (inside.width(), inside.height()) == (1366 - 16, 728 - 40)
+    assert (inside.left(), inside.top()) == (8, 32)  # the guessed frame stays on the screen
+    # A window that fits keeps its size and place.
+    win.setGeometry(100, 80, 1000, 600)
+    win.fit_to_screen()
+    assert win.geometry() == QRect(100, 80, 1000, 600)
+    # On a second screen beside the first (x from 1366), a window is placed on that screen.
+    _on_area(monkeypatch, QRect(1366, 0, 1920, 1040))
+    win.fit_to_screen()
+    assert win.geometry().left() >= 1366 + 8

@@ -342,3 +342,60 @@ def test_waits_for_the_database_and_fills_in_when_it_opens(
         assert page.backups.rowCount() >= 1  # the day's automatic backup
     finally:
         ctx.close()
+
+
+# --- keyboard ---------------------------------------------------------------------------------
+
+
+def _letter(text: str) -> str:
+    from PySide6.QtGui import QKeySequence
+
+    return QKeySequence.mnemonic(text).toString()
+
+
+def test_every_button_has_its_own_alt_letter(qtbot: Any, window: Any, answers: Dialogs) -> None:
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    page = _open(qtbot, window)
+    buttons = [b.text() for b in page.findChildren(QPushButton)]
+    assert len(buttons) == 9
+    assert [t for t in buttons if not _letter(t)] == []
+    # Unique among the section's buttons and its labels' letters (which jump to their field),
+    # and not taken by the window around it (the first-run note's 首次设置(&W)).
+    labels = [label.text() for label in page.findChildren(QLabel) if label.buddy() is not None]
+    letters = [_letter(t) for t in buttons + labels if _letter(t)]
+    assert len(letters) == len(set(letters)), sorted(letters)
+    assert _letter(window.setup_button.text()) not in letters
+    # Alt+S saves the station from anywhere in the section.
+    _replace(qtbot, page.station_name, "西城区新街口街道工会服务站")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow())
+    qtbot.keyClick(page.clerk_name, "s", Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: page.station_message.text().startswith("已保存"))
+    assert applications.station(window.ctx.store).name == "西城区新街口街道工会服务站"
+
+
+def test_the_restore_question_has_alt_letters_and_cancel_is_the_default(
+    qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    page = _open(qtbot, window)
+    real_confirm = dialogs.confirm
+    seen: list[tuple[list[str], str]] = []
+
+    def read_and_press_enter() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, read_and_press_enter)
+            return
+        seen.append(([b.text() for b in box.buttons()], box.defaultButton().text()))
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    monkeypatch.setattr(dialogs, "confirm", real_confirm)
+    QTimer.singleShot(0, read_and_press_enter)
+    page.restore_from(window.ctx.home / "backups" / "whatever.sqlite3")
+    ((buttons, default),) = seen
+    assert sorted(buttons) == ["取消(&Q)", "恢复(&R)"] and default == "取消(&Q)"
+    assert page.restore_message.text() == ""  # Enter answered 取消: nothing restored

@@ -79,7 +79,7 @@ class SettingsPage(Page):
         self.district.setObjectName("stationDistrict")
         self.district.setMaxLength(40)
         self.district.setPlaceholderText("如 西城区")
-        self.save_station_button = QPushButton("保存服务站设置")
+        self.save_station_button = QPushButton("保存服务站设置(&S)")
         self.save_station_button.setObjectName("saveStation")
         self.station_message = _note()
         station_box = QGroupBox("服务站")
@@ -97,7 +97,7 @@ class SettingsPage(Page):
         self.clerk_name = QLineEdit()
         self.clerk_name.setObjectName("clerkName")
         self.clerk_name.setMaxLength(64)
-        self.save_clerk_button = QPushButton("保存经办人")
+        self.save_clerk_button = QPushButton("保存经办人(&J)")
         self.save_clerk_button.setObjectName("saveClerk")
         self.clerk_message = _note()
         clerk_box = QGroupBox("经办人")
@@ -121,9 +121,9 @@ class SettingsPage(Page):
         self.database_url.setPlaceholderText(
             "SQLite 文件的完整路径，或 postgresql://用户名:密码@服务器/union_counter"
         )
-        self.save_url_button = QPushButton("保存数据库地址")
+        self.save_url_button = QPushButton("保存数据库地址(&A)")
         self.save_url_button.setObjectName("saveDatabaseUrl")
-        self.default_url_button = QPushButton("改回默认")
+        self.default_url_button = QPushButton("改回默认(&M)")
         self.default_url_button.setObjectName("defaultDatabaseUrl")
         self.url_message = _note()
         data_box = QGroupBox("数据文件夹和数据库")
@@ -170,7 +170,7 @@ class SettingsPage(Page):
         self.restore_button.setObjectName("restoreSelected")
         self.restore_file_button = QPushButton("从其他文件恢复(&F)…")
         self.restore_file_button.setObjectName("restoreFile")
-        self.open_backups_button = QPushButton("打开备份文件夹")
+        self.open_backups_button = QPushButton("打开备份文件夹(&H)")
         self.open_backups_button.setObjectName("openBackups")
         self.restore_message = _note()
         self.restore_message.setObjectName("restoreMessage")
@@ -269,7 +269,7 @@ class SettingsPage(Page):
         ctx.station_changed.connect(self._load_station)
         ctx.clerk_changed.connect(self._load_clerk)
 
-        self.clerk_name.setText(ctx.clerk)
+        self.clerk_name.setText(ctx.clerk_name)
         self._update_enabled()
         if ctx.store is not None:
             self._store_opened(ctx.store)
@@ -352,7 +352,8 @@ class SettingsPage(Page):
         from desktop_app.services.applications import save_station
 
         store = self._store_or_say()
-        if store is None:
+        actor = self._clerk_or_say()
+        if store is None or actor is None:
             return
         fields = {
             "station_code": self.station_code,
@@ -362,7 +363,7 @@ class SettingsPage(Page):
         try:
             saved = save_station(
                 store,
-                actor=self.ctx.clerk,
+                actor=actor,
                 code=self.station_code.text(),
                 name=self.station_name.text(),
                 district=self.district.text(),
@@ -386,7 +387,7 @@ class SettingsPage(Page):
     # --- clerk ---------------------------------------------------------------------------------
 
     def _load_clerk(self, *_args: object) -> None:
-        self.clerk_name.setText(self.ctx.clerk)
+        self.clerk_name.setText(self.ctx.clerk_name)
 
     def save_clerk(self) -> None:
         try:
@@ -395,7 +396,7 @@ class SettingsPage(Page):
             _message(self.clerk_message, str(exc), error=True)
             self.clerk_name.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        _message(self.clerk_message, f"已保存：经办人 {self.ctx.clerk}", error=False)
+        _message(self.clerk_message, f"已保存：经办人 {self.ctx.clerk_name}", error=False)
 
     # --- data folder and database ----------------------------------------------------------------
 
@@ -474,9 +475,9 @@ class SettingsPage(Page):
         from desktop_app.ui.tasks import run_task
 
         store = self._store_or_say()
-        if store is None or self._busy:
+        clerk = self._clerk_or_say()
+        if store is None or clerk is None or self._busy:
             return
-        clerk = self.ctx.clerk
         _message(self.backup_message, "正在备份…", error=False)
         self._set_busy(True)
 
@@ -524,6 +525,9 @@ class SettingsPage(Page):
 
         if self._busy:
             return
+        clerk = self._clerk_or_say()
+        if clerk is None:
+            return
         where = self.ctx.home / "backups"
         text = (
             f"将用备份文件\n{path}\n替换当前数据库。\n\n"
@@ -532,9 +536,9 @@ class SettingsPage(Page):
             "（仍保存在另存的文件里）。已发出的受理编号不会重复使用。\n\n"
             "恢复期间数据库暂时关闭，请不要关闭程序。确定要恢复吗？"
         )
-        if not dialogs.confirm(self, "从备份恢复", text, "恢复"):
+        if not dialogs.confirm(self, "从备份恢复", text, "恢复(&R)"):
             return
-        url, home, clerk = self.ctx.db_url, self.ctx.home, self.ctx.clerk
+        url, home = self.ctx.db_url, self.ctx.home
         _message(self.restore_message, "正在恢复…", error=False)
         self._set_busy(True)
         self.ctx.replace_store(None)  # the database must be closed while it is replaced
@@ -601,6 +605,18 @@ class SettingsPage(Page):
             return self.ctx.require_store()
         except StoreNotReadyError as exc:
             present(self, "数据库未打开", exc.message)
+            return None
+
+    def _clerk_or_say(self) -> str | None:
+        """Who acts; None (and a dialog saying where to enter the name) when nobody is set."""
+        from desktop_app.ui.context import ClerkNotSetError
+        from desktop_app.ui.errors import present
+
+        try:
+            return self.ctx.clerk
+        except ClerkNotSetError as exc:
+            present(self, "经办人未填写", exc.message)
+            self.clerk_name.setFocus(Qt.FocusReason.OtherFocusReason)
             return None
 
     def _error(self, exc: BaseException) -> None:

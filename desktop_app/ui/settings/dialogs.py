@@ -16,12 +16,13 @@ BACKUP_FILTER = "数据库备份 (*.sqlite3 *.db *.bak);;所有文件 (*)"
 
 
 def confirm(parent: QWidget | None, title: str, text: str, action: str) -> bool:
-    """A warning with `action` and 取消; 取消 is the default (Enter does not destroy data)."""
+    """A warning with `action` (give it an Alt letter other than Q) and 取消(&Q); 取消 is the
+    default (Enter does not destroy data)."""
     box = QMessageBox(
         QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
     )
     go = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+    cancel = box.addButton("取消(&Q)", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
     box.exec()
