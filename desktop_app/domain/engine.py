@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from desktop_app.domain.facts import Application, CertificateFacts
@@ -28,7 +27,7 @@ from desktop_app.domain.policy import (
     Policy,
     Rate,
 )
-from desktop_app.domain.text import normalize_name
+from desktop_app.domain.text import cn_date, normalize_name
 from desktop_app.domain.validators import check_card_number
 
 
@@ -38,6 +37,10 @@ class Finding:
     passed: bool
     message: str
     source: str
+    # The input path of the fact whose absence failed this rule (``certificate.level``), or
+    # None: a finding that fails for want of a fact is not yet a refusal (the counter shows
+    # 待补充). Not part of the stored decision, which keeps what the clerk read.
+    missing: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,16 @@ class Decision:
     entry: Entry | None = None
     rate: Rate | None = None
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The input paths of the facts still missing, in the order of the findings."""
+        return tuple(dict.fromkeys(f.missing for f in self.findings if f.missing))
+
+    @property
+    def refused(self) -> bool:
+        """True when a rule fails for a reason other than a missing fact: a real refusal."""
+        return any(not f.passed and not f.missing for f in self.findings)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "eligible": self.eligible,
@@ -68,10 +81,6 @@ class Decision:
         }
 
 
-def cn_date(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 class _Check:
     """Collects findings while the rules are walked."""
 
@@ -79,12 +88,15 @@ class _Check:
         self.findings: list[Finding] = []
         self.rate_text = ""
 
-    def add(self, rule: str, passed: bool, message: str, source: str) -> bool:
-        self.findings.append(Finding(rule, passed, message, source))
+    def add(
+        self, rule: str, passed: bool, message: str, source: str, missing: str | None = None
+    ) -> bool:
+        self.findings.append(Finding(rule, passed, message, source, missing))
         return passed
 
     def missing(self, rule: str, what: str, field: str, source: str) -> bool:
-        return self.add(rule, False, f"缺少{what}（{field}），无法判断，请补录后再算", source)
+        """`rule` fails for want of `what` (the input path `field`)."""
+        return self.add(rule, False, f"缺少{what}，无法判断，请补录后再算", source, field)
 
 
 def decide(policy: Policy, application: Application) -> Decision:
@@ -451,7 +463,11 @@ def _cond_member_card(condition: Condition, app: Application, check: _Check) -> 
     card = app.member.card_number
     if not card:
         check.add(
-            "member.card", False, "未录入京卡·互助服务卡卡号：本方案只资助持卡的工会会员", cite
+            "member.card",
+            False,
+            "未录入京卡·互助服务卡卡号：本方案只资助持卡的工会会员",
+            cite,
+            "member.card_number",
         )
         return
     result = check_card_number(card)

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 DRAFT_FOLDER = "drafts"
 DRAFT_FILE = "intake.json"
+SET_ASIDE_FOLDER = "discarded"
+KEEP_SET_ASIDE = 5
 FORMAT = 1
 
 
@@ -89,3 +91,24 @@ def draft_saved_at(home: Path) -> datetime | None:
 def discard_draft(home: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         draft_path(home).unlink()
+
+
+def set_aside_draft(home: Path, *, now: datetime | None = None) -> Path | None:
+    """The clerk chose not to restore the draft: keep it as ``drafts/discarded/<time>.json``
+    (the newest five are kept), so a wrong key loses nothing for good. Returns where it went."""
+    path = draft_path(home)
+    if not path.exists():
+        return None
+    folder = path.parent / SET_ASIDE_FOLDER
+    folder.mkdir(exist_ok=True)
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = folder / f"intake-{stamp}.json"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"intake-{stamp}-{n}.json"
+    path.replace(target)
+    for old in sorted(folder.glob("intake-*.json"))[:-KEEP_SET_ASIDE]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return target

@@ -90,7 +90,11 @@ def test_missing_dates_are_named(decide):
     )
     assert not decision.eligible
     messages = " ".join(f.message for f in decision.findings if not f.passed)
-    assert "applied_on" in messages and "certificate.issued_on" in messages
+    assert "登记申报日期" in messages and "首次发证日期" in messages
+    # Named as facts to enter, not as refusals; the clerk reads no input path.
+    assert decision.missing[:2] == ("certificate.issued_on", "applied_on")
+    assert not decision.refused
+    assert "applied_on" not in messages and "certificate." not in messages
 
 
 def test_certificate_after_registration_is_flagged(decide):
@@ -136,7 +140,7 @@ def test_union_affiliation_unknown_names_the_fact(decide):
     decision = decide(with_changes(base_2016(), **{"member.union_affiliated": DELETE}))
     finding = next(f for f in decision.findings if not f.passed)
     assert finding.rule == "member.union_affiliated"
-    assert "member.union_affiliated" in finding.message
+    assert finding.missing == "member.union_affiliated" and "隶属于市总工会" in finding.message
 
 
 def test_every_failing_reason_is_listed(decide):
@@ -244,7 +248,7 @@ def test_semifinal_without_saying_whether_a_final_was_held(decide):
     decision = decide(competition(stage="semifinal", rank=1, entrants=200))
     finding = next(f for f in decision.findings if not f.passed)
     assert finding.rule == "competition.final_held"
-    assert "certificate.final_held" in finding.message
+    assert finding.missing == "certificate.final_held" and "决赛" in finding.message
 
 
 def test_competition_in_a_certificate_occupation_is_refused(decide):

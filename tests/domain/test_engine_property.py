@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +50,7 @@ near_objects = st.recursive(
     max_leaves=30,
 )
 
+INPUT_PATH = re.compile(r"\b(member|certificate|competition)\.[a-z_]+|\bapplied_on\b")
 AMOUNTS = {0, 800, 1000, 1200, 1500, 1800, 2000, 2400}
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -64,6 +67,9 @@ def check_decision_or_input_error(policies: PolicySet, data: object) -> None:
     assert decision.findings
     for finding in decision.findings:
         assert finding.message and finding.source and finding.rule
+        # What the clerk reads names facts in Chinese, never an input path.
+        assert not INPUT_PATH.search(finding.message), finding.message
+        assert finding.passed or finding.missing or decision.refused
 
 
 @SETTINGS

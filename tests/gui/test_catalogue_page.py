@@ -131,6 +131,11 @@ def test_the_scheme_box_narrows_the_rows_and_shows_that_schemes_rates(
     assert "证书首次发证日期在2016年1月1日至2016年12月31日（含）之内" in rates
     assert "决赛第2—10名 1000元" in rates
     assert "重点群体" not in rates
+    # Ids and fingerprints only in the support area at the end.
+    assert "SHA-256" not in rates
+    support = rates[rates.index("技术信息") :]
+    assert "bj-2016-union-boost" in support and "政策文件指纹" in support
+    assert "bj-2016-union-boost" not in rates[: rates.index("技术信息")]
 
     # The 2016 scheme has no drone pilot; the 2026 scheme has.
     qtbot.keyClicks(page.search, "wrj")

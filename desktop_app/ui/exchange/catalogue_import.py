@@ -53,7 +53,12 @@ class CatalogueImportDialog(QDialog):
         self.scheme = QComboBox()
         self.scheme.setObjectName("catalogue_import_scheme")
         for choice in scheme_choices():
-            self.scheme.addItem(f"{choice.short_name}（{choice.id}）", choice.id)
+            self.scheme.addItem(choice.short_name, choice.id)
+            self.scheme.setItemData(
+                self.scheme.count() - 1,
+                f"{choice.name}\n技术信息：方案编号 {choice.id}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
         self.effective = QLineEdit(f"{date.today():%Y-%m-%d}")
         self.effective.setObjectName("catalogue_import_effective")
         self.effective.setToolTip("新目录自哪一天起生效：如 2027-01-01 或 20270101")
@@ -211,7 +216,8 @@ class CatalogueImportDialog(QDialog):
             self.plan = None
             self.summary.setText(
                 f"已写入方案“{plan.scheme_name}”的目录新版本，自 {result.effective:%Y-%m-%d} 起"
-                f"生效（{result.sha256[:12]}…）。已保存的决定仍按原版本。"
+                "生效。已保存的决定仍按原版本。\n"
+                f"技术信息：新版本指纹 {result.sha256[:12]}…"
             )
             self.ctx.prepare_catalogue()
             self.imported.emit(result)

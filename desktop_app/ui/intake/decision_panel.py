@@ -12,6 +12,7 @@ from desktop_app.ui.intake.findings_model import FindingsModel
 _STYLES = {
     "eligible": "color: #1b7a34;",
     "ineligible": "color: #b3261e;",
+    "pending": "color: #555555;",
     "waiting": "color: #555555;",
 }
 
@@ -50,7 +51,7 @@ class DecisionPanel(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.headline)
         layout.addWidget(self.detail)
-        basis = QLabel("依据（✓ 符合　✗ 不符合）")
+        basis = QLabel("依据（✓ 符合　… 待补充　✗ 不符合）")
         basis.setStyleSheet("font-weight: bold;")
         layout.addWidget(basis)
         layout.addWidget(self.findings, 1)
@@ -64,14 +65,21 @@ class DecisionPanel(QFrame):
         self._set("waiting", "无法计算", text)
         self.model.set_findings(())
 
-    def show_decision(self, decision: Any, detail: str = "") -> None:
-        if decision.eligible:
-            self._set("eligible", f"可补助 {decision.amount} 元", detail)
-        else:
-            failed = sum(1 for f in decision.findings if not f.passed)
+    def show_decision(self, decision: Any, pending: list[str], note: str = "") -> None:
+        """The decision as the clerk reads it while typing: red only for a real refusal;
+        待补充 (neutral) with what is still to fill in while only facts are missing; the
+        amount, with what saving still needs, once eligible. `pending` are field labels."""
+        still = "、".join(pending)
+        if decision.refused:
+            failed = sum(1 for f in decision.findings if not f.passed and not f.missing)
+            self._set("ineligible", "不符合条件", f"{failed} 项不符合（见下方 ✗）　{note}".strip())
+        elif decision.eligible:
+            detail = f"保存前还需填写：{still}" if pending else ""
             self._set(
-                "ineligible", "不符合条件", f"{failed} 项不符合（见下方 ✗）　{detail}".strip()
+                "eligible", f"可补助 {decision.amount} 元", "　".join(filter(None, [detail, note]))
             )
+        else:
+            self._set("pending", "待补充", "　".join(filter(None, [f"还需填写：{still}", note])))
         self.model.set_findings(decision.findings)
 
     def _set(self, state: str, headline: str, detail: str) -> None:

@@ -16,6 +16,7 @@ RULE_ROLE = Qt.ItemDataRole.UserRole + 3
 
 _GREEN = QColor("#1b7a34")
 _RED = QColor("#b3261e")
+_GREY = QColor("#555555")
 
 
 class FindingsModel(QAbstractListModel):
@@ -40,14 +41,15 @@ class FindingsModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         item = self._rows[index.row()]
+        pending = not item.passed and bool(getattr(item, "missing", None))
         if role == Qt.ItemDataRole.DisplayRole:
-            mark = "✓" if item.passed else "✗"
+            mark = "✓" if item.passed else ("…" if pending else "✗")
             return f"{mark} {item.message}\n　 出处：{item.source}"
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            verdict = "符合" if item.passed else "不符合"
+            verdict = "符合" if item.passed else ("待补充" if pending else "不符合")
             return f"{verdict}：{item.message}\n出处：{item.source}"
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(_GREEN if item.passed else _RED)
+            return QBrush(_GREEN if item.passed else (_GREY if pending else _RED))
         if role == PASSED_ROLE:
             return bool(item.passed)
         if role == SOURCE_ROLE:

@@ -384,9 +384,10 @@ def scheme_html(policy: Policy) -> str:
 
     return (
         f"<h3>{escape(summary.name)}</h3>"
-        f"<p>依据：{escape(summary.document_title)}<br/>"
-        f"<span {_SOURCE}>政策文件 SHA-256：{escape(summary.sha256[:16])}…</span></p>"
+        f"<p>依据：{escape(summary.document_title)}</p>"
         f"<p><b>受理条件</b></p><ul>{lines(summary.conditions)}</ul>"
         f"<p><b>证书类别和目录</b></p><ul>{lines(summary.kinds)}</ul>"
         f"<p><b>补助标准</b></p><ul>{lines(summary.rates)}</ul>"
+        f"<p {_SOURCE}><b>技术信息</b>（供技术支持核对）<br/>"
+        f"方案编号：{escape(policy.id)}<br/>政策文件指纹：{escape(summary.sha256[:16])}…</p>"
     )

@@ -255,7 +255,7 @@ class PrintPreview(QDialog):
         self.form_box.setAccessibleName("表格")
         for choice in choices:
             if choice.applies:
-                self.form_box.addItem(_form_name(choice.id), choice.id)
+                self.form_box.addItem(service.form_name(choice.id), choice.id)
                 self.form_box.setItemData(
                     self.form_box.count() - 1, choice.name, Qt.ItemDataRole.ToolTipRole
                 )
@@ -348,7 +348,7 @@ class PrintPreview(QDialog):
         self.canvas.set_pdf(result.pdf)
         self.area.fit()
         count = self.canvas.page_count
-        names = list(dict.fromkeys(_form_name(j.form_id) for j in result.jobs))
+        names = list(dict.fromkeys(service.form_name(j.form_id) for j in result.jobs))
         if len(self.receipts) == 1:
             what = f"受理编号 {self.receipts[0]}　{'、'.join(names)}"
         else:
@@ -432,7 +432,7 @@ class PrintPreview(QDialog):
                 QStandardPaths.StandardLocation.DocumentsLocation
             ) or str(self.ctx.home)
         if len(self.receipts) == 1:
-            name = f"{self.receipts[0]}-{_form_name(self.result.jobs[0].form_id)}.pdf"
+            name = f"{self.receipts[0]}-{service.form_name(self.result.jobs[0].form_id)}.pdf"
         else:
             name = f"批量打印-{len(self.receipts)}份-{datetime.now():%Y%m%d-%H%M}.pdf"
         return Path(folder) / name
@@ -451,7 +451,7 @@ class PrintPreview(QDialog):
             report(self, exc, "未能保存")
             return
         self.ctx.settings.setValue(FOLDER_KEY, str(path.parent))
-        self._recorded(f"已保存到 {path}")
+        self._recorded(f"已保存到 {path}。")
 
     def _record(self, message: str) -> None:
         try:
@@ -479,17 +479,13 @@ class PrintPreview(QDialog):
                 report(self, exc)
             else:
                 self._show_result()
-            self.status.setText(f"{message}已记录。再次打印将标注“补打”。")
+            self.status.setText(f"{message}打印已记录，再次打印将标注“补打”。")
         else:
             self.done_once = True
             for widget in (self.print_button, self.save_button, self.form_box):
                 widget.setEnabled(False)
-            self.status.setText(f"{message}已记录。如需补打，请关闭后重新选择。")
+            self.status.setText(f"{message}打印已记录；如需补打，请关闭后重新选择。")
         self.close_button.setFocus()
-
-
-def _form_name(form_id: str) -> str:
-    return {"annex2": "申请表（附件2）", "receipt": "受理回执"}.get(form_id, form_id)
 
 
 # --- opening it --------------------------------------------------------------------------------
