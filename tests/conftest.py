@@ -43,6 +43,7 @@ def base_2016(kind: str = "qualification", **certificate: Any) -> dict[str, Any]
     return {
         "scheme": "bj-2016-union-boost",
         "applied_on": "2017-03-01",
+        "late_entry_reason": "纸质登记表已按时受理，补录",
         "member": {
             "card_number": GOOD_CARD,
             "union_affiliated": True,
@@ -57,7 +58,12 @@ def base_2026(kind: str = "skill_level", **certificate: Any) -> dict[str, Any]:
     if kind == "skill_level":
         cert.update(occupation="无人机驾驶员", level=3)
     cert.update(certificate)
-    return {"scheme": "bj-2026-skills", "applied_on": "2026-11-21", "certificate": cert}
+    return {
+        "scheme": "bj-2026-skills",
+        "applied_on": "2026-11-21",
+        "late_entry_reason": "纸质登记表已按时受理，补录",
+        "certificate": cert,
+    }
 
 
 def with_changes(data: dict[str, Any], **changes: Any) -> dict[str, Any]:

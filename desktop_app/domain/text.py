@@ -1,9 +1,11 @@
-"""Text keys shared by the catalogue look-up (policy.py) and the search box (search.py)."""
+"""Text keys: catalogue names and codes compared as the look-up (policy.py) and the search box
+(search.py) compare them, and the Chinese form of a date that every message and form uses."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 _NOT_DIGIT = re.compile(r"[^0-9]+")
 
@@ -16,3 +18,8 @@ def normalize_name(text: str) -> str:
 def code_digits(code: str) -> str:
     """The digits of an occupation code: "4-02-04-06" gives "4020406"."""
     return _NOT_DIGIT.sub("", unicodedata.normalize("NFKC", code))
+
+
+def cn_date(value: date) -> str:
+    """2017年11月30日: a date as the documents and the forms write it."""
+    return f"{value.year}年{value.month}月{value.day}日"

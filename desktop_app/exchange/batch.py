@@ -81,7 +81,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("history", "状态记录（JSON）", "json", False, 30),
     Column("created_at", "保存时间", "datetime", True, 20),
     Column("updated_at", "更新时间", "datetime", True, 20),
+    # Added after the first format: a file written before it has no such column.
+    Column("late_entry_reason", "补录原因", "text", False, 24),
 )
+# Columns added after the first format, at the end: a file may lack them, and a row's canonical
+# content holds them only when they have a value, so a file from before them checks as it did.
+LATER_KEYS = frozenset({"late_entry_reason"})
+_FIRST_WIDTH = len(COLUMNS) - len(LATER_KEYS)
 KEYS = tuple(column.key for column in COLUMNS)
 INDEX = {key: n for n, key in enumerate(KEYS)}
 _FINDINGS = INDEX["findings"]
@@ -127,10 +133,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _trimmed(values: Sequence[Any]) -> Sequence[Any]:
+    """The values without the trailing later columns that hold nothing (`LATER_KEYS`)."""
+    end = len(values)
+    while end > _FIRST_WIDTH and values[end - 1] is None:
+        end -= 1
+    return values[:end] if end < len(values) else values
+
+
 def canonical(values: Sequence[Any]) -> bytes:
-    """One row's canonical content: compact JSON of its values in column order."""
+    """One row's canonical content: compact JSON of its values in column order (the later
+    columns only up to the last that holds a value)."""
     return json.dumps(
-        [_plain(v) for v in values], ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        [_plain(v) for v in _trimmed(values)],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
     ).encode("utf-8")
 
 
@@ -159,7 +177,7 @@ class Checksum:
                 if len(self._documents) >= 10_000:  # not shared after all: keep it small
                     self._documents.clear()
                 known = self._documents[id(document)] = (document, _encode(document))
-            plain = list(values)
+            plain = list(_trimmed(values))
             for n in _DATED:
                 if plain[n] is not None:
                     plain[n] = _plain(plain[n])
@@ -529,7 +547,7 @@ class BatchReader:
                 positions[n] = column
                 seen.add(column.key)
         for column in COLUMNS:
-            if column.key not in seen:
+            if column.key not in seen and column.key not in LATER_KEYS:
                 problems.add(1, "", f"缺少列“{column.header}”")
         if problems.count:
             for _row in self._rows:  # the merged ranges follow the rows in the XML

@@ -16,11 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from desktop_app.domain import registration
+from desktop_app.domain import status as statuses
 from desktop_app.domain.claims import ClaimKey, claim_key
 from desktop_app.domain.engine import Decision
 from desktop_app.domain.facts import Application as Facts
 from desktop_app.domain.facts import InputError, application_from_mapping, parse_iso_date
 from desktop_app.domain.policy import PolicySet
+from desktop_app.domain.text import cn_date
 from desktop_app.domain.validators import (
     check_phone,
     check_resident_id,
@@ -32,25 +35,8 @@ from desktop_app.services.policies import policy_set
 from desktop_app.services.quote import quote_application
 from desktop_app.storage import audit, repository
 from desktop_app.storage.database import Store
-from desktop_app.storage.errors import (
-    DuplicateClaimError,
-    NotFoundError,
-    StatusChangeError,
-    StoreError,
-)
-from desktop_app.storage.models import (
-    ACCEPTED,
-    PAID,
-    PRINTED,
-    RETURNED,
-    STATUS_LABELS,
-    SUBMITTED,
-    Application,
-    AuditEvent,
-    Member,
-    StatusChange,
-    load_terms,
-)
+from desktop_app.storage.errors import DuplicateClaimError, NotFoundError, StoreError
+from desktop_app.storage.models import Application, AuditEvent, Member
 
 # --- station settings ------------------------------------------------------------------
 
@@ -141,6 +127,8 @@ class Intake:
     approved_on: date | None = None
     issuer: str | None = None
     management_number: str | None = None
+    # Why the registration date (facts.applied_on) is earlier than the day of entry (补录).
+    late_entry_reason: str | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -185,13 +173,26 @@ def intake_from_mapping(
             raise InputError("member.phone", "".join(phone_check.errors))
         phone = phone_check.value
         warnings.extend(phone_check.warnings)
+    entered_on = today or date.today()
     if facts.applied_on is None:
         facts = Facts(
             scheme=facts.scheme,
             certificate=facts.certificate,
-            applied_on=today or date.today(),
+            applied_on=entered_on,
             member=facts.member,
         )
+    assert facts.applied_on is not None
+    reason = _text(data, "late_entry_reason", "late_entry_reason", registration.REASON_LIMIT)
+    problem = registration.registration_problem(
+        facts.applied_on,
+        entered_on=entered_on,
+        reason=reason,
+        opens=registration.scheme_opens(policies.history(facts.scheme)),
+    )
+    if problem is not None:
+        raise InputError(problem.field, problem.message)
+    if not registration.is_late(facts.applied_on, entered_on):
+        reason = None  # registered today: nothing to explain
     return Intake(
         facts=facts,
         name=name,
@@ -203,6 +204,7 @@ def intake_from_mapping(
         approved_on=parse_iso_date(cert.get("approved_on"), "certificate.approved_on"),
         issuer=_text(cert, "issuer", "certificate.issuer", 200),
         management_number=_text(cert, "management_number", "certificate.management_number", 64),
+        late_entry_reason=reason,
         warnings=tuple(warnings),
     )
 
@@ -221,10 +223,6 @@ class Saved:
         if self.warnings:
             result["warnings"] = list(self.warnings)
         return result
-
-
-def cn_date(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def duplicate_message(first: Application) -> str:
@@ -387,10 +385,11 @@ def _save_once(
             full_time_union_social_worker=facts.member.full_time_union_social_worker,
             key_group=facts.member.key_group,
             applied_on=facts.applied_on,
+            late_entry_reason=intake.late_entry_reason,
             station_code=station_code,
             station_name=station_name,
             clerk=clerk,
-            status=ACCEPTED,
+            status=statuses.ACCEPTED,
             eligible=decision.eligible,
             amount=decision.amount,
             decision_id=repository.decision_id(
@@ -421,6 +420,12 @@ def _save_once(
                 "eligible": decision.eligible,
                 "amount": decision.amount,
                 "policy_sha256": decision.policy_sha256,
+                "applied_on": facts.applied_on.isoformat(),
+                **(
+                    {"late_entry_reason": intake.late_entry_reason}
+                    if intake.late_entry_reason
+                    else {}
+                ),
             },
         )
     return receipt
@@ -429,85 +434,6 @@ def _save_once(
 def name_chars(name: str) -> str:
     """The name's characters separated by spaces: what the name search indexes."""
     return " ".join(ch for ch in name if not ch.isspace())
-
-
-# --- status -----------------------------------------------------------------------------
-
-NEXT_STATUSES: dict[str, tuple[str, ...]] = {
-    ACCEPTED: (PRINTED, SUBMITTED, RETURNED),
-    PRINTED: (SUBMITTED, RETURNED),
-    SUBMITTED: (PAID, RETURNED),
-    PAID: (),
-    RETURNED: (),
-}
-
-
-def parse_status(text: str) -> str:
-    value = text.strip()
-    if value in STATUS_LABELS:
-        return value
-    for code, label in STATUS_LABELS.items():
-        if value == label:
-            return code
-    choices = "、".join(f"{label}（{code}）" for code, label in STATUS_LABELS.items())
-    raise InputError("status", f"“{text}”不是有效的状态，可选：{choices}")
-
-
-def change_status(
-    store: Store,
-    receipt: str,
-    new_status: str,
-    *,
-    actor: str,
-    reason: str | None = None,
-    now: datetime | None = None,
-) -> Application:
-    receipt = receipt.strip().upper()
-    target = parse_status(new_status)
-    reason = (reason or "").strip() or None
-    if target == RETURNED and not reason:
-        raise InputError("reason", "退回必须写明原因")
-    moment = (now or datetime.now()).replace(microsecond=0)
-    with store.session(write=True) as session:
-        application = repository.application_by_receipt(session, receipt, for_update=True)
-        if application is None:
-            raise NotFoundError(f"找不到受理编号为 {receipt} 的申请。")
-        current = application.status
-        if target not in NEXT_STATUSES.get(current, ()):
-            allowed = "、".join(STATUS_LABELS[s] for s in NEXT_STATUSES.get(current, ()))
-            raise StatusChangeError(
-                f"申请 {receipt} 目前是“{STATUS_LABELS.get(current, current)}”，"
-                f"不能改为“{STATUS_LABELS[target]}”"
-                + (f"（只能改为：{allowed}）。" if allowed else "（已是最终状态）。")
-            )
-        application.status = target
-        application.updated_at = moment
-        session.add(
-            StatusChange(
-                application_id=application.id,
-                step=len(application.history) + 1,
-                from_status=current,
-                to_status=target,
-                reason=reason,
-                actor=actor,
-                at=moment,
-            )
-        )
-        settings = repository.get_settings(session)
-        audit.append(
-            session,
-            at=moment,
-            actor=actor,
-            station_code=settings.get("station_code", ""),
-            action="status",
-            entity="application",
-            entity_ref=receipt,
-            details={"before": current, "after": target, "reason": reason},
-        )
-        session.flush()
-        session.refresh(application, ["history"])
-        load_terms(session, [application])  # the caller reads it after the session
-    return application
 
 
 # --- the ledger and one application -------------------------------------------------------------
@@ -531,10 +457,20 @@ class LedgerRow:
     status_label: str
     station_code: str
     clerk: str
+    # The day it was typed in; later than `applied_on` only for a late entry (补录).
+    entered_on: date | None = None
+    late_entry_reason: str | None = None
+
+    @property
+    def late_entry(self) -> bool:
+        return self.entered_on is not None and registration.is_late(
+            self.applied_on, self.entered_on
+        )
 
     def to_dict(self) -> dict[str, Any]:
         result = dict(self.__dict__)
         result["applied_on"] = self.applied_on.isoformat()
+        result["entered_on"] = self.entered_on.isoformat() if self.entered_on else None
         return result
 
 
@@ -571,6 +507,8 @@ def ledger_row(app: Application, *, full_numbers: bool = False) -> LedgerRow:
         status_label=app.status_label,
         station_code=app.station_code,
         clerk=app.clerk,
+        entered_on=app.created_at.date(),
+        late_entry_reason=app.late_entry_reason,
     )
 
 
@@ -682,7 +620,7 @@ def application_detail(store: Store, receipt: str, *, full_numbers: bool = False
                 {
                     "from": h.from_status,
                     "to": h.to_status,
-                    "to_label": STATUS_LABELS.get(h.to_status, h.to_status),
+                    "to_label": statuses.label(h.to_status),
                     "reason": h.reason,
                     "actor": h.actor,
                     "at": h.at.isoformat(sep=" "),
@@ -731,7 +669,6 @@ __all__: Sequence[str] = (
     "Station",
     "StationNotSetError",
     "application_detail",
-    "change_status",
     "intake_from_mapping",
     "ledger",
     "ledger_count",

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from desktop_app.domain import registration
 from desktop_app.domain.policy import GRADE_LABELS, LEVEL_LABELS, STAGE_LABELS, Policy
+from desktop_app.domain.text import cn_date
 from desktop_app.domain.validators import (
     check_card_number,
     check_phone,
@@ -41,6 +43,8 @@ CONFIRMATIONS = (
     "member.key_group",
 )
 DATE_FIELDS = ("certificate.issued_on", "certificate.approved_on")
+# The registration date (登记日期, default: today) and, for a late entry, its reason (补录原因).
+REGISTRATION_FIELDS = ("applied_on", "late_entry_reason")
 INT_FIELDS = ("certificate.rank", "certificate.entrants")
 CHOICE_KEYS = (
     "scheme",
@@ -109,6 +113,11 @@ _LABELS: Mapping[str, str] = {
     "member.union_affiliated": "所在单位工会隶属于市总工会",
     "member.full_time_union_social_worker": "北京市专职工会社会工作者",
     "member.key_group": "属于重点群体",
+    "applied_on": "登记日期",
+    "late_entry_reason": "补录原因",
+    "scheme": "补助方案",
+    "certificate.kind": "证书类别",
+    "certificate.competition": "竞赛",
 }
 _KIND_LABELS: Mapping[tuple[str, str], str] = {
     ("social_worker", "certificate.number"): "编号",
@@ -126,7 +135,12 @@ _CONDITION_QUESTIONS = {
 
 
 def label(field: str, kind: str | None = None) -> str:
+    """The form's Chinese label of an input path (``certificate.level`` → 等级)."""
     return _KIND_LABELS.get((kind or "", field), _LABELS.get(field, field))
+
+
+def has_label(field: str) -> bool:
+    return field in _LABELS
 
 
 def fields_for(kind: str | None) -> tuple[str, ...]:
@@ -168,6 +182,13 @@ def level_choices(
     return [(lv, LEVEL_LABELS[lv]) for lv in sorted(found) if lv in LEVEL_LABELS]
 
 
+# Single keys that choose a value without opening the list: a level by its number (1 = 高级技师
+# … 5 = 初级工), a grade as 1 初级 / 2 中级 / 3 高级, a stage as 1 决赛 / 2 复赛.
+LEVEL_KEYS: Mapping[str, int] = {str(n): n for n in range(1, 6)}
+GRADE_KEYS: Mapping[str, str] = {"1": "assistant", "2": "intermediate", "3": "senior"}
+STAGE_KEYS: Mapping[str, str] = {"1": "final", "2": "semifinal"}
+
+
 def grade_choices(grades: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(g, GRADE_LABELS[g]) for g in GRADE_LABELS if g in grades]
 
@@ -193,6 +214,56 @@ def _norm(text: Any) -> str:
 
 def _compact(text: str) -> str:
     return re.sub(r"[\s\-]+", "", text)
+
+
+def scheme_opens(scheme: Any) -> date | None:
+    """The first day the scheme takes registrations (domain.registration.scheme_opens)."""
+    from desktop_app.services.policies import policy_set
+
+    if not isinstance(scheme, str) or not scheme:
+        return None
+    return registration.scheme_opens(policy_set().history(scheme))
+
+
+def registered_on(form: Form, today: date) -> date | None:
+    """The registration date on the form: today when left as it is, None while it is not a
+    date yet."""
+    text = _norm(form.get("applied_on"))
+    if not text:
+        return today
+    return parse_date(text).value
+
+
+def is_late_entry(form: Form, today: date) -> bool:
+    when = registered_on(form, today)
+    return when is not None and registration.is_late(when, today)
+
+
+def _registration_notes(
+    form: Form, *, today: date, typing: str | None, opens: date | None
+) -> dict[str, Note]:
+    text = _norm(form.get("applied_on"))
+    if text and typing == "applied_on" and len(text) < 8:
+        return {}
+    if text:
+        parsed = parse_date(text, earliest=date(1950, 1, 1))
+        if parsed.errors:
+            return {"applied_on": Note("".join(parsed.errors))}
+    when = registered_on(form, today)
+    if when is None:
+        return {}
+    problem = registration.date_problem(when, entered_on=today, opens=opens)
+    if problem is not None:
+        return {problem.field: Note(problem.message)}
+    if registration.is_late(when, today):
+        return {
+            "applied_on": Note(
+                f"补录：登记日期早于今天（{cn_date(today)}），"
+                "将记明补录人和补录原因。",
+                blocking=False,
+            )
+        }
+    return {}
 
 
 def check_field(
@@ -255,14 +326,20 @@ def check_field(
 
 
 def field_notes(
-    form: Form, *, today: date | None = None, typing: str | None = None
+    form: Form,
+    *,
+    today: date | None = None,
+    typing: str | None = None,
+    opens: date | None = None,
 ) -> dict[str, Note]:
-    """Notes for every field in use that has one (``typing`` names the field being typed in)."""
+    """Notes for every field in use that has one (``typing`` names the field being typed in;
+    ``opens``: the first day the scheme takes registrations)."""
     notes: dict[str, Note] = {}
     for field in (*MEMBER_FIELDS, *fields_for(form.get("certificate.kind"))):
         note = check_field(field, form.get(field), typing=field == typing, today=today)
         if note is not None:
             notes[field] = note
+    notes.update(_registration_notes(form, today=today or date.today(), typing=typing, opens=opens))
     return notes
 
 
@@ -272,13 +349,25 @@ def save_problems(
     asked: tuple[str, ...] = (),
     card_needed: bool = False,
     today: date | None = None,
+    opens: date | None = None,
 ) -> dict[str, str]:
     """What stops saving, field by field, in the form's order (empty: ready to save)."""
     problems: dict[str, str] = {}
     if not form.get("scheme") or not form.get("certificate.kind"):
         problems["catalogue"] = "请先在上方查找并选择职业（工种）、项目或竞赛。"
     kind = form.get("certificate.kind")
-    notes = field_notes(form, today=today)
+    today = today or date.today()
+    notes = field_notes(form, today=today, opens=opens)
+    for field in REGISTRATION_FIELDS:
+        if field in notes and notes[field].blocking:
+            problems[field] = notes[field].text
+    when = registered_on(form, today)
+    if when is not None and "applied_on" not in problems:
+        problem = registration.registration_problem(
+            when, entered_on=today, reason=_norm(form.get("late_entry_reason")), opens=opens
+        )
+        if problem is not None:
+            problems[problem.field] = problem.message
     for field in MEMBER_FIELDS:
         if field in notes and notes[field].blocking:
             problems[field] = notes[field].text
@@ -298,20 +387,58 @@ def save_problems(
     for field in asked:
         if form.get(field) is None:
             problems[field] = f"请确认“{label(field)}”：选“是”或“否”。"
-    order = ["catalogue", *MEMBER_FIELDS, *CERTIFICATE_FIELDS, *CONFIRMATIONS]
+    order = ["catalogue", *MEMBER_FIELDS, *CERTIFICATE_FIELDS, *CONFIRMATIONS, *REGISTRATION_FIELDS]
     return {key: problems[key] for key in order if key in problems}
+
+
+def _filled(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None
+
+
+def pending_fields(
+    form: Form,
+    decision_missing: tuple[str, ...] = (),
+    *,
+    asked: tuple[str, ...] = (),
+    card_needed: bool = False,
+    today: date | None = None,
+) -> list[str]:
+    """The fields still to fill in, in the form's order: what saving needs (name, ID number,
+    the card where the scheme needs it, the level or grade, the questions asked) and every fact
+    the decision lacks (`Decision.missing`). A value typed but wrong is not pending: its field
+    says what is wrong."""
+    kind = form.get("certificate.kind")
+    needed = set(decision_missing)
+    needed.update(f for f in ("member.name", "member.id_number") if not _norm(form.get(f)))
+    if card_needed and not _norm(form.get("member.card_number")):
+        needed.add("member.card_number")
+    for field in ("certificate.level", "certificate.grade"):
+        if field in fields_for(kind) and form.get(field) is None:
+            needed.add(field)
+    needed.update(f for f in asked if form.get(f) is None)
+    late = today is not None and is_late_entry(form, today)
+    if late and not _norm(form.get("late_entry_reason")):
+        needed.add("late_entry_reason")
+    order = [*MEMBER_FIELDS, *fields_for(kind), *CONFIRMATIONS, *REGISTRATION_FIELDS]
+    ordered = [f for f in order if f in needed]
+    return ordered + sorted(needed - set(ordered))
 
 
 def is_blank(form: Form) -> bool:
     """True when nothing worth keeping was typed or chosen."""
-    for key, value in form.items():
-        if key.startswith("_"):
-            continue
-        if isinstance(value, str) and value.strip():
-            return False
-        if value is not None and not isinstance(value, str):
-            return False
-    return True
+    return not any(_filled(v) for k, v in form.items() if not k.startswith("_"))
+
+
+def has_details(form: Form) -> bool:
+    """True when member data, certificate details or an answer would be lost by clearing the
+    form; the catalogue row chosen alone is not (it is found again in a moment)."""
+    return any(
+        _filled(value)
+        for key, value in form.items()
+        if not key.startswith("_") and key not in CHOICE_KEYS
+    )
 
 
 # --- the apply mapping ----------------------------------------------------------------------
@@ -335,8 +462,9 @@ def _int_value(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def build_mapping(form: Form, *, applied_on: date) -> dict[str, Any]:
-    """The `apply` input (README) for what is on the form.
+def build_mapping(form: Form, *, today: date) -> dict[str, Any]:
+    """The `apply` input (README) for what is on the form, entered `today`: the registration
+    date is the form's (today when left as it is), with the 补录 reason when it is earlier.
 
     Only fields the chosen kind uses are written; a value that does not parse (a date being
     typed, a half ID number) is left out, so the live decision treats it as missing — saving is
@@ -351,7 +479,7 @@ def build_mapping(form: Form, *, applied_on: date) -> dict[str, Any]:
         member["name"] = name
     id_text = _norm(form.get("member.id_number"))
     if id_text:
-        id_check = check_resident_id(id_text, today=applied_on)
+        id_check = check_resident_id(id_text, today=today)
         member["id_number"] = id_check.value or _compact(id_text).upper()
     card_text = _norm(form.get("member.card_number"))
     if card_text:
@@ -407,7 +535,11 @@ def build_mapping(form: Form, *, applied_on: date) -> dict[str, Any]:
     mapping: dict[str, Any] = {}
     if form.get("scheme"):
         mapping["scheme"] = form["scheme"]
-    mapping["applied_on"] = applied_on.isoformat()
+    registered = registered_on(form, today) or today
+    mapping["applied_on"] = registered.isoformat()
+    reason = _opt_text(form.get("late_entry_reason"))
+    if reason and registration.is_late(registered, today):
+        mapping["late_entry_reason"] = reason
     mapping["member"] = member
     mapping["certificate"] = certificate
     return mapping

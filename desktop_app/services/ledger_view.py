@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from desktop_app.domain import status as statuses
 from desktop_app.domain.policy import KINDS, STAGE_LABELS
+from desktop_app.domain.text import cn_date
 from desktop_app.services import applications
 from desktop_app.services.applications import LedgerRow
 from desktop_app.services.logs import scrub
 from desktop_app.services.policies import policy_set
 from desktop_app.storage import repository
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import STATUS_LABELS
 from desktop_app.storage.repository import LedgerFilter
 
 
@@ -88,12 +89,12 @@ def scheme_names() -> dict[str, str]:
 
 def status_choices() -> list[tuple[str, str]]:
     """(code, label) of every status, in the order an application goes through them."""
-    return list(STATUS_LABELS.items())
+    return list(statuses.LABELS.items())
 
 
 def next_statuses(status: str) -> list[tuple[str, str]]:
     """(code, label) of the statuses an application in `status` may be changed to."""
-    return [(code, STATUS_LABELS[code]) for code in applications.NEXT_STATUSES.get(status, ())]
+    return [(code, statuses.label(code)) for code in statuses.allowed(status)]
 
 
 def kind_label(kind: str) -> str:
@@ -106,6 +107,24 @@ def claim_text(row: LedgerRow) -> str:
     return f"{row.occupation}（{kind}）" if row.occupation else kind
 
 
+def applied_on_text(row: LedgerRow) -> str:
+    """The 受理日期 column: the registration date, marked when it was entered late."""
+    text = row.applied_on.isoformat()
+    return f"{text}（补录）" if row.late_entry else text
+
+
+def late_entry_text(row: LedgerRow) -> str:
+    """Who entered a late registration when, and why ('' for an application registered on
+    the day it was entered): what the ledger, the detail and the receipt show."""
+    if not row.late_entry or row.entered_on is None:
+        return ""
+    reason = row.late_entry_reason or "（未写明）"
+    return (
+        f"补录：登记日期{cn_date(row.applied_on)}，{cn_date(row.entered_on)}由{row.clerk}录入；"
+        f"补录原因：{reason}"
+    )
+
+
 def amount_text(row: LedgerRow) -> str:
     return f"{row.amount} 元" if row.eligible else "不予补助"
 
@@ -116,6 +135,7 @@ ACTION_LABELS = {
     "create": "新建",
     "change": "修改",
     "status": "更改状态",
+    "undo": "撤销状态更改",
     "print": "打印",
     "export": "导出",
     "import": "导入",
@@ -138,6 +158,8 @@ _FIELD_LABELS = {
     "member": "申请人",
     "reason": "原因",
     "policy_sha256": "政策文件指纹",
+    "applied_on": "登记日期",
+    "late_entry_reason": "补录原因",
     "station_code": "服务站代码",
     "station_name": "服务站名称",
     "district": "所属区",
@@ -159,11 +181,16 @@ def _value_text(value: Any) -> str:
 def event_text(event: Mapping[str, Any]) -> str:
     """One audit event's details as a clerk reads them (numbers masked)."""
     details = event.get("details") or {}
+    if isinstance(details, str):  # as stored: canonical JSON
+        try:
+            details = json.loads(details)
+        except ValueError:
+            return scrub(details)
     if not isinstance(details, Mapping):
         return scrub(json.dumps(details, ensure_ascii=False))
-    if event.get("action") == "status":
-        before = STATUS_LABELS.get(str(details.get("before")), str(details.get("before")))
-        after = STATUS_LABELS.get(str(details.get("after")), str(details.get("after")))
+    if event.get("action") in ("status", "undo"):
+        before = statuses.label(str(details.get("before")))
+        after = statuses.label(str(details.get("after")))
         reason = details.get("reason")
         return f"{before} → {after}" + (f"，原因：{reason}" if reason else "")
     parts = []

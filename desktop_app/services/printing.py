@@ -2,7 +2,7 @@
 
 Reading the application goes through `applications.application_detail`; each print is an audit
 event (`applications.record_event`, action "print", with the form and the copy number) and moves
-an application that is 已受理 to 已打印 (`applications.change_status`).
+an application that is 已受理 to 已打印 (`services.status.change_status`).
 
 The copy number is not stored anywhere else: it is derived from the application's own audit
 events (the prints of that form before this one), so the audit trail is the one record of what
@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.domain.policy import GRADE_LABELS, KINDS
+from desktop_app.domain.status import ACCEPTED, PRINTED
+from desktop_app.domain.text import cn_date
 from desktop_app.domain.validators import mask_resident_id
 from desktop_app.printing.fonts import FontSet, default_fonts, describe_missing
 from desktop_app.printing.forms import FormSpec, get_form
@@ -37,17 +39,22 @@ from desktop_app.services.applications import (
     Detail,
     Station,
     application_detail,
-    change_status,
-    cn_date,
     record_event,
     station,
 )
+from desktop_app.services.ledger_view import late_entry_text
 from desktop_app.services.policies import policy_set
+from desktop_app.services.status import change_status
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import ACCEPTED, PRINTED
 
 AUTO = "auto"
 FORM_CHOICES = ("annex2", "receipt")
+# How the clerk calls each form (buttons, file names, messages); its full title is in forms/.
+FORM_NAMES = {"annex2": "申请表（附件2）", "receipt": "受理回执"}
+
+
+def form_name(form_id: str) -> str:
+    return FORM_NAMES.get(form_id, form_id)
 
 
 class PrintRefusedError(Exception):
@@ -210,7 +217,8 @@ def form_values(
         "print.mark": reprint_mark(copy, printed_on),
         "print.date": cn_date(printed_on),
         "application.receipt": row.receipt,
-        "application.applied_on": cn_date(row.applied_on),
+        "application.applied_on": cn_date(row.applied_on) + ("（补录）" if row.late_entry else ""),
+        "application.late_entry": late_entry_text(row),
         "application.scheme_name": _scheme_name(scheme),
         "application.clerk": row.clerk,
         "member.name": member.get("name") or "",

@@ -123,6 +123,7 @@ SAMPLES: dict[str, tuple[dict[str, Any], int]] = {
         {
             "scheme": "bj-2016-union-boost",
             "applied_on": "2017-03-15",
+            "late_entry_reason": "自检：纸质登记表补录",
             "member": {
                 "name": "王五",
                 "id_number": "",
@@ -142,6 +143,7 @@ SAMPLES: dict[str, tuple[dict[str, Any], int]] = {
         {
             "scheme": "bj-2016-union-boost",
             "applied_on": "2017-03-15",
+            "late_entry_reason": "自检：纸质登记表补录",
             "member": {
                 "name": "李明",
                 "id_number": "",

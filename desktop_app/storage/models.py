@@ -52,6 +52,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import operators
 
+from desktop_app.domain import status as status_words
 from desktop_app.storage.types import CODES, Code, Day, Moment
 
 # Stable constraint names, so migrations can refer to them on every backend.
@@ -63,21 +64,15 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-# Status codes kept in the database, and what the clerk sees.
-ACCEPTED = "accepted"
-PRINTED = "printed"
-SUBMITTED = "submitted"
-PAID = "paid"
-RETURNED = "returned"
-STATUS_LABELS: dict[str, str] = {
-    ACCEPTED: "已受理",
-    PRINTED: "已打印",
-    SUBMITTED: "已报送",
-    PAID: "已发放",
-    RETURNED: "退回",
-}
+# Status codes kept in the database and what the clerk sees: the domain's vocabulary.
+ACCEPTED = status_words.ACCEPTED
+PRINTED = status_words.PRINTED
+SUBMITTED = status_words.SUBMITTED
+PAID = status_words.PAID
+RETURNED = status_words.RETURNED
+STATUS_LABELS = status_words.LABELS
 # The claim key is unique among applications in every status but this one.
-WITHDRAWN_STATUS = RETURNED
+WITHDRAWN_STATUS = status_words.WITHDRAWN
 _WITHDRAWN_NUMBER = CODES["status"].index(WITHDRAWN_STATUS) + 1
 
 
@@ -299,7 +294,11 @@ class Application(Base):
     union_affiliated: Mapped[bool | None] = mapped_column()
     full_time_union_social_worker: Mapped[bool | None] = mapped_column()
     key_group: Mapped[bool | None] = mapped_column()
+    # The registration date (登记日期): what the deadline rule uses. Earlier than the day the
+    # application was typed in (`created_at`, by `clerk`) only for a late entry (补录), whose
+    # reason is kept here (domain/registration.py).
     applied_on: Mapped[date] = mapped_column(Day)
+    late_entry_reason: Mapped[str | None] = mapped_column(Text)
     station_code: Mapped[str] = mapped_column(String(16))
     station_name_id: Mapped[int] = mapped_column(Integer)
     clerk_id: Mapped[int] = mapped_column(Integer)
@@ -374,7 +373,7 @@ class Application(Base):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return status_words.label(self.status)
 
     @property
     def card_number(self) -> str | None:

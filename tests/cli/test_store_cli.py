@@ -113,6 +113,31 @@ def test_apply_prints_the_receipt_and_the_decision(station, tmp_path):
     assert '  "receipt"' in out and "无人机驾驶员" in out  # indented, Chinese as is
 
 
+def test_a_late_entry_needs_its_reason_and_is_shown_as_such(station):
+    late = apply_input(1, applied_on="2026-01-05")
+    del late["late_entry_reason"]
+    code, out, err = station.apply(late)
+    assert code == 2 and out == ""
+    assert err.startswith("输入有误：late_entry_reason：") and "补录原因" in err
+    future = apply_input(1, applied_on="2099-01-01")
+    code, out, err = station.apply(future)
+    assert code == 2 and "登记日期不能晚于今天" in err
+    early = apply_input(1, applied_on="2025-12-31")
+    code, out, err = station.apply(early)
+    assert code == 2 and "2026年1月1日" in err  # the 2026 scheme's first day
+
+    late["late_entry_reason"] = "纸质登记表1月5日已受理"
+    receipt = station.receipt(late)
+    assert receipt == f"XC01-{TODAY}-0001"  # numbered by the day it was entered
+    code, out, err = station("ledger", "show", receipt)
+    assert code == 0, err
+    assert "登记日期：2026年1月5日（补录）" in out
+    assert "由王柜员录入；补录原因：纸质登记表1月5日已受理" in out
+    code, out, err = station("ledger", "--json")
+    (row,) = json.loads(out)
+    assert row["applied_on"] == "2026-01-05" and row["late_entry_reason"] == "纸质登记表1月5日已受理"
+
+
 def test_ineligible_application_is_saved_too(station):
     data = apply_input(1, **{"certificate.occupation": "不存在的工种"})
     code, out, err = station.apply(data)
@@ -291,7 +316,9 @@ def test_ledger_show_text(station, filled):
     assert "符合条件，补助 2400 元" in out
     assert "✓" in out and "出处：《补助标准目录（2026年版）》" in out
     assert "已受理" in out and "退回（原因：证书复印件不清楚）" in out
-    assert "审计事件" in out and "create application" in out
+    assert "审计事件" in out and "新建申请" in out and "create application" not in out
+    assert "已受理 → 退回，原因：证书复印件不清楚" in out  # the status event in words, no JSON
+    assert '{"' not in out
 
 
 def test_ledger_show_json(station, filled):

@@ -321,3 +321,42 @@ def test_xlsxwriter_dates_written_as_text_are_refused(
     path = _xlsxwriter_copy(exported, tmp_path / "other-program.xlsx", dates_as_text=True)
     report = refused(store, path)
     assert report.problems and all("不是日期" in p.message for p in report.problems)
+
+
+def test_a_file_from_before_the_late_entry_column_still_imports(
+    station: Store, store: Store, tmp_path: Path
+) -> None:
+    """Written by a program without 补录原因 (no late entries in it): checks and imports."""
+    from tests.exchange.conftest import save
+
+    receipts = [save(station, n) for n in (1, 2)]  # registered on the day they were entered
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    older = edited(
+        path, tmp_path / "older.xlsx", lambda b: b["申请"].delete_cols(column("补录原因"))
+    )
+    report = import_batch(store, older, actor=CLERK, now=NOW)
+    assert report.refused is None and sorted(report.inserted) == sorted(receipts)
+
+
+def test_a_late_entry_reason_is_in_the_checksum(
+    exported: Path, store: Store, tmp_path: Path
+) -> None:
+    """The 2016 application of the station is a late entry: dropping or changing its reason
+    breaks the checksum."""
+    book = openpyxl.load_workbook(exported)
+    reasons = [row[column("补录原因") - 1].value for row in book["申请"].iter_rows(min_row=2)]
+    assert any(reasons)
+    dropped = edited(
+        exported, tmp_path / "x.xlsx", lambda b: b["申请"].delete_cols(column("补录原因"))
+    )
+    assert "校验码" in " ".join(p.message for p in refused(store, dropped).problems)
+
+    def change(book: Any) -> None:
+        for row in book["申请"].iter_rows(min_row=2):
+            cell = row[column("补录原因") - 1]
+            if cell.value:
+                cell.value = "另写的原因"
+
+    changed = edited(exported, tmp_path / "y.xlsx", change)
+    assert "校验码" in " ".join(p.message for p in refused(store, changed).problems)

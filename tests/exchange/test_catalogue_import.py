@@ -216,7 +216,7 @@ def test_after_confirmation_search_dates_and_old_decisions(
             **{"certificate.occupation": "电工", "certificate.level": 5},
         ),
         clerk=CLERK,
-        now=NOW.replace(day=21),
+        now=NOW.replace(month=12, day=3),  # registered and entered that day
     )
     assert after.decision.amount == 1200
     assert after.decision.policy_sha256 == result.sha256

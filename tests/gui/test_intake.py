@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop_app.services import intake_form as _form_rules
 from desktop_app.services.drafts import draft_path
 from desktop_app.ui.intake import dialogs
 from tests.gui.conftest import CLERK, GOOD_CARD, make_id
@@ -320,8 +321,11 @@ def test_ctrl_n_asks_before_unsaved_input_is_lost(qtbot: Any, page: Any, said: D
     assert text_of(page, "decision_headline") == "—"
 
 
-def test_an_unsaved_form_survives_a_crash(qtbot: Any, ctx: Any, home: Path, said: Dialogs) -> None:
+def test_an_unsaved_form_survives_a_crash(
+    qtbot: Any, ctx: Any, home: Path, said: Dialogs, boxes: Any
+) -> None:
     from desktop_app.ui.context import AppContext
+    from desktop_app.ui.main_window import MainWindow
 
     first = make_window(qtbot, ctx).intake
     choose(qtbot, first, "wrj", "无人机驾驶员")
@@ -329,27 +333,54 @@ def test_an_unsaved_form_survives_a_crash(qtbot: Any, ctx: Any, home: Path, said
     qtbot.keyClick(first.findChild(QWidget, "certificate.level"), Qt.Key.Key_4)
     path = draft_path(home)
     qtbot.waitUntil(path.exists)
-    # The program dies here: nothing else is written. A new start on the same data folder:
+    # The program dies here: nothing else is written. A new start on the same data folder,
+    # which last showed 台账: the question comes as the window first shows, before the clerk
+    # can type, and Enter (pressed while already typing) restores.
     again = AppContext(home, clerk=CLERK)
     again.open_store_now()
+    again.settings.setValue("window/section", "ledger")
     try:
-        said.answers = [True]
-        second = make_window(qtbot, again).intake
-        qtbot.waitUntil(lambda: len(said.asked) == 1)
-        assert "恢复上次未保存的输入" in said.asked[0] and "陈静" in said.asked[0]
+        boxes.answer(Qt.Key.Key_Return)
+        window = MainWindow(again)
+        qtbot.addWidget(window)
+        window.show()
+        QApplication.processEvents()  # the first turn of the event loop asks
+        assert len(boxes.seen) == 1
+        assert "恢复上次未保存的输入" in boxes.seen[0] and "陈静" in boxes.seen[0]
+        assert boxes.defaults == ["恢复(&R)"]
+        second = window.intake
+        assert window.section() == "intake"
         assert text_of(second, "member.name") == "陈静"
         assert text_of(second, "member.id_number") == make_id(41)
         assert text_of(second, "member.card_number") == GOOD_CARD
         assert second.row.entry.name == "无人机驾驶员"
         assert second.findChild(QWidget, "certificate.level").currentData() == 4
         assert "1800" in text_of(second, "decision_headline")
-        # Declining the next offer throws the draft away.
-        said.answers = [False]
-        make_window(qtbot, again)
-        qtbot.waitUntil(lambda: len(said.asked) == 2)
+        # Not restoring (Alt+D) sets the draft aside in drafts/discarded: nothing is lost.
+        boxes.answer("D")
+        third = MainWindow(again)
+        qtbot.addWidget(third)
+        third.show()
+        qtbot.waitUntil(lambda: len(boxes.seen) == 2)
         assert not path.exists()
+        kept = list((path.parent / "discarded").glob("intake-*.json"))
+        assert len(kept) == 1 and "陈静" in kept[0].read_text(encoding="utf-8")
+        assert text_of(third.intake, "member.name") == ""
+        assert said.asked == []
     finally:
         again.close()
+
+
+def test_set_aside_drafts_keep_the_newest_five(home: Path) -> None:
+    from datetime import datetime
+
+    from desktop_app.services.drafts import save_draft, set_aside_draft
+
+    for n in range(7):
+        save_draft(home, {"member.name": f"第{n}位"})
+        set_aside_draft(home, now=datetime(2026, 12, 2, 9, n))
+    kept = sorted((draft_path(home).parent / "discarded").glob("*.json"))
+    assert [k.name for k in kept] == [f"intake-20261202-09{n:02d}00.json" for n in range(2, 7)]
 
 
 def test_saving_or_clearing_removes_the_draft(
@@ -372,7 +403,7 @@ def test_saving_or_clearing_removes_the_draft(
 def test_tab_follows_the_paper_form(qtbot: Any, page: Any) -> None:
     choose(qtbot, page, "wrj", "无人机驾驶员")
     seen = [focused().objectName()]
-    for _ in range(12):
+    for _ in range(13):
         seen.append(tab(qtbot).objectName())
     assert seen == [
         "member.name",
@@ -386,15 +417,20 @@ def test_tab_follows_the_paper_form(qtbot: Any, page: Any) -> None:
         "certificate.issued_on",
         "certificate.issuer",
         "member.key_group",
+        "applied_on",
         "save_button",
         "clear_button",
     ]
 
 
-def test_a_2016_social_worker(qtbot: Any, page: Any, ctx: Any) -> None:
+def test_a_2016_social_worker_registered_on_paper_is_entered_late(
+    qtbot: Any, page: Any, ctx: Any
+) -> None:
+    """Registered on paper on 2017-11-30, typed in today: 登记日期 and 补录原因, found in the
+    ledger and the audit trail as a late entry by this clerk."""
     from desktop_app.services.applications import application_detail
 
-    page.today = lambda: date(2017, 3, 1)
+    page.now = lambda: datetime(2026, 12, 2, 10, 30)
     choose(qtbot, page, "社会工作者", "社会工作者")
     fill_member(qtbot, page, "李娜", make_id(51))
     shown = [w.objectName() for w in page.tab_fields()]
@@ -407,6 +443,7 @@ def test_a_2016_social_worker(qtbot: Any, page: Any, ctx: Any) -> None:
         "certificate.management_number",
         "member.union_affiliated",
         "member.full_time_union_social_worker",
+        "applied_on",  # 补录原因 only shows for an earlier date
         "save_button",
         "clear_button",
         "decision_findings",
@@ -426,19 +463,66 @@ def test_a_2016_social_worker(qtbot: Any, page: Any, ctx: Any) -> None:
     type_text(qtbot, tab(qtbot), "2016-09-20")
     type_text(qtbot, tab(qtbot), "GL-0088")
     qtbot.keyClick(tab(qtbot), Qt.Key.Key_Y)
-    assert text_of(page, "decision_headline") == "不符合条件"  # not yet confirmed full-time
     qtbot.keyClick(tab(qtbot), Qt.Key.Key_Y)
+    # Registered today (2026) the 2016 deadline has passed: a real refusal.
+    registered = tab(qtbot)
+    assert registered.objectName() == "applied_on" and registered.text() == "2026-12-02"
+    assert text_of(page, "decision_headline") == "不符合条件"
+    # The paper registration's date: the deadline holds; the reason is asked for.
+    registered.selectAll()
+    type_text(qtbot, registered, "2017-11-30")
+    assert "补录" in note(page, "applied_on")
+    reason = tab(qtbot)
+    assert reason.objectName() == "late_entry_reason" and reason.isVisible()
     assert text_of(page, "decision_headline") == "可补助 2000 元"
+    assert "补录原因" in text_of(page, "decision_detail")
     qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert page.receipt is None and "补录原因" in text_of(page, "intake_message")
+    assert focused() is reason
+    type_text(qtbot, reason, "纸质登记表2017年11月30日已受理，今日补录")
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert page.receipt is not None and page.receipt.startswith("XC01-20261202-")
     detail = application_detail(ctx.require_store(), page.receipt)
     assert detail.row.amount == 2000
+    assert detail.row.applied_on == date(2017, 11, 30)
+    assert detail.row.entered_on == date(2026, 12, 2) and detail.row.late_entry
+    assert detail.row.late_entry_reason == "纸质登记表2017年11月30日已受理，今日补录"
     assert detail.certificate["management_number"] == "GL-0088"
     assert detail.certificate["approved_on"] == "2016-06-18"
+    created = next(e for e in detail.events if e["entity"] == "application")
+    assert '"late_entry_reason":"纸质登记表2017年11月30日已受理，今日补录"' in created["details"]
+    assert created["actor"] == CLERK
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2026-12-03", "不能晚于今天"),
+        ("2015-12-31", "不能早于本方案开始受理的日期（2016年1月1日）"),
+    ],
+)
+def test_a_registration_date_in_the_future_or_before_the_scheme_is_refused(
+    qtbot: Any, page: Any, typed: str, message: str
+) -> None:
+    page.now = lambda: datetime(2026, 12, 2, 10, 30)
+    choose(qtbot, page, "电力调度员", "电力调度员")
+    registered = page.findChild(QWidget, "applied_on")
+    registered.setFocus()
+    registered.selectAll()
+    type_text(qtbot, registered, typed)
+    assert message in note(page, "applied_on")
+    fill_member(qtbot, page, "赵强", make_id(52))
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert page.receipt is None and message in page._problems["applied_on"]
+    assert message in note(page, "applied_on")
 
 
 def test_a_2016_qualification_offers_only_the_funded_levels(qtbot: Any, page: Any) -> None:
-    page.today = lambda: date(2018, 1, 2)
     choose(qtbot, page, "电力调度员", "电力调度员")
+    registered = page.findChild(QWidget, "applied_on")
+    registered.setFocus()
+    registered.selectAll()
+    type_text(qtbot, registered, "2018-01-02")  # registered after the deadline
     level = page.findChild(QWidget, "certificate.level")
     assert [level.itemData(i) for i in range(1, level.count())] == [1, 2]
     qtbot.keyClick(level, Qt.Key.Key_4)  # not offered: stays unchosen
@@ -466,3 +550,95 @@ def test_models_pass_the_model_tester(qtbot: Any, qtmodeltester: Any, page: Any)
     qtmodeltester.check(model)
     qtmodeltester.check(FindingsModel())
     qtmodeltester.check(page.search.model())
+
+
+def test_ctrl_n_with_only_an_occupation_chosen_asks_nothing(
+    qtbot: Any, page: Any, said: Dialogs
+) -> None:
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    assert page.row is not None
+    qtbot.keyClick(focused(), Qt.Key.Key_N, CTRL)
+    assert said.asked == []
+    assert page.row is None and focused().objectName() == "catalogue_search"
+    # A level chosen is a certificate detail: now it asks.
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    level = page.findChild(QWidget, "certificate.level")
+    level.setFocus()
+    qtbot.keyClick(level, Qt.Key.Key_4)
+    said.answers = [False]
+    qtbot.keyClick(focused(), Qt.Key.Key_N, CTRL)
+    assert len(said.asked) == 1 and page.row is not None
+
+
+def test_grade_keys_choose_the_social_worker_level(qtbot: Any, page: Any) -> None:
+    choose(qtbot, page, "shgzz", "社会工作者")
+    grade = page.findChild(QWidget, "certificate.grade")
+    grade.setFocus()
+    qtbot.keyClick(grade, Qt.Key.Key_3)
+    assert grade.currentData() == "senior"
+    qtbot.keyClick(grade, Qt.Key.Key_2)
+    assert grade.currentData() == "intermediate"
+    assert "1 初级" in grade.itemText(0)
+
+
+def _panel_texts(page: Any) -> str:
+    model = page.decision.model
+    lines = [model.index(r).data() for r in range(model.rowCount())]
+    tips = [model.index(r).data(Qt.ItemDataRole.ToolTipRole) for r in range(model.rowCount())]
+    return "\n".join(
+        [text_of(page, "decision_headline"), text_of(page, "decision_detail"), *lines, *tips]
+    )
+
+
+def test_incomplete_is_pending_not_refused(qtbot: Any, page: Any) -> None:
+    """An occupation chosen, nothing typed: 待补充 with what is missing, in neutral colours."""
+    import re
+
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    assert text_of(page, "decision_headline") == "待补充"
+    assert page.decision.state == "pending"
+    assert text_of(page, "decision_detail") == "还需填写：姓名、身份证号、等级、属于重点群体"
+    lines = [page.decision.model.index(r).data() for r in range(page.decision.model.rowCount())]
+    assert not [line for line in lines if line.startswith("✗")]
+    assert any(line.startswith("… 缺少证书等级") for line in lines)
+    # A level chosen: the amount shows, with what saving still needs.
+    qtbot.keyClick(page.findChild(QWidget, "certificate.level"), Qt.Key.Key_4)
+    assert text_of(page, "decision_headline") == "可补助 1800 元"
+    assert text_of(page, "decision_detail") == "保存前还需填写：姓名、身份证号、属于重点群体"
+    # A real refusal is red, whatever else is missing.
+    qtbot.keyClick(page.findChild(QWidget, "member.key_group"), Qt.Key.Key_N)
+    assert (
+        text_of(page, "decision_headline") == "不符合条件" and page.decision.state == "ineligible"
+    )
+    assert not re.search(
+        r"\b(member|certificate|competition)\.[a-z_]+|applied_on", _panel_texts(page)
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("shgzz", "社会工作者"),
+        ("电力调度员", "电力调度员"),
+        ("wrj", "无人机驾驶员"),
+        ("母婴", "母婴照护"),
+    ],
+)
+def test_the_decision_panel_never_shows_an_input_path(
+    qtbot: Any, page: Any, query: str, name: str
+) -> None:
+    import re
+
+    choose(qtbot, page, query, name)
+    for field in rules_fields(page):
+        editor = page.findChild(QWidget, field)
+        if editor is not None and editor.isVisibleTo(page) and hasattr(editor, "values"):
+            values = editor.values()
+            if values:
+                editor.set_value(values[-1])
+        text = _panel_texts(page)
+        assert not re.search(r"\b(member|certificate|competition)\.[a-z_]+|applied_on", text), text
+
+
+def rules_fields(page: Any) -> list[str]:
+    return [*_form_rules.MEMBER_FIELDS, *_form_rules.CERTIFICATE_FIELDS, *_form_rules.CONFIRMATIONS]

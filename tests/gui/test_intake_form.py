@@ -41,7 +41,7 @@ def drone_form(**changes: object) -> dict[str, object]:
 
 
 def test_the_apply_mapping_for_a_drone_pilot_pays_1800() -> None:
-    mapping = rules.build_mapping(drone_form(), applied_on=TODAY)
+    mapping = rules.build_mapping(drone_form(), today=TODAY)
     assert mapping == {
         "scheme": "bj-2026-skills",
         "applied_on": "2026-11-21",
@@ -68,13 +68,13 @@ def test_the_apply_mapping_for_a_drone_pilot_pays_1800() -> None:
 
 def test_fields_the_kind_does_not_use_are_left_out() -> None:
     form = drone_form(**{"certificate.grade": "senior", "certificate.rank": "3"})
-    certificate = rules.build_mapping(form, applied_on=TODAY)["certificate"]
+    certificate = rules.build_mapping(form, today=TODAY)["certificate"]
     assert "grade" not in certificate and "rank" not in certificate
 
 
 def test_unparsed_values_are_missing_not_guessed() -> None:
     form = drone_form(**{"certificate.issued_on": "2026-05", "member.card_number": "123"})
-    mapping = rules.build_mapping(form, applied_on=TODAY)
+    mapping = rules.build_mapping(form, today=TODAY)
     assert "issued_on" not in mapping["certificate"]
     assert "card_number" not in mapping["member"]
 
@@ -92,7 +92,7 @@ def test_a_competition_result_names_the_competition_and_the_occupation() -> None
         "certificate.issued_on": "2016-10-01",
         "certificate.level": 3,
     }
-    certificate = rules.build_mapping(form, applied_on=date(2017, 3, 1))["certificate"]
+    certificate = rules.build_mapping(form, today=date(2017, 3, 1))["certificate"]
     assert certificate == {
         "kind": "competition",
         "competition": "2016年北京市“职工技协杯”职业技能竞赛",
@@ -122,7 +122,7 @@ def test_a_social_worker_mapping_carries_the_certificate_details() -> None:
         "certificate.issued_on": "2016年9月20日",
         "certificate.management_number": "GL-0088",
     }
-    mapping = rules.build_mapping(form, applied_on=date(2017, 3, 1))
+    mapping = rules.build_mapping(form, today=date(2017, 3, 1))
     assert mapping["certificate"] == {
         "kind": "social_worker",
         "occupation": "社会工作者",

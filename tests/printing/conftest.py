@@ -29,6 +29,7 @@ def social_worker(serial: int = 1, **member: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "scheme": "bj-2016-union-boost",
         "applied_on": "2017-03-15",
+        "late_entry_reason": "纸质登记表已按时受理，补录",
         "member": {
             "name": "李明",
             "id_number": make_id(serial),
@@ -59,6 +60,7 @@ def qualification(serial: int = 2) -> dict[str, Any]:
     return {
         "scheme": "bj-2016-union-boost",
         "applied_on": "2017-03-15",
+        "late_entry_reason": "纸质登记表已按时受理，补录",
         "member": {
             "name": "王五",
             "id_number": make_id(serial),

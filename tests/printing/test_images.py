@@ -47,7 +47,9 @@ RECEIPT_VALUES = {
     "station.name": "西城区某街道工会服务站",
     "print.mark": "",
     "application.receipt": "XC01-20261121-0001",
-    "application.applied_on": "2026年11月21日",
+    "application.applied_on": "2026年11月18日（补录）",
+    "application.late_entry": "补录：登记日期2026年11月18日，2026年11月21日由王柜员录入；"
+    "补录原因：纸质登记表已于当日受理，系统停电未能录入",
     "member.name": "张伟",
     "member.id_number_masked": "110105********0015",
     "application.scheme_name": "2026年北京市职工职业技能提升补助",

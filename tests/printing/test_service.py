@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from desktop_app.services import applications
 from desktop_app.services import printing as service
+from desktop_app.services import status as status_service
 from desktop_app.services.printing import PrintRefusedError, prepare, print_to_file
 from tests.printing.conftest import CLERK, NOW, qualification, save, social_worker
 
@@ -79,8 +80,8 @@ def test_the_same_application_twice_in_a_batch_is_an_original_and_a_reprint(stor
 
 def test_a_status_past_accepted_is_left_as_it_is(store, outdir) -> None:
     receipt = save(store, social_worker(1))
-    applications.change_status(store, receipt, "已打印", actor=CLERK, now=NOW)
-    applications.change_status(store, receipt, "已报送", actor=CLERK, now=NOW)
+    status_service.change_status(store, receipt, "已打印", actor=CLERK, now=NOW)
+    status_service.change_status(store, receipt, "已报送", actor=CLERK, now=NOW)
     print_to_file(store, [receipt], outdir / "x.pdf", actor=CLERK, form="receipt", now=NOW)
     assert applications.application_detail(store, receipt).row.status_label == "已报送"
     assert len(prints(store, receipt)) == 1

@@ -40,6 +40,8 @@ def apply_input(serial: int = 1, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "scheme": "bj-2026-skills",
         "applied_on": "2026-11-21",
+        # Ignored when it is entered on that day; tests that save later are late entries.
+        "late_entry_reason": "纸质登记表已按时受理，补录",
         "member": {
             "name": "张伟",
             "id_number": make_id(serial),

@@ -8,6 +8,7 @@ import pytest
 
 from desktop_app.domain.facts import InputError
 from desktop_app.services import applications
+from desktop_app.services import status as status_service
 from desktop_app.services.quote import quote_mapping
 from desktop_app.storage.errors import DuplicateClaimError
 from desktop_app.storage.repository import LedgerFilter
@@ -80,7 +81,7 @@ def test_occupation_by_code_or_by_name_is_the_same_claim(store):
 
 def test_returned_application_frees_the_claim(store):
     first = applications.save_application(store, apply_input(), clerk=CLERK, now=NOW)
-    applications.change_status(store, first.receipt, "退回", actor=CLERK, reason="证书编号录错")
+    status_service.change_status(store, first.receipt, "退回", actor=CLERK, reason="证书编号录错")
     second = applications.save_application(store, apply_input(), clerk=CLERK, now=NOW)
     assert second.receipt != first.receipt
     with pytest.raises(DuplicateClaimError) as caught:

@@ -38,7 +38,8 @@ def _receipts(store: Store) -> list[str]:
 
 
 def _save(store: Store, serial: int, when: datetime = NOW) -> str:
-    return applications.save_application(store, apply_input(serial), clerk=CLERK, now=when).receipt
+    data = apply_input(serial, applied_on=when.date().isoformat())  # registered that day
+    return applications.save_application(store, data, clerk=CLERK, now=when).receipt
 
 
 def _last_event(store: Store) -> AuditEvent:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ColumnClause
 
 from desktop_app.services import applications
+from desktop_app.services import status as status_service
 from desktop_app.services.store import open_store
 from desktop_app.storage import migrations
 from desktop_app.storage.backup import program_backups
@@ -163,7 +164,9 @@ def test_filled_first_schema_upgrades_after_a_backup(backend, db_url, home):
 
         # New saves work on the upgraded database and continue the day's numbers.
         later = datetime(2026, 11, 20, 15, 0)
-        saved = applications.save_application(store, apply_input(8), clerk=CLERK, now=later)
+        saved = applications.save_application(
+            store, apply_input(8, applied_on="2026-11-20"), clerk=CLERK, now=later
+        )
         assert saved.receipt == "XC01-20261120-0002"
     finally:
         store.dispose()
@@ -406,7 +409,9 @@ def test_filled_third_schema_moves_decisions_to_their_table(backend, db_url, hom
             "XC01-20261120-0001",
         ]
         later = datetime(2026, 11, 20, 15, 0)
-        saved = applications.save_application(store, apply_input(8), clerk=CLERK, now=later)
+        saved = applications.save_application(
+            store, apply_input(8, applied_on="2026-11-20"), clerk=CLERK, now=later
+        )
         assert saved.receipt == "XC01-20261120-0005"
         found = applications.ledger(store, LedgerFilter(query="张伟"))
         assert saved.receipt in [r.receipt for r in found]
@@ -812,7 +817,9 @@ def test_filled_fourth_schema_reads_back_the_same_after_compacting(backend, db_u
         # The upgraded database takes new work: a save (new member, new terms, next receipt),
         # a status change (the next step), and it still refuses a claim already taken.
         later = datetime(2026, 11, 20, 16, 0)
-        saved = applications.save_application(store, apply_input(8), clerk=CLERK, now=later)
+        saved = applications.save_application(
+            store, apply_input(8, applied_on="2026-11-20"), clerk=CLERK, now=later
+        )
         assert saved.receipt == "XC01-20261120-0007"
         assert saved.receipt in [
             r.receipt for r in applications.ledger(store, LedgerFilter(query="张伟"))
@@ -824,14 +831,16 @@ def test_filled_fourth_schema_reads_back_the_same_after_compacting(backend, db_u
         assert new.row.clerk == CLERK and new.row.scheme == "bj-2026-skills"
         assert [(h["to"], h["actor"]) for h in new.history] == [("accepted", CLERK)]
 
-        changed = applications.change_status(
+        changed = status_service.change_status(
             store, "XC01-20261120-0003", "printed", actor=CLERK, now=later
         )
         assert [s.to_status for s in changed.steps] == ["accepted", "printed"]
         assert [(h.step, h.actor) for h in changed.history] == [(1, "李"), (2, CLERK)]
 
         with pytest.raises(DuplicateClaimError) as caught:
-            applications.save_application(store, apply_input(1), clerk=CLERK, now=later)
+            applications.save_application(
+                store, apply_input(1, applied_on="2026-11-20"), clerk=CLERK, now=later
+            )
         assert "XC01-20261120-0001" in str(caught.value)
         # At the database too: the returned claim cannot come back while 3 holds it, and
         # `live` is 1 or NULL (ck_application_live).

@@ -70,6 +70,12 @@ def _claim(row: LedgerRow) -> str:
     return claim_text(row)
 
 
+def _applied_on(row: LedgerRow) -> str:
+    from desktop_app.services.ledger_view import applied_on_text
+
+    return applied_on_text(row)
+
+
 def _amount(row: LedgerRow) -> str:
     return f"{row.amount} 元" if row.eligible else "不予补助"
 
@@ -77,7 +83,7 @@ def _amount(row: LedgerRow) -> str:
 # (header, text of a row)
 COLUMNS: tuple[tuple[str, Callable[[LedgerRow, dict[str, str]], str]], ...] = (
     ("受理编号", lambda r, s: r.receipt),
-    ("受理日期", lambda r, s: r.applied_on.isoformat()),
+    ("受理日期", lambda r, s: _applied_on(r)),
     ("姓名", lambda r, s: r.name),
     ("身份证号", lambda r, s: r.id_number),
     ("京卡卡号", lambda r, s: r.card_number),
@@ -366,6 +372,10 @@ class LedgerModel(ColumnsTableModel):
         if kind == _RECEIPT:
             return row.receipt
         # the tool tip: the whole text (columns are narrow), the scheme's full name
+        if column == 1 and row.late_entry:
+            from desktop_app.services.ledger_view import late_entry_text
+
+            return late_entry_text(row)
         if column == 5:
             from desktop_app.services.ledger_view import scheme_choices
 

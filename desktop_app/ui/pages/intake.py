@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DRAFT_DELAY_MS = 400
-_DIGIT_KEYS = {str(n): n for n in range(1, 6)}
 _DATE_HINT = "YYYY-MM-DD，如 2026-05-20（也可输入 20260520）"
 
 
@@ -53,7 +52,8 @@ class IntakePage(Page):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.setObjectName("intake_page")
-        self.today: Callable[[], date] = date.today
+        # The counter's clock: the entry day of a save (tests set another).
+        self.now: Callable[[], datetime] = datetime.now
         self.row: CatalogueRow | None = None
         self.receipt: str | None = None
         self._dirty = False
@@ -89,6 +89,7 @@ class IntakePage(Page):
         cert_box.addWidget(self.chosen_label)
         cert_box.addLayout(cert_form)
         self._add_rows(cert_form, rules.CERTIFICATE_FIELDS)
+        registration = self._group("登记", "registration", rules.REGISTRATION_FIELDS)
         confirmations = self._group("确认事项", "confirm", rules.CONFIRMATIONS)
         self.no_questions = QLabel("（所选方案无需确认事项）")
         confirmations.layout().addWidget(self.no_questions)  # type: ignore[union-attr]
@@ -113,6 +114,7 @@ class IntakePage(Page):
         form_layout.addWidget(member)
         form_layout.addWidget(certificate)
         form_layout.addWidget(confirmations)
+        form_layout.addWidget(registration)  # last: it is today's date unless entered late
         form_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -176,6 +178,8 @@ class IntakePage(Page):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
+        self._line("applied_on").setText(self._today_text())
+        self.forms["late_entry_reason"].setRowVisible(self.boxes["late_entry_reason"], False)
         self._apply_kind()
         self.search.results.raise_()
 
@@ -208,18 +212,20 @@ class IntakePage(Page):
 
     def _editor(self, field: str) -> QWidget:
         if field == "certificate.level":
-            combo = ChoiceCombo(placeholder="请选择等级（可按数字 1–5）", keys=_DIGIT_KEYS)
+            combo = ChoiceCombo(placeholder="请选择等级（可按数字 1–5）", keys=rules.LEVEL_KEYS)
             combo.currentIndexChanged.connect(lambda _i, f=field: self._changed(f))
             return combo
         if field == "certificate.grade":
-            combo = ChoiceCombo(placeholder="请选择水平级别")
+            combo = ChoiceCombo(
+                placeholder="请选择水平级别（可按 1 初级 / 2 中级 / 3 高级）", keys=rules.GRADE_KEYS
+            )
             combo.currentIndexChanged.connect(lambda _i, f=field: self._changed(f))
             return combo
         if field == "certificate.stage":
             combo = ChoiceCombo(
                 rules.stage_choices(),
                 placeholder="请选择（1 决赛 / 2 复赛）",
-                keys={"1": "final", "2": "semifinal"},
+                keys=rules.STAGE_KEYS,
             )
             combo.currentIndexChanged.connect(lambda _i, f=field: self._changed(f))
             return combo
@@ -228,8 +234,11 @@ class IntakePage(Page):
             combo.currentIndexChanged.connect(lambda _i, f=field: self._changed(f))
             return combo
         edit = LineEdit()
-        if field in rules.DATE_FIELDS:
+        if field in rules.DATE_FIELDS or field == "applied_on":
             edit.setPlaceholderText(_DATE_HINT)
+        elif field == "late_entry_reason":
+            edit.setPlaceholderText("登记日期早于今天时必填，如：纸质登记表已于当日受理，今日补录")
+            edit.setMaxLength(200)
         elif field == "member.id_number":
             edit.setPlaceholderText("18位，最后一位可以是X")
             edit.setMaxLength(24)
@@ -249,6 +258,7 @@ class IntakePage(Page):
         order += [self.boxes[f].editor for f in certificate]
         order += [self.boxes[f].editor for f in rules.CERTIFICATE_FIELDS if f not in certificate]
         order += [self.boxes[f].editor for f in rules.CONFIRMATIONS]
+        order += [self.boxes[f].editor for f in rules.REGISTRATION_FIELDS]
         order += [self.save_button, self.clear_button, self.decision.findings]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
@@ -267,9 +277,13 @@ class IntakePage(Page):
 
     def section_shown(self) -> None:
         self._focus_first()
+
+    def offer_pending_draft(self) -> None:
+        """Called once as the window first shows, before the clerk can type: a draft left by
+        a crash is offered back (main_window.MainWindow.showEvent)."""
         if self._draft_offer_pending:
             self._draft_offer_pending = False
-            QTimer.singleShot(0, self.offer_draft)
+            self.offer_draft()
 
     def _focus_first(self) -> None:
         if self.receipt is not None:
@@ -384,7 +398,12 @@ class IntakePage(Page):
                 state[field] = editor.value()
             elif isinstance(editor, QLineEdit):
                 state[field] = editor.text()
+        if state.get("applied_on", "").strip() == self._today_text():
+            state["applied_on"] = ""  # left as it is: the day of entry
         return state
+
+    def _today_text(self) -> str:
+        return self.now().date().isoformat()
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Fill the form from a state (a restored draft)."""
@@ -401,6 +420,8 @@ class IntakePage(Page):
                     editor.set_value(value)
                 elif isinstance(editor, QLineEdit):
                     editor.setText(value if isinstance(value, str) else "")
+            if not self._line("applied_on").text().strip():
+                self._line("applied_on").setText(self._today_text())
         finally:
             self._loading = False
         self._dirty = True
@@ -436,6 +457,7 @@ class IntakePage(Page):
                 elif isinstance(editor, QLineEdit):
                     editor.clear()
                 box.set_note(None)
+            self._line("applied_on").setText(self._today_text())
             self.search.set_text_quietly("")
         finally:
             self._loading = False
@@ -461,10 +483,21 @@ class IntakePage(Page):
             self._typing = None
             self._refresh(None)
 
+    def _line(self, field: str) -> QLineEdit:
+        editor = self.boxes[field].editor
+        assert isinstance(editor, QLineEdit)
+        return editor
+
+    def _opens(self) -> date | None:
+        return rules.scheme_opens(self.row.policy.id) if self.row is not None else None
+
     def _refresh(self, typing: str | None) -> None:
         state = self.form_state()
-        today = self.today()
-        notes = rules.field_notes(state, today=today, typing=typing)
+        today = self.now().date()
+        notes = rules.field_notes(state, today=today, typing=typing, opens=self._opens())
+        # 补录原因 is asked for only when the registration date is earlier than today.
+        late = rules.is_late_entry(state, today) or bool(state.get("late_entry_reason"))
+        self.forms["late_entry_reason"].setRowVisible(self.boxes["late_entry_reason"], late)
         for field, box in self.boxes.items():
             note = notes.get(field)
             if note is not None:
@@ -486,7 +519,7 @@ class IntakePage(Page):
         if self.row is None:
             self.decision.show_waiting("请先在上方查找并选择职业（工种）、项目或竞赛")
             return
-        mapping = rules.build_mapping(state, applied_on=today)
+        mapping = rules.build_mapping(state, today=today)
         try:
             decision = quote_mapping(mapping)
         except InputError as exc:
@@ -496,14 +529,17 @@ class IntakePage(Page):
             self.decision.show_problem(str(exc))
             return
         self.last_decision = decision
-        extra = []
-        pending = [rules.label(f) for f in self._asked if state.get(f) is None]
-        if pending:
-            extra.append("尚需确认：" + "、".join(pending))
+        pending = rules.pending_fields(
+            state,
+            decision.missing,
+            asked=self._asked,
+            card_needed=self._card_needed,
+            today=today,
+        )
+        labels = [rules.label(f, state.get("certificate.kind")) for f in pending]
         bad = sum(1 for note in notes.values() if note.blocking)
-        if bad:
-            extra.append(f"有 {bad} 项输入有误，改正后才能保存")
-        self.decision.show_decision(decision, "；".join(extra))
+        note = f"有 {bad} 项输入有误，改正后才能保存" if bad else ""
+        self.decision.show_decision(decision, labels, note)
 
     # --- saving --------------------------------------------------------------------------------
 
@@ -518,16 +554,23 @@ class IntakePage(Page):
         from desktop_app.ui.errors import show_error
 
         state = self.form_state()
-        today = self.today()
+        now = self.now()
+        today = now.date()
         problems = rules.save_problems(
-            state, asked=self._asked, card_needed=self._card_needed, today=today
+            state,
+            asked=self._asked,
+            card_needed=self._card_needed,
+            today=today,
+            opens=self._opens(),
         )
         if problems:
             self._refuse(problems)
             return
-        mapping = rules.build_mapping(state, applied_on=today)
+        mapping = rules.build_mapping(state, today=today)
         try:
-            saved = save_application(self.ctx.require_store(), mapping, clerk=self.ctx.clerk)
+            saved = save_application(
+                self.ctx.require_store(), mapping, clerk=self.ctx.clerk, now=now
+            )
         except InputError as exc:
             self._refuse({exc.field: exc.message})
             return
@@ -604,7 +647,7 @@ class IntakePage(Page):
             self.message.setStyleSheet("")
 
     def next_member(self) -> None:
-        unsaved = self.receipt is None and self._dirty and not rules.is_blank(self.form_state())
+        unsaved = self.receipt is None and self._dirty and rules.has_details(self.form_state())
         if unsaved and not dialogs.ask(
             self, "清空输入", "当前输入尚未保存，清空后将丢失。确定清空，开始下一位吗？"
         ):
@@ -654,13 +697,29 @@ class IntakePage(Page):
         who = str(state.get("member.name") or "").strip() or "未填姓名"
         what = str(state.get("entry.name") or "").strip() or "未选职业（工种）"
         stamp = f"{when:%Y-%m-%d %H:%M}，" if when else ""
-        if dialogs.ask(
+        if dialogs.restore_draft(
             self,
-            "恢复输入",
-            f"恢复上次未保存的输入？\n（{stamp}{who}，{what}）\n\n选“否”将丢弃这份输入。",
+            f"恢复上次未保存的输入？\n（{stamp}{who}，{what}）\n\n"
+            "选“不恢复”时，这份输入另存在数据文件夹的 drafts/discarded 中。",
         ):
             self.load_state(state)
             self.message.setText("已恢复上次未保存的输入，请核对后保存。")
+            self.ctx_show_intake()
             self.boxes["member.name"].editor.setFocus()
         else:
-            self._discard_draft()
+            self._set_aside_draft()
+
+    def ctx_show_intake(self) -> None:
+        """Bring 受理 to the front (the window may have opened on another section)."""
+        window = self.window()
+        show = getattr(window, "show_section", None)
+        if callable(show):
+            show("intake")
+
+    def _set_aside_draft(self) -> None:
+        from desktop_app.services.drafts import set_aside_draft
+
+        try:
+            set_aside_draft(self.ctx.home)
+        except OSError as exc:
+            log.warning("draft not set aside: %s", exc.strerror)
