@@ -65,6 +65,36 @@ def station(store: Store) -> Station | None:
     )
 
 
+def station_problems(
+    *, code: str | None = None, name: str | None = None, district: str | None = None
+) -> dict[str, str]:
+    """What is wrong with each station setting given (field → Chinese message); empty when
+    all can be saved. The one home of these rules: 设置, 首次设置 and the command line."""
+    problems: dict[str, str] = {}
+    if code is not None and not _STATION_CODE.match(code.strip().upper()):
+        problems["station_code"] = "服务站代码应为 2–8 位大写字母或数字，如 XC01"
+    if name is not None and not name.strip():
+        problems["station_name"] = "服务站名称不能为空"
+    return problems
+
+
+def station_values(
+    *, code: str | None = None, name: str | None = None, district: str | None = None
+) -> dict[str, str]:
+    """The settings as saved (code upper-case, texts trimmed); InputError on the first
+    problem `station_problems` finds."""
+    for field_name, message in station_problems(code=code, name=name, district=district).items():
+        raise InputError(field_name, message)
+    values: dict[str, str] = {}
+    if code is not None:
+        values["station_code"] = code.strip().upper()
+    if name is not None:
+        values["station_name"] = name.strip()
+    if district is not None:
+        values["district"] = district.strip()
+    return values
+
+
 def save_station(
     store: Store,
     *,
@@ -75,18 +105,7 @@ def save_station(
     now: datetime | None = None,
 ) -> Station:
     """Set the station's code, name and district (each optional); audited."""
-    values: dict[str, str] = {}
-    if code is not None:
-        code = code.strip().upper()
-        if not _STATION_CODE.match(code):
-            raise InputError("station_code", "服务站代码应为 2–8 位大写字母或数字，如 XC01")
-        values["station_code"] = code
-    if name is not None:
-        if not name.strip():
-            raise InputError("station_name", "服务站名称不能为空")
-        values["station_name"] = name.strip()
-    if district is not None:
-        values["district"] = district.strip()
+    values = station_values(code=code, name=name, district=district)
     with store.session(write=True) as session:
         changed = repository.put_settings(session, values)
         current = repository.get_settings(session)

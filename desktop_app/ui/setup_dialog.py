@@ -211,12 +211,16 @@ class FirstRunDialog(QDialog):
     def finish(self) -> None:
         """完成: check everything; save only when everything is right."""
         from desktop_app.domain.facts import InputError
-        from desktop_app.services.applications import save_station
+        from desktop_app.services.applications import save_station, station_problems
         from desktop_app.services.settings_view import check_database_url
         from desktop_app.ui.context import StoreNotReadyError
         from desktop_app.ui.errors import known_message, show_error
 
-        found: dict[str, str] = {}
+        found: dict[str, str] = station_problems(
+            code=self.station_code.text(),
+            name=self.station_name.text(),
+            district=self.district.text(),
+        )
         try:
             clerk = check_clerk_name(self.clerk_name.text())
         except ValueError as exc:

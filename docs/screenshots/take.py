@@ -3,7 +3,7 @@
 A throw-away data folder gets a station and a few dozen applications saved through the
 services; the window is driven with key presses as a clerk would, and the whole 1366×768
 screen is grabbed for 受理 (a filled form with its decision), the print preview of its receipt,
-台账 and 目录.
+台账, the question before a status change, 目录, and 首次设置 on a new data folder.
 Written to docs/screenshots/*.png.
 """
 
@@ -168,6 +168,28 @@ def main() -> int:
 
     window.show_section("ledger")
     shot("ledger")
+
+    # A status change is confirmed: the question over the application's detail.
+    from PySide6.QtCore import QTimer
+
+    printed = [r for r in _receipts(store) if r[1] == "printed"][0][0]
+    detail = window.ledger.open_receipt(printed)
+    if detail is not None:
+        detail.setGeometry(window.geometry().adjusted(120, 60, -120, -40))
+        settle()
+        detail.target.setCurrentIndex(detail.target.findText("已报送"))
+
+        def grab_and_cancel() -> None:
+            shot("status-confirm")
+            box = QApplication.activeModalWidget()
+            if box is not None and box is not detail:
+                box.close()
+
+        QTimer.singleShot(600, grab_and_cancel)
+        detail.apply_button.click()
+        detail.close()
+        settle()
+
     window.show_section("catalogue")
     window.activateWindow()
     settle()
@@ -180,7 +202,38 @@ def main() -> int:
     window.deleteLater()
     settle(5)
     ctx.close()
+
+    # 首次设置 on a new data folder: the window and the dialog, with a wrong station code said.
+    fresh = Path(tempfile.mkdtemp(prefix="union-counter-first-"))
+    os.environ["UNION_COUNTER_HOME"] = str(fresh)
+    os.environ.pop("UNION_COUNTER_CLERK", None)
+    first_ctx = AppContext(fresh)
+    first_ctx.open_store_now()
+    first = build_window(first_ctx)
+    first.move(0, 0)
+    first.resize(1366, 768)
+    first.show()
+    settle()
+    setup = first.open_setup()
+    if setup is not None:
+        settle()
+        type_text("xc 1")
+        setup.finish()
+        settle()
+        window = first  # shot() grabs the screen of `window`
+        shot("first-run")
+        setup.close()
+    first.close()
+    settle(5)
+    first_ctx.close()
     return 0
+
+
+def _receipts(store: object) -> list[tuple[str, str]]:
+    from desktop_app.services.applications import ledger
+    from desktop_app.storage.repository import LedgerFilter
+
+    return [(r.receipt, r.status) for r in ledger(store, LedgerFilter(), limit=50)]  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

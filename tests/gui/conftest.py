@@ -157,3 +157,17 @@ def press_alt(qtbot: Any, window: Any, letter: str) -> None:
     qtbot.waitUntil(has_keyboard)
     key = getattr(Qt.Key, f"Key_{letter.upper()}")
     qtbot.keyClick(window.focusWidget() or window, key, Qt.KeyboardModifier.AltModifier)
+
+
+def type_text(qtbot: Any, widget: Any, text: str) -> None:
+    """Type as a clerk does: ASCII by keys, Chinese committed by the input method (QTest
+    cannot send keys for characters outside ASCII)."""
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+        return
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtWidgets import QApplication
+
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)

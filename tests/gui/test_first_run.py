@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.services import applications
 from desktop_app.ui import errors
 from desktop_app.ui.context import AppContext, ClerkNotSetError
-from tests.gui.conftest import CLERK, STATION, make_id
+from tests.gui.conftest import CLERK, STATION, make_id, type_text
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -76,6 +75,11 @@ def start(qtbot: Any) -> Iterator[Any]:
         one.close()
 
 
+def _focus_type(qtbot: Any, edit: QWidget, text: str) -> None:
+    edit.setFocus()
+    type_text(qtbot, edit, text)
+
+
 def _dialog(qtbot: Any, run: Started) -> Any:
     qtbot.waitUntil(lambda: run.window.setup_dialog is not None)
     dialog = run.window.setup_dialog
@@ -85,21 +89,10 @@ def _dialog(qtbot: Any, run: Started) -> Any:
     return dialog
 
 
-def _type(qtbot: Any, edit: QWidget, text: str) -> None:
-    """As a clerk types: ASCII by keys, Chinese committed by the input method."""
-    edit.setFocus()
-    if text.isascii():
-        qtbot.keyClicks(edit, text)
-    else:
-        event = QInputMethodEvent()
-        event.setCommitString(text)
-        QApplication.sendEvent(edit, event)
-
-
 def _fill(qtbot: Any, dialog: Any, code: str, clerk: str = CLERK) -> None:
     """Field by field with Tab, as the dialog's order goes."""
     assert dialog.station_code.hasFocus()
-    _type(qtbot, dialog.station_code, code)
+    _focus_type(qtbot, dialog.station_code, code)
     for edit, text in (
         (dialog.station_name, STATION[1]),
         (dialog.district, STATION[2]),
@@ -108,7 +101,7 @@ def _fill(qtbot: Any, dialog: Any, code: str, clerk: str = CLERK) -> None:
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         assert edit.hasFocus()
         if text:
-            _type(qtbot, edit, text)
+            _focus_type(qtbot, edit, text)
     qtbot.keyClick(dialog.clerk_name, Qt.Key.Key_Tab)
     assert dialog.database_url.hasFocus()
 
@@ -159,7 +152,7 @@ def test_a_bad_station_code_is_said_and_nothing_is_saved(
     # A clerk's name missing as well: said at its own field; still nothing saved.
     dialog.clerk_name.clear()
     dialog.station_code.clear()
-    _type(qtbot, dialog.station_code, "XC01")
+    _focus_type(qtbot, dialog.station_code, "XC01")
     qtbot.keyClick(dialog.station_code, Qt.Key.Key_Return)  # Enter moves on, like Tab
     assert dialog.station_name.hasFocus() and dialog.isVisible()
     qtbot.keyClick(dialog, "f", ALT)  # 完成(&F): the button is pressed a moment later
@@ -170,9 +163,19 @@ def test_a_bad_station_code_is_said_and_nothing_is_saved(
     assert not dialog.findChild(QWidget, "error_station_code").isVisible()
     assert applications.station(run.ctx.store) is None and _stored_clerk(fresh) is None
 
+    # Both wrong at once: both said, the cursor at the first.
+    dialog.station_code.clear()
+    _focus_type(qtbot, dialog.station_code, "xc 1")
+    qtbot.keyClick(dialog.database_url, Qt.Key.Key_Return)
+    assert dialog.findChild(QWidget, "error_station_code").isVisible()
+    assert dialog.findChild(QWidget, "error_clerk").isVisible()
+    assert dialog.station_code.hasFocus()
+    dialog.station_code.clear()
+    _focus_type(qtbot, dialog.station_code, "XC01")
+
     # A database address the 设置 page would refuse is refused here too.
-    _type(qtbot, dialog.clerk_name, CLERK)
-    _type(qtbot, dialog.database_url, "mysql://counter@server/union_counter")
+    _focus_type(qtbot, dialog.clerk_name, CLERK)
+    _focus_type(qtbot, dialog.database_url, "mysql://counter@server/union_counter")
     qtbot.keyClick(dialog.database_url, Qt.Key.Key_Return)
     assert "不支持“mysql”数据库" in dialog.findChild(QWidget, "error_database/url").text()
     assert dialog.database_url.hasFocus()
@@ -186,7 +189,7 @@ def test_a_complete_entry_saves_station_and_clerk_and_the_next_start_does_not_as
     run = start(fresh)
     dialog = _dialog(qtbot, run)
     _fill(qtbot, dialog, "xc01")
-    _type(qtbot, dialog.database_url, str(fresh / "counter.sqlite3"))
+    _focus_type(qtbot, dialog.database_url, str(fresh / "counter.sqlite3"))
     with qtbot.waitSignal(dialog.finished):
         qtbot.keyClick(dialog.database_url, Qt.Key.Key_Return)
 

@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.services import intake_form as _form_rules
 from desktop_app.services.drafts import draft_path
 from desktop_app.ui.intake import dialogs
-from tests.gui.conftest import CLERK, GOOD_CARD, make_id
+from tests.gui.conftest import CLERK, GOOD_CARD, make_id, type_text
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -67,16 +66,6 @@ def focused() -> QWidget:
     widget = QApplication.focusWidget()
     assert widget is not None
     return widget
-
-
-def type_text(qtbot: Any, widget: QWidget, text: str) -> None:
-    """Type as a clerk does: ASCII by keys, Chinese committed by the input method."""
-    if text.isascii():
-        qtbot.keyClicks(widget, text)
-    else:
-        event = QInputMethodEvent()
-        event.setCommitString(text)
-        QApplication.sendEvent(widget, event)
 
 
 def tab(qtbot: Any) -> QWidget:

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import CLERK, GOOD_CARD, make_id, press_alt
+from tests.gui.conftest import CLERK, GOOD_CARD, make_id, press_alt, type_text
 
 # The offscreen platform says this when a dialog or a page is shown on its own.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -98,20 +98,6 @@ def page(window: Any, saved: dict[str, str], qtbot: Any) -> Any:
 def _names(page: Any) -> list[str]:
     model = page.model
     return [model.index(r, COLUMN["name"]).data() for r in range(model.rowCount())]
-
-
-def type_text(qtbot: Any, widget: Any, text: str) -> None:
-    """Type as a clerk does: ASCII by keys, Chinese through the input method (QTest cannot
-    send keys for characters outside ASCII)."""
-    if text.isascii():
-        qtbot.keyClicks(widget, text)
-        return
-    from PySide6.QtGui import QInputMethodEvent
-    from PySide6.QtWidgets import QApplication
-
-    event = QInputMethodEvent("", [])
-    event.setCommitString(text)
-    QApplication.sendEvent(widget, event)
 
 
 def _search(page: Any, qtbot: Any, text: str) -> None:
