@@ -135,7 +135,9 @@ def test_a_late_entry_needs_its_reason_and_is_shown_as_such(station):
     assert "由王柜员录入；补录原因：纸质登记表1月5日已受理" in out
     code, out, err = station("ledger", "--json")
     (row,) = json.loads(out)
-    assert row["applied_on"] == "2026-01-05" and row["late_entry_reason"] == "纸质登记表1月5日已受理"
+    assert (
+        row["applied_on"] == "2026-01-05" and row["late_entry_reason"] == "纸质登记表1月5日已受理"
+    )
 
 
 def test_ineligible_application_is_saved_too(station):
