@@ -258,8 +258,7 @@ def _registration_notes(
     if registration.is_late(when, today):
         return {
             "applied_on": Note(
-                f"补录：登记日期早于今天（{cn_date(today)}），"
-                "将记明补录人和补录原因。",
+                f"补录：登记日期早于今天（{cn_date(today)}），将记明补录人和补录原因。",
                 blocking=False,
             )
         }

@@ -172,7 +172,7 @@ def main() -> int:
     # A status change is confirmed: the question over the application's detail.
     from PySide6.QtCore import QTimer
 
-    printed = [r for r in _receipts(store) if r[1] == "printed"][0][0]
+    printed = next(r for r in _receipts(store) if r[1] == "printed")[0]
     detail = window.ledger.open_receipt(printed)
     if detail is not None:
         detail.setGeometry(window.geometry().adjusted(120, 60, -120, -40))
