@@ -338,3 +338,21 @@ def test_batch_from_the_selection_model_and_cancelled_records_nothing(
     assert printing.printers == 0 and printing.errors == []
     assert list(printing.folder.iterdir()) == []
     assert all(prints(ledger.ctx, r) == [] and status(ledger.ctx, r) == "已受理" for r in chosen)
+
+
+def test_without_a_clerks_name_nothing_is_printed_unrecorded(
+    qtbot: Any, ctx: Any, printing: Printing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before 首次设置 (no clerk's name) a print would have no one to record it under: it is
+    refused with the reason before the printer or the file is touched."""
+    receipt = save(ctx, social_worker(31))
+    monkeypatch.delenv("UNION_COUNTER_CLERK")
+    ctx.settings.remove("clerk")
+    dialog = shown(qtbot, open_preview(ctx, receipt))
+    qtbot.keyClick(dialog, Qt.Key.Key_P, CTRL)
+    qtbot.keyClick(dialog, Qt.Key.Key_S, CTRL)
+    assert printing.printers == 0 and printing.suggested == []
+    assert not printing.printed.exists() and printing.save_to is not None
+    assert not printing.save_to.exists()
+    assert len(printing.errors) == 2 and all("经办人姓名" in text for _t, text in printing.errors)
+    assert prints(ctx, receipt) == [] and status(ctx, receipt) == "已受理"

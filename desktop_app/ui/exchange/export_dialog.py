@@ -147,6 +147,7 @@ class _ExportDialog(QDialog):
             return
         try:
             store = self.ctx.require_store()
+            actor = self.ctx.clerk  # refused before 首次设置, with its message
             path = common.xlsx_path(self.path_field.text())
             prepared = self.prepare()
         except ValueError as exc:
@@ -159,7 +160,7 @@ class _ExportDialog(QDialog):
         self._say("正在导出…")
         self._set_busy(True)
 
-        job = _Job(store, path, self.ctx.clerk, prepared)
+        job = _Job(store, path, actor, prepared)
 
         def work(progress: Progress) -> Any:
             return self.work(job, progress)

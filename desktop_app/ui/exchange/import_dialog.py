@@ -136,11 +136,11 @@ def start_import(
 
     try:
         store = ctx.require_store()
+        actor = ctx.clerk  # refused before 首次设置, with its message
     except Exception as exc:
         common.report(parent, exc, "未能导入")
         return None
     files = list(paths)
-    actor = ctx.clerk
     stage = _Stage()
 
     def work(progress: Progress) -> list[FileOutcome]:

@@ -338,11 +338,16 @@ class DetailDialog(QDialog):
     def _offer_undo(self) -> None:
         from desktop_app.services.status import undoable_change
 
-        self.undoable = undoable_change(
-            self.ctx.require_store(),
-            self.receipt,
-            actor=self.ctx.clerk,
-            since=self.ctx.session_started,
+        clerk = self.ctx.clerk_name  # '' before 首次设置: nothing of theirs to undo
+        self.undoable = (
+            undoable_change(
+                self.ctx.require_store(),
+                self.receipt,
+                actor=clerk,
+                since=self.ctx.session_started,
+            )
+            if clerk
+            else None
         )
         self.undo_button.setVisible(self.undoable is not None)
         if self.undoable is not None:

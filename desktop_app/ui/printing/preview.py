@@ -382,8 +382,18 @@ class PrintPreview(QDialog):
 
     # --- printing and saving -----------------------------------------------------------------
 
+    def _actor_known(self) -> bool:
+        """A print is recorded in the clerk's name: without one (before 首次设置) nothing is
+        printed or saved, rather than printed and left unrecorded."""
+        try:
+            self.ctx.clerk  # noqa: B018 (raises ClerkNotSetError with its message)
+        except Exception as exc:
+            report(self, exc, "不能打印")
+            return False
+        return True
+
     def print_now(self) -> None:
-        if self.done_once or not self.print_button.isEnabled():
+        if self.done_once or not self.print_button.isEnabled() or not self._actor_known():
             return
         printer = choose_printer(self)
         if printer is None:
@@ -438,7 +448,7 @@ class PrintPreview(QDialog):
         return Path(folder) / name
 
     def save_as(self) -> None:
-        if self.done_once or not self.save_button.isEnabled():
+        if self.done_once or not self.save_button.isEnabled() or not self._actor_known():
             return
         path = choose_save_path(self, self.suggested_path())
         if path is None:
