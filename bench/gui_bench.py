@@ -52,19 +52,17 @@ IDLE_PROBE = """
 import os, sys, time
 from pathlib import Path
 from PySide6.QtCore import QTimer
-from desktop_app.ui.app import build_window, make_application, prepare_home
+from desktop_app.ui.app import build_window, make_application, prepare_home, start_loading
 from desktop_app.ui.context import AppContext
 app = make_application()
 ctx = AppContext(prepare_home(Path(os.environ["UNION_COUNTER_HOME"])))
 window = build_window(ctx)
 window.show()
-state = {"store": False, "catalogue": False}
+state = {"store": False, "catalogue": False, "printing": False}
 ctx.store_opened.connect(lambda _s: state.__setitem__("store", True))
 ctx.catalogue_ready.connect(lambda: state.__setitem__("catalogue", True))
-ctx.open_store()
-ctx.prepare_catalogue()
-from desktop_app.ui.fonts import register_more_fonts
-register_more_fonts()  # as the program does once the window is up
+ctx.printing_ready.connect(lambda: state.__setitem__("printing", True))
+start_loading(ctx)  # as the program does once the window is up (printing warmed up too)
 def rss_mb():
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

@@ -11,6 +11,8 @@
   on a big database: bench/gui_ledger_bench.py PATH (run by hand on the store benchmark's file)
 - printing (bench/print_bench.py): one form ≤ 50 ms warm, ≤ 400 ms in a fresh process, 100 forms
   into one PDF ≤ 3 s
+- at the counter (bench/gui_counter_bench.py): Ctrl+S to the receipt number on screen ≤ 150 ms,
+  Ctrl+P to the preview's first page ≤ 800 ms, the first preview of the program included
 
 `--store-rows N` measures the store at N applications (a smoke run: 20000); `--no-store`
 leaves it out. The SQLite database is built once and cached in the temporary folder.
@@ -122,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_gui:
         failed |= not gui_bench.run()
         # Each in its own process (its own QApplication / a fresh font registry).
-        for script in ("gui_typing_bench.py", "print_bench.py"):
+        for script in ("gui_typing_bench.py", "print_bench.py", "gui_counter_bench.py"):
             done = subprocess.run([sys.executable, str(ROOT / "bench" / script)], check=False)
             failed |= done.returncode != 0
     if not args.no_store:

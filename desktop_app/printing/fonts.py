@@ -79,6 +79,9 @@ def _to_unicode_cmap(name: str, subset: Sequence[int]) -> str:
     )
 
 
+_LOADING = threading.Lock()
+
+
 @dataclass
 class Face:
     """One font file (a face of a collection by `index`), loaded on first use."""
@@ -93,13 +96,16 @@ class Face:
 
     def load(self) -> TTFont | None:
         if self._font is None and not self._failed:
-            try:
-                font = _UnicodeTTFont(self.name, str(self.path), subfontIndex=self.index)
-            except Exception:  # an unreadable or non-TrueType system font: skip it
-                self._failed = True
-                return None
-            pdfmetrics.registerFont(font)
-            self._font = font
+            # Once, even when the printing warm-up thread and a print ask at the same moment.
+            with _LOADING:
+                if self._font is None and not self._failed:
+                    try:
+                        font = _UnicodeTTFont(self.name, str(self.path), subfontIndex=self.index)
+                    except Exception:  # an unreadable or non-TrueType system font: skip it
+                        self._failed = True
+                        return None
+                    pdfmetrics.registerFont(font)
+                    self._font = font
         return self._font
 
     def covers(self, code: int) -> bool:

@@ -302,6 +302,17 @@ def prepare(
     return PrintResult(rendered.pdf, jobs, rendered.pages, rendered.missing, rendered.overflows)
 
 
+def warm_up() -> bytes:
+    """Make the first print as quick as the later ones: import reportlab, read the forms, load
+    the forms' font and draw each form once (empty); the PDF drawn. The window runs this off
+    the GUI thread once it is up. The fallback faces (rare characters) still load when a text
+    first needs them: together they would add about 20 MB to every idle window."""
+    fonts = default_fonts()
+    fonts.primary.load()
+    forms = [get_form(form_id) for form_id in FORM_CHOICES]
+    return render([(spec, {}) for spec in forms], fonts=fonts).pdf
+
+
 def record_prints(
     store: Store, jobs: Sequence[PrintJob], *, actor: str, now: datetime | None = None
 ) -> None:
@@ -391,4 +402,5 @@ __all__ = [
     "record_prints",
     "reprint_mark",
     "save_prepared",
+    "warm_up",
 ]

@@ -68,6 +68,7 @@ class AppContext(QObject):
     station_changed = Signal()
     clerk_changed = Signal(str)
     catalogue_ready = Signal()
+    printing_ready = Signal()
 
     def __init__(
         self,
@@ -210,3 +211,27 @@ class AppContext(QObject):
             self.catalogue_ready.emit()
 
         run_task(None, work, on_done=done)
+
+    # --- printing ------------------------------------------------------------------------------
+
+    def prepare_printing(self) -> None:
+        """Load what the first print needs (reportlab, the forms and their font, PDFium) off
+        the GUI thread, so the first print preview opens as quickly as the later ones;
+        printing_ready follows. Should it fail, the first print says why."""
+        from desktop_app.ui.printing import pages  # Qt's print support: on the GUI thread
+        from desktop_app.ui.tasks import run_task
+
+        def work(_progress: object) -> None:
+            from desktop_app.services.printing import warm_up
+
+            pages.warm_up(warm_up())
+
+        def done(_result: object) -> None:
+            from desktop_app.ui.printing import preview  # noqa: F401 (its imports are loaded)
+
+            self.printing_ready.emit()
+
+        def failed(exc: BaseException) -> None:
+            log.warning("printing not prepared ahead: %s", exc)
+
+        run_task(None, work, on_done=done, on_error=failed)

@@ -356,3 +356,18 @@ def test_without_a_clerks_name_nothing_is_printed_unrecorded(
     assert not printing.save_to.exists()
     assert len(printing.errors) == 2 and all("经办人姓名" in text for _t, text in printing.errors)
     assert prints(ctx, receipt) == [] and status(ctx, receipt) == "已受理"
+
+
+def test_printing_is_prepared_ahead_and_a_print_meanwhile_is_not_disturbed(
+    qtbot: Any, ctx: Any, printing: Printing
+) -> None:
+    """The window warms printing up off the GUI thread (ui.app.start_loading); a preview
+    opened while that runs draws its pages all the same (PDFium and the fonts are shared)."""
+    receipt = save(ctx, social_worker(32))
+    with qtbot.waitSignal(ctx.printing_ready, timeout=30_000):
+        ctx.prepare_printing()
+        dialog = shown(qtbot, open_preview(ctx, receipt))
+        assert dialog.canvas.page_count == 1
+    qtbot.keyClick(dialog, Qt.Key.Key_P, CTRL)
+    assert printing.printers == 1 and page_sizes(printing.printed) == [A4]
+    assert len(prints(ctx, receipt)) == 1

@@ -7,6 +7,7 @@ never shrunk to fit — so the seal boxes keep their size.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,17 +17,28 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter
 
 POINTS_PER_INCH = 72.0
+# PDFium may not be called from two threads at once (the warm-up below runs off the GUI
+# thread): every use is inside open_pdf, which holds this lock.
+_PDFIUM = threading.RLock()
 
 
 @contextmanager
 def open_pdf(source: Path | bytes) -> Iterator[object]:
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
-    try:
-        yield document
-    finally:
-        document.close()
+    with _PDFIUM:
+        document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+        try:
+            yield document
+        finally:
+            document.close()
+
+
+def warm_up(pdf: bytes, dpi: float = 110.0) -> None:
+    """Load PDFium and draw a page once, so the first preview does not wait for it (any
+    thread: a QImage may be made off the GUI thread)."""
+    with open_pdf(pdf) as document:
+        render_page(document, 0, dpi)
 
 
 def document_page_sizes(document: object) -> list[tuple[float, float]]:
