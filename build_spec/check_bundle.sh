@@ -79,12 +79,14 @@ HOME2=$WORK/shared-home
 run UNION_COUNTER_HOME="$HOME2" "$EXE" settings --clerk 检查 --station-code ZJ02 --station-name 检查服务站 >/dev/null
 "$PY" - "$WORK" <<'PYEOF'
 import json, sys
+from datetime import date
 from pathlib import Path
 from desktop_app.services.selftest import sample
 from desktop_app.domain.validators import resident_id_check_char
 for copy in (1, 2):
     for n in range(5):
         data, _ = sample("skill_level_2026")
+        data["applied_on"] = date.today().isoformat()  # registered the day it is entered
         first17 = f"110105198001{copy:02d}{n:03d}"
         data["member"]["id_number"] = first17 + resident_id_check_char(first17)
         Path(sys.argv[1], f"app-{copy}-{n}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
