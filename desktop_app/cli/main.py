@@ -351,15 +351,17 @@ def _cn(value: str | None) -> str:
 
 
 def cmd_ledger_show(args: argparse.Namespace) -> int:
-    from desktop_app.domain.policy import GRADE_LABELS, LEVEL_LABELS
+    from desktop_app.domain.policy import GRADE_LABELS
     from desktop_app.services.applications import application_detail
     from desktop_app.services.ledger_view import (
         ACTION_LABELS,
         ENTITY_LABELS,
         event_text,
+        finding_verdict,
         late_entry_text,
         scheme_names,
     )
+    from desktop_app.services.policies import policy_set
 
     with _open(args) as store:
         detail = application_detail(store, args.receipt)
@@ -399,7 +401,8 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
     else:
         lines.append(f"  职业（工种）/项目：{cert['occupation'] or '—'}")
         if cert["level"] is not None:
-            lines.append(f"  等级：{LEVEL_LABELS.get(cert['level'], cert['level'])}")
+            level = policy_set().level_label(decision["scheme"], int(cert["level"]))
+            lines.append(f"  等级：{level}")
         if cert["grade"]:
             lines.append(f"  等级：{GRADE_LABELS.get(cert['grade'], cert['grade'])}")
     lines += [
@@ -416,7 +419,9 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
         "  逐条依据：",
     ]
     for finding in decision["findings"]:
-        mark = "✓" if finding.get("passed") else "✗"
+        mark, _verdict = finding_verdict(
+            bool(finding.get("passed")), caution=bool(finding.get("caution"))
+        )
         lines.append(f"    {mark} {finding.get('message', '')}")
         if finding.get("source"):
             lines.append(f"      出处：{finding['source']}")

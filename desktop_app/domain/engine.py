@@ -19,7 +19,6 @@ from desktop_app.domain.facts import Application, CertificateFacts
 from desktop_app.domain.policy import (
     GRADE_LABELS,
     KINDS,
-    LEVEL_LABELS,
     STAGE_LABELS,
     Condition,
     Entry,
@@ -27,7 +26,7 @@ from desktop_app.domain.policy import (
     Policy,
     Rate,
 )
-from desktop_app.domain.text import cn_date, normalize_name
+from desktop_app.domain.text import cn_date, normalize_name, quoted
 from desktop_app.domain.validators import check_card_number
 
 
@@ -41,14 +40,19 @@ class Finding:
     # None: a finding that fails for want of a fact is not yet a refusal (the counter shows
     # 待补充). Not part of the stored decision, which keeps what the clerk read.
     missing: str | None = None
+    # Passed, but something the clerk must still see and settle (重点群体 not confirmed).
+    caution: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "passed": self.passed,
             "message": self.message,
             "source": self.source,
         }
+        if self.caution:
+            data["caution"] = True
+        return data
 
 
 @dataclass(frozen=True)
@@ -89,9 +93,16 @@ class _Check:
         self.rate_text = ""
 
     def add(
-        self, rule: str, passed: bool, message: str, source: str, missing: str | None = None
+        self,
+        rule: str,
+        passed: bool,
+        message: str,
+        source: str,
+        missing: str | None = None,
+        *,
+        caution: bool = False,
     ) -> bool:
-        self.findings.append(Finding(rule, passed, message, source, missing))
+        self.findings.append(Finding(rule, passed, message, source, missing, caution))
         return passed
 
     def missing(self, rule: str, what: str, field: str, source: str) -> bool:
@@ -113,11 +124,13 @@ def decide(policy: Policy, application: Application) -> Decision:
         check.add(
             "scheme.kind",
             False,
-            f"本方案不受理“{KINDS.get(cert.kind, cert.kind)}”，只受理：{offered}",
+            f"本方案不受理{quoted(KINDS.get(cert.kind, cert.kind))}，只受理：{offered}",
             scheme_cite,
         )
     else:
-        check.add("scheme.kind", True, f"本方案受理“{kind_rule.label}”", kind_rule.source.cite())
+        check.add(
+            "scheme.kind", True, f"本方案受理{quoted(kind_rule.label)}", kind_rule.source.cite()
+        )
         method = _METHODS.get(kind_rule.method)
         if method is not None:
             entry, rate = method(policy, kind_rule, cert, check)
@@ -163,21 +176,19 @@ def _find_entry(
         check.add(
             "catalogue.entry",
             False,
-            f"“{cert.occupation}”不在{catalogue.title}中，本方案不予补助",
+            f"{quoted(cert.occupation)}不在{catalogue.title}中，本方案不予补助",
             cite,
         )
         return None
     label = f"{entry.name}（{entry.code}）" if entry.code else entry.name
-    detail = f"，补助档次{entry.tier}" if entry.tier else ""
+    source = entry.source
+    detail = f"，补助档次为{entry.tier}档" if entry.tier else ""
     if entry.group is not None:
-        levels = "、".join(LEVEL_LABELS[lv] for lv in entry.levels)
-        detail = f"，鉴定核发机构：{entry.group.body}，资助等级：{levels}"
-    check.add("catalogue.entry", True, f"{label}列于{catalogue.title}{detail}", entry.source.cite())
+        levels = "、".join(policy.level_label(lv) for lv in entry.levels)
+        detail = f"，由{entry.group.body}鉴定核发，资助{levels}证书"
+        source = source + entry.group.source
+    check.add("catalogue.entry", True, f"{label}列入{catalogue.title}{detail}", source.cite())
     return entry
-
-
-def _level_text(level: int) -> str:
-    return LEVEL_LABELS.get(level, f"{level}级")
 
 
 def _rate_finding(check: _Check, rate: Rate, what: str) -> Rate:
@@ -225,7 +236,7 @@ def _method_tier_level(
         rule,
         check,
         entry,
-        f"{entry.tier}档 {_level_text(level)}",
+        f"{entry.tier}档 {policy.level_label(level)}",
         lambda rate: rate.tier == entry.tier and rate.level == level,
         failing_rule="certificate.level",
     )
@@ -248,28 +259,24 @@ def _method_level(
     entry, level = _entry_and_level(policy, rule, cert, check)
     if entry is None or level is None:
         return entry, None
+    cite = entry.group.source.cite() if entry.group else entry.source.cite()
     if level not in entry.levels:
-        allowed = "、".join(_level_text(lv) for lv in entry.levels)
+        allowed = "、".join(policy.level_label(lv) for lv in entry.levels)
         body = entry.group.body if entry.group else ""
         check.add(
             "certificate.level",
             False,
-            f"{entry.name}（{body}）只资助{allowed}证书，所报为{_level_text(level)}",
-            entry.group.source.cite() if entry.group else entry.source.cite(),
+            f"{entry.name}（{body}）只资助{allowed}证书，所报为{policy.level_label(level)}",
+            cite,
         )
         return entry, None
-    check.add(
-        "certificate.level",
-        True,
-        f"{_level_text(level)}在该职业的资助等级之内",
-        entry.group.source.cite() if entry.group else entry.source.cite(),
-    )
+    check.add("certificate.level", True, f"{policy.level_label(level)}在该职业的资助等级之内", cite)
     return _pick_rate(
         policy,
         rule,
         check,
         entry,
-        f"国家职业资格{_level_text(level)}",
+        f"国家职业资格{policy.level_label(level)}",
         lambda rate: rate.level == level,
     )
 
@@ -282,8 +289,12 @@ def _method_grade(
         # The certificate kind names the one row (社会工作者); nothing is guessed.
         entry: Entry | None = catalogue.entries[0]
         assert entry is not None
+        scope = f"，助推范围为{entry.scope}" if entry.scope else ""
         check.add(
-            "catalogue.entry", True, f"{entry.name}列于{catalogue.title}", entry.source.cite()
+            "catalogue.entry",
+            True,
+            f"{rule.label}列入{catalogue.part}（{entry.name}{scope}）",
+            entry.source.cite(),
         )
     else:
         entry = _find_entry(policy, rule, cert, check)
@@ -303,15 +314,23 @@ def _method_grade(
         )
         return entry, None
     grade = cert.grade
-    return _pick_rate(policy, rule, check, entry, grade_text, lambda rate: rate.grade == grade)
+    return _pick_rate(
+        policy, rule, check, entry, f"{grade_text}证书", lambda rate: rate.grade == grade
+    )
 
 
 def _method_competition(
     policy: Policy, rule: KindRule, cert: CertificateFacts, check: _Check
 ) -> tuple[Entry | None, Rate | None]:
     catalogue = rule.catalogue
-    cite = rule.source.cite()
-    names = "或".join(f"“{e.name}”" for e in catalogue.entries)
+
+    def cite(*names: str) -> str:
+        source = rule.source_for(names[0])
+        for name in names[1:]:
+            source = source + rule.source_for(name)
+        return source.cite()
+
+    names = "或".join(quoted(e.name) for e in catalogue.entries)
     entry: Entry | None = None
     if cert.competition is not None:
         wanted = normalize_name(cert.competition)
@@ -324,22 +343,27 @@ def _method_competition(
             check.add(
                 "competition.name",
                 False,
-                f"“{cert.competition}”不是本方案资助的竞赛，只资助{names}",
+                f"{quoted(cert.competition)}不是本方案资助的竞赛，只资助{names}",
                 f"{policy.document.short} {catalogue.part}",
             )
         else:
-            check.add("competition.name", True, f"竞赛：{entry.name}", entry.source.cite())
+            check.add("competition.name", True, f"竞赛为{entry.name}", entry.source.cite())
     else:
         check.add(
             "competition.name",
             True,
             f"未注明竞赛名称；竞赛名次资助只限{names}，由北京市职工技术协会组织实施和审核",
-            f"{policy.document.short} 四、相关事项（二）；{catalogue.part}",
+            cite("organiser"),
         )
 
     # The occupation competed in must be a 不取证 one: outside the appraisal centre's range.
     if cert.occupation is None:
-        check.missing("competition.occupation", "竞赛职业（工种）", "certificate.occupation", cite)
+        check.missing(
+            "competition.occupation",
+            "竞赛职业（工种）",
+            "certificate.occupation",
+            cite("uncertified"),
+        )
     else:
         certified = None
         for other in policy.entries():
@@ -354,27 +378,33 @@ def _method_competition(
             check.add(
                 "competition.occupation",
                 False,
-                f"“{certified.name}”在{certified.group.body}鉴定范围内，属取证职业（工种），"
+                f"{quoted(certified.name)}在{certified.group.body}鉴定范围内，属取证职业（工种），"
                 "竞赛名次不予资助",
-                cite,
+                (rule.source_for("uncertified") + certified.source).cite(),
             )
         else:
             check.add(
                 "competition.occupation",
                 True,
-                f"“{cert.occupation}”按不取证职业（工种）计算"
+                f"{quoted(cert.occupation)}按不取证职业（工种）计算"
                 "（是否在北京市职业技能鉴定管理中心鉴定范围外，由北京市职工技术协会审核）",
-                cite,
+                cite("uncertified"),
             )
 
+    size = {"final": "final_entrants", "semifinal": "semifinal_entrants"}
     ok = True
     if cert.stage is None:
-        ok = check.missing("competition.stage", "赛段（决赛或复赛）", "certificate.stage", cite)
+        ok = check.missing(
+            "competition.stage", "赛段（决赛或复赛）", "certificate.stage", cite("rank")
+        )
     if cert.rank is None:
-        ok = check.missing("competition.rank", "名次", "certificate.rank", cite) and ok
+        ok = check.missing("competition.rank", "名次", "certificate.rank", cite("rank")) and ok
     if cert.entrants is None:
+        sizes = [size[cert.stage]] if cert.stage in size else list(size.values())
         ok = (
-            check.missing("competition.entrants", "初赛参赛人数", "certificate.entrants", cite)
+            check.missing(
+                "competition.entrants", "初赛参赛人数", "certificate.entrants", cite(*sizes)
+            )
             and ok
         )
     if cert.stage is None or cert.rank is None or cert.entrants is None:
@@ -387,24 +417,32 @@ def _method_competition(
         ok = check.add(
             "competition.entrants",
             cert.entrants >= final_min,
-            f"决赛要求初赛参赛选手{final_min}人以上（含），本次初赛{cert.entrants}人"
+            f"决赛要求初赛参赛选手{final_min}人以上（含本数），本次初赛{cert.entrants}人"
             + ("" if cert.entrants >= final_min else "，不足"),
-            cite,
+            cite("final_entrants"),
         )
     elif cert.stage == "semifinal":
         if cert.final_held is None:
             ok = check.missing(
-                "competition.final_held", "该竞赛是否设有决赛", "certificate.final_held", cite
+                "competition.final_held",
+                "该竞赛是否设有决赛",
+                "certificate.final_held",
+                cite("highest_round"),
             )
         elif cert.final_held:
             ok = check.add(
                 "competition.final_held",
                 False,
-                "该竞赛设有决赛，复赛名次不予资助（仅限最高竞赛等级只到复赛）",
-                cite,
+                "该竞赛设有决赛：复赛名次只在最高竞赛等级只到复赛时资助",
+                cite("highest_round"),
             )
         else:
-            check.add("competition.final_held", True, "该竞赛最高竞赛等级只到复赛", cite)
+            check.add(
+                "competition.final_held",
+                True,
+                "该竞赛最高竞赛等级只到复赛，复赛名次可以资助",
+                cite("highest_round"),
+            )
         within = semi_min <= cert.entrants <= semi_max
         ok = (
             check.add(
@@ -412,36 +450,43 @@ def _method_competition(
                 within,
                 f"复赛要求初赛参赛选手{semi_min}人以上、{semi_max}人以下（均含本数），"
                 f"本次初赛{cert.entrants}人" + ("" if within else "，不符"),
-                cite,
+                cite("semifinal_entrants"),
             )
             and ok
         )
     else:
-        check.add("competition.stage", False, f"赛段“{cert.stage}”无法识别", cite)
+        check.add("competition.stage", False, f"赛段“{cert.stage}”无法识别", cite("rank"))
         return entry, None
 
     stage_text = STAGE_LABELS[cert.stage]
-    for rate in policy.rates_for(rule.kind):
+    stage_rates = [r for r in policy.rates_for(rule.kind) if r.stage == cert.stage]
+    for rate in stage_rates:
         if (
-            rate.stage == cert.stage
-            and rate.rank_from is not None
+            rate.rank_from is not None
             and rate.rank_to is not None
             and rate.rank_from <= cert.rank <= rate.rank_to
         ):
-            check.add("competition.rank", True, f"{stage_text}第{cert.rank}名在资助名次之内", cite)
+            check.add(
+                "competition.rank",
+                True,
+                f"{stage_text}第{cert.rank}名在资助名次之内",
+                (rule.source_for("rank") + rate.source).cite(),
+            )
             if not ok:
                 return entry, None
             return entry, _rate_finding(check, rate, f"{stage_text}第{cert.rank}名")
     ranges = "、".join(
         f"第{r.rank_from}名" if r.rank_from == r.rank_to else f"第{r.rank_from}—{r.rank_to}名"
-        for r in policy.rates_for(rule.kind)
-        if r.stage == cert.stage
+        for r in stage_rates
     )
+    source = rule.source_for("rank")
+    for rate in stage_rates:
+        source = source + rate.source
     check.add(
         "competition.rank",
         False,
         f"{stage_text}第{cert.rank}名不在资助名次之内（{stage_text}资助{ranges or '无'}）",
-        cite,
+        source.cite(),
     )
     return entry, None
 
@@ -522,10 +567,17 @@ def _cond_full_time(condition: Condition, app: Application, check: _Check) -> No
 
 
 def _cond_key_group(condition: Condition, app: Application, check: _Check) -> None:
-    # The document sets no person-group rule; the clerk's confirmation is recorded.
-    # Not stated: no finding (the counter form asks for it); stated "no": nothing paid.
+    # The document sets no person-group rule; the clerk's confirmation is recorded. Not
+    # given (a command-line quote, an import): still payable, with a finding that says so.
     value = app.member.key_group
     if value is None:
+        check.add(
+            "member.key_group",
+            True,
+            "是否属于重点群体尚未经受理人员确认：补助按属于重点群体试算，发放前须确认",
+            condition.source.cite(),
+            caution=True,
+        )
         return
     check.add(
         "member.key_group",

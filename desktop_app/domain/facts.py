@@ -163,6 +163,12 @@ def application_from_mapping(data: Any, known_schemes: Collection[str]) -> Appli
             c.get("entrants"), "certificate.entrants", low=0, high=100_000_000, meaning="初赛人数"
         )
         final_held = _bool(c.get("final_held"), "certificate.final_held")
+        if stage == "final" and final_held is False:
+            raise InputError(
+                "certificate.final_held",
+                "赛段（certificate.stage）为决赛，而“该竞赛是否设有决赛”（certificate.final_held）"
+                "为否：两项相互矛盾，请核对后更正其中一项",
+            )
         competition = _text(c.get("competition"), "certificate.competition")
     return Application(
         scheme=scheme,

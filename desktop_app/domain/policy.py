@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from desktop_app.domain.text import code_digits, normalize_name
+from desktop_app.domain.text import code_digits, normalize_name, quoted
 
 FORMAT_VERSION = 1
 
@@ -44,6 +44,17 @@ KINDS: Mapping[str, str] = {
     "social_worker": "社会工作者职业水平证书",
 }
 METHODS = ("tier_level", "tier", "level", "grade", "competition")
+# The rules of a method that each cite their own sentence (`[kinds.X.sources]`).
+METHOD_SOURCES: Mapping[str, tuple[str, ...]] = {
+    "competition": (
+        "rank",  # who is funded: the rank sentence
+        "highest_round",  # a semi-final counts only where it was the highest round
+        "final_entrants",  # the entrant size a final needs
+        "semifinal_entrants",  # the entrant size a semi-final needs
+        "uncertified",  # what a 不取证职业（工种） is
+        "organiser",  # who runs and checks the competition claims
+    ),
+}
 CONDITION_RULES = (
     "member_card",
     "union_affiliated",
@@ -77,21 +88,101 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Source:
-    """Where a value comes from: document, part (section, annex or table), row, quote."""
+class Reference:
+    """One place in a document, and optionally its own words.
+
+    The reference (document, part, row, column) is ours to write. `quote` is the document's
+    own text, character for character (the extraction's line and page breaks aside), as one
+    piece or several pieces in the document's order, shown joined by “……”. `note` is ours
+    (arithmetic, a reading) and is always shown outside the quotation marks."""
 
     document: Document
     part: str
     row: str | None = None
-    quote: str | None = None
+    column: str | None = None
+    quote: tuple[str, ...] = ()
+    note: str | None = None
+
+    def place(self) -> str:
+        text = self.part
+        if self.row:
+            text += f" 序号{self.row}"
+        return text
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a value comes from: one or more references, cited together."""
+
+    refs: tuple[Reference, ...]
+
+    @classmethod
+    def at(
+        cls,
+        document: Document,
+        part: str,
+        row: str | None = None,
+        *,
+        column: str | None = None,
+        quote: str | Sequence[str] = (),
+        note: str | None = None,
+    ) -> Source:
+        pieces = (quote,) if isinstance(quote, str) else tuple(quote)
+        return cls((Reference(document, part, row, column, pieces, note),))
+
+    def __add__(self, other: Source) -> Source:
+        return Source(self.refs + tuple(r for r in other.refs if r not in self.refs))
+
+    @property
+    def part(self) -> str:
+        return self.refs[0].part if self.refs else ""
+
+    @property
+    def row(self) -> str | None:
+        return self.refs[0].row if self.refs else None
+
+    @property
+    def quote(self) -> str | None:
+        """The first quotation, as shown (pieces joined by “……”), or None."""
+        for ref in self.refs:
+            if ref.quote:
+                return "……".join(ref.quote)
+        return None
 
     def cite(self, *, with_quote: bool = True) -> str:
-        text = f"{self.document.short} {self.part}"
-        if self.row:
-            text += f" 序号{self.row}" if self.row[0].isdigit() else f"（{self.row}）"
-        if with_quote and self.quote:
-            text += f"：“{self.quote}”"
-        return text
+        """京工办发〔2016〕55号 附件1 序号3 “类别”栏：“…”；“助推范围”栏：“高级”.
+
+        A reference repeats the document and the place only where they change."""
+        parts: list[str] = []
+        previous: Reference | None = None
+        for index, ref in enumerate(self.refs):
+            following = self.refs[index + 1] if index + 1 < len(self.refs) else None
+            if (
+                following is not None
+                and not (ref.column or ref.quote or ref.note)
+                and (following.document, following.place()) == (ref.document, ref.place())
+            ):
+                continue  # "附件1 序号3" followed by a cell of 附件1 序号3: cite the cell
+            head: list[str] = []
+            if previous is None or previous.document != ref.document:
+                head.append(ref.document.short)
+            if (
+                previous is None
+                or previous.document != ref.document
+                or (previous.place() != ref.place())
+            ):
+                head.append(ref.place())
+            if ref.column:
+                head.append(f"{quoted(ref.column)}栏")
+            text = " ".join(head)
+            if with_quote and ref.quote:
+                text += ("：" if text else "") + quoted("……".join(ref.quote))
+            if ref.note:
+                text += f"（{ref.note}）"
+            if text:
+                parts.append(text)
+            previous = ref
+        return "；".join(parts)
 
 
 @dataclass(frozen=True)
@@ -170,6 +261,11 @@ class KindRule:
     semifinal_min_entrants: int | None = None
     semifinal_max_entrants: int | None = None
     certificate_groups: tuple[str, ...] = ()
+    # The sources of the method's individual rules, by name (COMPETITION_SOURCES).
+    sources: Mapping[str, Source] = field(default_factory=dict)
+
+    def source_for(self, name: str) -> Source:
+        return self.sources.get(name, self.source)
 
 
 @dataclass(frozen=True)
@@ -192,6 +288,11 @@ class Policy:
     # file, in effect from the start), made from the version whose SHA-256 is `based_on`.
     effective: date | None = None
     based_on: str | None = None
+    # The level names in the scheme's own words (2016: 三级（高级技能）); LEVEL_LABELS else.
+    level_labels: Mapping[int, str] = field(default_factory=lambda: LEVEL_LABELS)
+
+    def level_label(self, level: int) -> str:
+        return self.level_labels.get(level) or LEVEL_LABELS.get(level, f"{level}级")
 
     def entries(self) -> Iterable[Entry]:
         for catalogue in self.catalogues:
@@ -254,6 +355,13 @@ class PolicySet:
 
     def get(self, scheme_id: str) -> Policy | None:
         return self.policies.get(scheme_id)
+
+    def level_label(self, scheme_id: str, level: int) -> str:
+        """A level's name in the scheme's own words (the national name if it is unknown)."""
+        policy = self.policies.get(scheme_id)
+        if policy is not None:
+            return policy.level_label(level)
+        return LEVEL_LABELS.get(level, f"{level}级")
 
     def __iter__(self) -> Any:
         return iter(self.policies.values())
@@ -457,22 +565,59 @@ class _Builder:
         return str(value).strip()
 
     def _source(self, value: Any, where: str) -> Source:
-        table = self._table(value, f"{where}.source")
-        self._keys(table, f"{where}.source", {"part"}, {"row", "quote"})
-        row = self._row(table, f"{where}.source") if "row" in table else None
-        return Source(
-            self.document,
-            self._str(table, "part", f"{where}.source"),
-            row,
-            self._opt_str(table, "quote", f"{where}.source"),
-        )
+        """A `source`: one reference as a table, or several as a list of tables."""
+        where = f"{where}.source"
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise self.fail(where, "至少应有一处出处")
+        refs = []
+        for index, item in enumerate(items, 1):
+            here = where if len(items) == 1 else f"{where} 第{index}处"
+            table = self._table(item, here)
+            self._keys(table, here, {"part"}, {"row", "column", "quote", "note"})
+            refs.append(
+                Reference(
+                    self.document,
+                    self._str(table, "part", here),
+                    self._row(table, here) if "row" in table else None,
+                    self._opt_str(table, "column", here),
+                    self._quote(table, here),
+                    self._opt_str(table, "note", here),
+                )
+            )
+        return Source(tuple(refs))
+
+    def _quote(self, table: dict[str, Any], where: str) -> tuple[str, ...]:
+        """The document's own words: one text, or a list of pieces in the document's order."""
+        if "quote" not in table:
+            return ()
+        value = table["quote"]
+        pieces = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(pieces, list)
+            or not pieces
+            or any(not isinstance(p, str) or not p.strip() for p in pieces)
+        ):
+            raise self.fail(where, "quote 应为原文文字，或原文片段的列表")
+        if any("……" in p for p in pieces):
+            raise self.fail(where, "quote 中不应含省略号“……”：几处原文请写成列表")
+        return tuple(p.strip() for p in pieces)
+
+    def _sources(self, spec: dict[str, Any], where: str, required: set[str]) -> dict[str, Source]:
+        """The named sources of a kind's individual rules (`[kinds.X.sources]`)."""
+        table = self._table(spec.get("sources", {}), f"{where}.sources")
+        self._keys(table, f"{where}.sources", required, set())
+        return {key: self._source(value, f"{where}.sources.{key}") for key, value in table.items()}
 
     # -- the file -----------------------------------------------------------------------
 
     def build(self, data: dict[str, Any]) -> Policy:
         top = {"format", "id", "name", "document", "kinds", "catalogues", "rates"}
         self._keys(
-            data, "", top, {"short_name", "year", "conditions", "groups", "effective", "based_on"}
+            data,
+            "",
+            top,
+            {"short_name", "year", "conditions", "groups", "effective", "based_on", "levels"},
         )
         fmt = data.get("format")
         if fmt != FORMAT_VERSION:
@@ -526,7 +671,20 @@ class _Builder:
             _by_code=by_code,
             effective=self._date(data, "effective", "effective") if "effective" in data else None,
             based_on=self._based_on(data),
+            level_labels=self._levels(data),
         )
+
+    def _levels(self, data: dict[str, Any]) -> Mapping[int, str]:
+        """`[levels]`: "3" = "三级（高级技能）" — the scheme's names for the national levels."""
+        if "levels" not in data:
+            return LEVEL_LABELS
+        table = self._table(data["levels"], "levels")
+        names = dict(LEVEL_LABELS)
+        for key in table:
+            if key not in {str(level) for level in LEVEL_LABELS}:
+                raise self.fail("levels", f"等级“{key}”应为 1–5")
+            names[int(key)] = self._str(table, key, "levels")
+        return names
 
     def _based_on(self, data: dict[str, Any]) -> str | None:
         value = self._opt_str(data, "based_on", "based_on")
@@ -622,7 +780,9 @@ class _Builder:
         table = self._table(raw, where)
         if isinstance(table.get("name"), str):
             where += f"（{table['name']}）"
-        self._keys(table, where, {"row", "name"}, {"code", "tier", "group", "grades", "scope"})
+        self._keys(
+            table, where, {"row", "name"}, {"code", "tier", "group", "grades", "scope", "source"}
+        )
         row = self._row(table, where)
         name = self._str(table, "name", where)
         code = self._opt_str(table, "code", where)
@@ -646,7 +806,9 @@ class _Builder:
             raise self.fail(where, f"grades 只能是 {', '.join(GRADE_LABELS)}")
         if method == "grade" and not grades:
             raise self.fail(where, "缺少可资助的水平级别 grades")
-        source = Source(self.document, part, row)
+        source = Source.at(self.document, part, row)
+        if "source" in table:
+            source = self._source(table["source"], where)
         return Entry(
             scheme_id=scheme_id,
             catalogue_id=cid,
@@ -679,7 +841,7 @@ class _Builder:
             method = self._str(spec, "method", where)
             if method not in METHODS:
                 raise self.fail(where, f"计算方法“{method}”无法识别，应为 {', '.join(METHODS)}")
-            optional = competition_keys if method == "competition" else set()
+            optional = (competition_keys if method == "competition" else set()) | {"sources"}
             required = {"label", "method", "catalogue", "source"}
             if method == "competition":
                 required |= competition_keys - {"certificate_groups"}
@@ -701,12 +863,16 @@ class _Builder:
                     if gid not in groups:
                         raise self.fail(where, f"certificate_groups 中的分组“{gid}”未定义")
                 extra["certificate_groups"] = cert_groups
+            named = METHOD_SOURCES.get(method, ())
             kinds[kind] = KindRule(
                 kind=kind,
                 label=self._str(spec, "label", where),
                 method=method,
                 catalogue=catalogue,
                 source=self._source(spec["source"], where),
+                sources=self._sources(spec, where, set(named))
+                if named or "sources" in spec
+                else {},
                 **extra,
             )
         return kinds

@@ -23,3 +23,8 @@ def code_digits(code: str) -> str:
 def cn_date(value: date) -> str:
     """2017年11月30日: a date as the documents and the forms write it."""
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def quoted(text: str) -> str:
+    """“text”, with the text's own “” turned into ‘’ as Chinese nests quotation marks."""
+    return "“" + text.replace("“", "‘").replace("”", "’") + "”"

@@ -44,6 +44,8 @@ class LedgerLine:
     status: str  # label
     station: str
     clerk: str
+    # 重点群体: 已确认 / 确认不属于 / 未确认, or "" where the scheme does not ask.
+    key_group: str = ""
 
 
 # (header, width in characters)
@@ -62,13 +64,14 @@ LEDGER_COLUMNS: tuple[tuple[str, float], ...] = (
     ("状态", 8),
     ("服务站", 10),
     ("经办人", 10),
+    ("重点群体", 12),
 )
 LEDGER_HEADER = tuple(header for header, _width in LEDGER_COLUMNS)
 SUMMARY_HEADER = ("分类", "项目", "份数", "符合条件份数", "补助金额合计（元）")
 
 # Columns whose texts repeat (scheme, kind, occupation, level, yes/no, status, station,
-# clerk): written once each, in the shared-string table.
-_SHARED_COLUMNS = frozenset((5, 6, 7, 8, 9, 11, 12, 13))
+# clerk, key group): written once each, in the shared-string table.
+_SHARED_COLUMNS = frozenset((5, 6, 7, 8, 9, 11, 12, 13, 14))
 
 
 @dataclass
@@ -164,6 +167,7 @@ def write_ledger(
                         line.status,
                         line.station,
                         line.clerk,
+                        line.key_group,
                     ),
                     styles,
                 )

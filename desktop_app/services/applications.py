@@ -493,11 +493,12 @@ class LedgerRow:
         return result
 
 
-def _level_text(app: Application) -> str:
-    from desktop_app.domain.policy import GRADE_LABELS, LEVEL_LABELS
+def _level_text(app: Application, policies: PolicySet) -> str:
+    """The level (in the scheme's own words), grade or rank of an application, as shown."""
+    from desktop_app.domain.policy import GRADE_LABELS
 
     if app.level is not None:
-        return LEVEL_LABELS.get(app.level, str(app.level))
+        return policies.level_label(app.scheme, app.level)
     if app.grade:
         return GRADE_LABELS.get(app.grade, app.grade)
     if app.kind == "competition" and app.rank is not None:
@@ -506,7 +507,9 @@ def _level_text(app: Application) -> str:
     return ""
 
 
-def ledger_row(app: Application, *, full_numbers: bool = False) -> LedgerRow:
+def ledger_row(
+    app: Application, *, full_numbers: bool = False, policies: PolicySet | None = None
+) -> LedgerRow:
     member = app.member
     card = app.card_number or ""
     return LedgerRow(
@@ -519,7 +522,7 @@ def ledger_row(app: Application, *, full_numbers: bool = False) -> LedgerRow:
         scheme=app.scheme,
         kind=app.kind,
         occupation=app.occupation or "",
-        level=_level_text(app),
+        level=_level_text(app, policies or policy_set()),
         eligible=app.eligible,
         amount=app.amount,
         status=app.status,
@@ -540,7 +543,8 @@ def ledger(
 ) -> list[LedgerRow]:
     with store.session() as session:
         rows = repository.ledger_page(session, filter_, limit=limit, offset=offset)
-        return [ledger_row(app) for app in rows]
+        policies = policy_set()
+        return [ledger_row(app, policies=policies) for app in rows]
 
 
 def ledger_count(

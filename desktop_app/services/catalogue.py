@@ -8,7 +8,6 @@ from pathlib import Path
 from desktop_app.domain.pinyin import PinyinLookup, load_index
 from desktop_app.domain.policy import (
     GRADE_LABELS,
-    LEVEL_LABELS,
     STAGE_LABELS,
     Entry,
     Policy,
@@ -41,7 +40,7 @@ class CatalogueRow:
     @property
     def levels_text(self) -> str:
         if self.entry.levels:
-            return "、".join(LEVEL_LABELS[lv] for lv in self.entry.levels)
+            return "、".join(self.policy.level_label(lv) for lv in self.entry.levels)
         if self.entry.grades:
             return "、".join(GRADE_LABELS[g] for g in self.entry.grades)
         rule = self.policy.kinds.get(self.entry.kind)
@@ -55,7 +54,7 @@ class CatalogueRow:
                 },
                 reverse=True,
             )
-            return "、".join(LEVEL_LABELS[lv] for lv in levels)
+            return "、".join(self.policy.level_label(lv) for lv in levels)
         return ""
 
     @property

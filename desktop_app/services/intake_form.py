@@ -179,7 +179,7 @@ def level_choices(
         found = set(levels)
     else:
         return []
-    return [(lv, LEVEL_LABELS[lv]) for lv in sorted(found) if lv in LEVEL_LABELS]
+    return [(lv, policy.level_label(lv)) for lv in sorted(found) if lv in LEVEL_LABELS]
 
 
 # Single keys that choose a value without opening the list: a level by its number (1 = 高级技师

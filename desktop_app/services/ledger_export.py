@@ -21,6 +21,7 @@ from desktop_app.domain.validators import mask_card_number, mask_resident_id
 from desktop_app.exchange.errors import Cancelled
 from desktop_app.exchange.ledger_book import LedgerLine, Summary, write_ledger
 from desktop_app.services.applications import _level_text, record_event
+from desktop_app.services.ledger_view import key_group_text
 from desktop_app.services.policies import policy_set
 from desktop_app.storage import repository
 from desktop_app.storage.database import Store
@@ -46,6 +47,7 @@ class _Labels:
         self.policies = policies
         self.schemes: dict[str, str] = {}
         self.kinds: dict[tuple[str, str], str] = {}
+        self.key_group: dict[str, bool] = {}
 
     def scheme(self, scheme: str) -> str:
         label = self.schemes.get(scheme)
@@ -53,6 +55,15 @@ class _Labels:
             policy = self.policies.get(scheme)
             label = self.schemes[scheme] = policy.name if policy is not None else scheme
         return label
+
+    def asks_key_group(self, scheme: str) -> bool:
+        asked = self.key_group.get(scheme)
+        if asked is None:
+            policy = self.policies.get(scheme)
+            asked = self.key_group[scheme] = policy is not None and any(
+                c.rule == "key_group_confirmed" for c in policy.conditions
+            )
+        return asked
 
     def kind(self, scheme: str, kind: str) -> str:
         label = self.kinds.get((scheme, kind))
@@ -81,6 +92,7 @@ _LINE_COLUMNS = (
     Application.status,
     Application.station_code,
     Application.clerk,
+    Application.key_group,
 )
 
 
@@ -97,12 +109,13 @@ def _line(row: Any, labels: _Labels, full_ids: bool) -> LedgerLine:
         scheme=labels.scheme(row.scheme),
         kind=labels.kind(row.scheme, row.kind),
         occupation=row.occupation or "",
-        level=_level_text(row),
+        level=_level_text(row, labels.policies),
         eligible=row.eligible,
         amount=row.amount,
         status=statuses.label(row.status),
         station=row.station_code,
         clerk=row.clerk,
+        key_group=key_group_text(labels.asks_key_group(row.scheme), row.key_group),
     )
 
 

@@ -54,7 +54,8 @@ def ledger_slice(
             newest_first=not backwards,
             after_id=after_id,
         )
-        rows = [applications.ledger_row(app) for app in found]
+        policies = policy_set()
+        rows = [applications.ledger_row(app, policies=policies) for app in found]
     if backwards:
         rows.reverse()
     return rows
@@ -208,9 +209,30 @@ def event_text(event: Mapping[str, Any]) -> str:
     return scrub("；".join(parts))
 
 
-def certificate_lines(certificate: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) of the certificate's filled fields, in the paper form's order."""
-    from desktop_app.domain.policy import GRADE_LABELS, LEVEL_LABELS
+def finding_verdict(
+    passed: bool, *, caution: bool = False, pending: bool = False
+) -> tuple[str, str]:
+    """The mark and the word of one finding of a decision, wherever it is shown: passed,
+    passed but to be settled (重点群体 not confirmed), waiting for a fact, or failed."""
+    if passed:
+        return ("！", "请注意") if caution else ("✓", "符合")
+    return ("…", "待补充") if pending else ("✗", "不符合")
+
+
+def key_group_text(asked: bool, value: bool | None) -> str:
+    """Whether the member belongs to a 重点群体, where the scheme asks (POLICY.md: confirmed
+    by the clerk; without a confirmation the claim is computed and marked 未确认)."""
+    if not asked:
+        return ""
+    if value is None:
+        return "未确认"
+    return "已确认" if value else "确认不属于"
+
+
+def certificate_lines(certificate: Mapping[str, Any], scheme: str = "") -> list[tuple[str, str]]:
+    """(label, value) of the certificate's filled fields, in the paper form's order; the
+    level in the scheme's own words."""
+    from desktop_app.domain.policy import GRADE_LABELS
 
     c = certificate
     lines: list[tuple[str, str]] = [("证书类别", kind_label(str(c.get("kind") or "")))]
@@ -220,7 +242,7 @@ def certificate_lines(certificate: Mapping[str, Any]) -> list[tuple[str, str]]:
         label = "项目" if c.get("kind") == "special_ability" else "职业（工种）"
         lines.append((label, str(c["occupation"])))
     if c.get("level") is not None:
-        lines.append(("等级", LEVEL_LABELS.get(c["level"], str(c["level"]))))
+        lines.append(("等级", policy_set().level_label(scheme, int(c["level"]))))
     if c.get("grade"):
         lines.append(("水平级别", GRADE_LABELS.get(c["grade"], str(c["grade"]))))
     if c.get("stage"):

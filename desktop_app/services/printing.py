@@ -42,7 +42,7 @@ from desktop_app.services.applications import (
     record_event,
     station,
 )
-from desktop_app.services.ledger_view import late_entry_text
+from desktop_app.services.ledger_view import finding_verdict, late_entry_text
 from desktop_app.services.policies import policy_set
 from desktop_app.services.status import change_status
 from desktop_app.storage.database import Store
@@ -198,6 +198,14 @@ def reprint_mark(copy: int, on: date) -> str:
     return f"补打（第{copy}次）{cn_date(on)}" if copy > 1 else ""
 
 
+# The marks as the forms' fonts draw them.
+_PRINTED_MARKS = {"✓": "√", "✗": "×", "…": "…", "！": "！"}
+
+
+def _mark(finding: Mapping[str, Any]) -> str:
+    return finding_verdict(bool(finding.get("passed")), caution=bool(finding.get("caution")))[0]
+
+
 def form_values(
     detail: Detail, here: Station | None, *, copy: int, printed_on: date
 ) -> dict[str, str]:
@@ -205,8 +213,7 @@ def form_values(
     row, member, cert, decision = detail.row, detail.member, detail.certificate, detail.decision
     scheme = decision["scheme"]
     findings = "\n".join(
-        f"{'√' if f.get('passed') else '×'} {f.get('message', '')}"
-        for f in decision.get("findings") or []
+        f"{_PRINTED_MARKS[_mark(f)]} {f.get('message', '')}" for f in decision.get("findings") or []
     )
     amount = int(decision.get("amount") or 0)
     station_name = row.station_code

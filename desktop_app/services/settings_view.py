@@ -19,7 +19,6 @@ from pathlib import Path
 from desktop_app.domain.facts import InputError
 from desktop_app.domain.policy import (
     GRADE_LABELS,
-    LEVEL_LABELS,
     STAGE_LABELS,
     Condition,
     Policy,
@@ -256,12 +255,13 @@ def condition_text(condition: Condition, kind_labels: Mapping[str, str]) -> str:
     return text
 
 
-def rate_text(rate: Rate) -> str:
+def rate_text(rate: Rate, policy: Policy) -> str:
+    """A rate's case (tier, level in the scheme's words, grade, stage and ranks)."""
     parts: list[str] = []
     if rate.tier:
         parts.append(f"{rate.tier}档")
     if rate.level is not None:
-        parts.append(LEVEL_LABELS.get(rate.level, f"{rate.level}级"))
+        parts.append(policy.level_label(rate.level))
     if rate.grade:
         parts.append(GRADE_LABELS.get(rate.grade, rate.grade))
     if rate.stage:
@@ -290,7 +290,7 @@ def scheme_summary(policy: Policy) -> SchemeSummary:
     rates = tuple(
         SummaryLine(
             kind_labels.get(rate.kind, rate.kind),
-            f"{rate_text(rate)} {rate.amount}元",
+            f"{rate_text(rate, policy)} {rate.amount}元",
             rate.source.cite(),
         )
         for rate in policy.rates

@@ -33,7 +33,12 @@ def test_quote_from_stdin_eligible():
     out = json.loads(result.stdout)
     assert set(out) == {"eligible", "amount", "scheme", "findings", "policy_sha256"}
     assert (out["eligible"], out["amount"], out["scheme"]) == (True, 2400, "bj-2026-skills")
-    assert all(set(f) == {"rule", "passed", "message", "source"} for f in out["findings"])
+    assert all(
+        set(f) - {"caution"} == {"rule", "passed", "message", "source"} for f in out["findings"]
+    )
+    # No 重点群体 confirmation on the command line: paid, and recorded as not confirmed.
+    (caution,) = [f for f in out["findings"] if f.get("caution")]
+    assert caution["rule"] == "member.key_group" and caution["passed"] is True
     assert len(out["policy_sha256"]) == 64
     assert result.stderr == ""
 

@@ -302,3 +302,98 @@ def test_sample_card_passes_luhn():
     from desktop_app.domain.validators import luhn_ok
 
     assert luhn_ok(GOOD_CARD)
+
+
+# ------------------------------------------------- each finding cites the rule it applies
+
+RANK_SENTENCE = "获得不取证职业(工种)决赛前十名或进入复赛前五名（仅限最高竞赛等级只到复赛）的选手"
+FINAL_SIZE = "不取证职业（工种）决赛要求初赛参赛选手规模在334人以上"
+SEMI_SIZE = "不取证职业（工种）复赛要求初赛参赛选手规模在100人以上334人以下"
+
+
+def finding(decision, rule):
+    return next(f for f in decision.findings if f.rule == rule)
+
+
+def test_the_rank_finding_cites_the_rank_sentence_and_the_rate_sentence(decide):
+    final = finding(decide(competition(rank=2)), "competition.rank")
+    assert f"一、（一）4：“{RANK_SENTENCE}”" in final.source
+    assert "三、助推标准" in final.source
+    assert "决赛第2—10名及复赛前5名参照国家职业资格二级（技师）标准资助" in final.source
+    first = finding(decide(competition(rank=1)), "competition.rank")
+    assert "获得不取证职业(工种)决赛第1名，参照国家职业资格一级（高级技师）标准资助" in first.source
+    outside = finding(decide(competition(rank=11)), "competition.rank")
+    assert not outside.passed and RANK_SENTENCE in outside.source
+
+
+def test_the_highest_round_and_the_size_findings_cite_their_own_sentences(decide):
+    semi = decide(competition(stage="semifinal", rank=3, entrants=200, final_held=False))
+    assert "“仅限最高竞赛等级只到复赛”" in finding(semi, "competition.final_held").source
+    assert f"“{SEMI_SIZE}”" in finding(semi, "competition.entrants").source
+    assert FINAL_SIZE not in finding(semi, "competition.entrants").source
+    final = decide(competition())
+    assert f"“{FINAL_SIZE}”" in finding(final, "competition.entrants").source
+    assert SEMI_SIZE not in finding(final, "competition.entrants").source
+    # The kind finding cites the whole rule of 一（一）4 with the plan's nested marks as ‘’.
+    kind = finding(final, "scheme.kind")
+    assert "2016年北京市‘职工技协杯’职业技能竞赛，获得不取证职业" in kind.source
+    assert "决赛要求初赛参赛选手规模" not in kind.source
+
+
+def test_a_final_that_was_not_held_is_refused_naming_both_fields(decide):
+    from desktop_app.domain.facts import InputError
+
+    with pytest.raises(InputError) as raised:
+        decide(competition(final_held=False))
+    assert raised.value.field == "certificate.final_held"
+    assert "certificate.stage" in raised.value.message
+    assert "certificate.final_held" in raised.value.message
+    assert "矛盾" in raised.value.message
+    # A final held, or not said: decided as before.
+    assert decide(competition(final_held=True)).amount == 2000
+    assert decide(competition()).amount == 2000
+
+
+def test_level_names_follow_the_plans_own_words(decide):
+    """2016 calls level 3 三级（高级技能）, as its rate sentence quotes it."""
+    decision = decide(base_2016(occupation="保育员", level=3))
+    assert finding(decision, "amount").message == "国家职业资格三级（高级技能）：补助 800 元"
+    assert "三级（高级工）" not in " ".join(f.message for f in decision.findings)
+    wrong = decide(base_2016(occupation="保育员", level=2))
+    assert (
+        "只资助三级（高级技能）证书，所报为二级（技师）"
+        in finding(wrong, "certificate.level").message
+    )
+
+
+def test_annex_1_rows_are_cited_as_policy_md_reads_them(decide):
+    """5 = the two postal centres, 6 = 北京电力行业, 7 = 社会工作者; cells cited as cells."""
+    postal = finding(decide(base_2016(occupation="快递业务员", level=2)), "catalogue.entry")
+    assert "附件1 序号5 “类别”栏：“2016年北京市邮政通信职业技能鉴定中心" in postal.source
+    assert "“类别”栏：“2016年北京市邮政行业职业技能鉴定中心" in postal.source
+    assert "“助推范围”栏：“技师、高级技师”（序号5一行列有两个鉴定中心" in postal.source
+    power = finding(decide(base_2016(occupation="油务员", level=1)), "catalogue.entry")
+    assert "附件1 序号6 “类别”栏" in power.source
+    social = decide(base_2016("social_worker", grade="senior"))
+    entry = finding(social, "catalogue.entry")
+    assert "附件1 序号7" in entry.source and "序号8" not in entry.source
+    assert entry.message == (
+        "社会工作者职业水平证书列入附件1（社会工作者，助推范围为社会工作师、高级社会工作师）"
+    )
+    for found in (postal, power, entry):
+        assert "；助推范围：" not in found.source  # no cells joined into invented sentences
+
+
+def test_social_worker_rates_quote_the_plans_sentence_whole(decide):
+    amount = finding(decide(base_2016("social_worker", grade="intermediate")), "amount")
+    assert (
+        "“获得国家职业资格二级（技师）证书，每人资助1000元……获得中级、高级社会工作者职业水平证书的"
+        "专职工会社会工作者，分别参照国家职业资格二级（技师）、国家职业资格一级（高级技师）标准资助”"
+        "（中级对应二级（技师））"
+    ) in amount.source
+
+
+def test_competition_names_nest_their_quotation_marks(decide):
+    refused = finding(decide(competition(competition="全国烘焙大赛")), "competition.name")
+    assert "“2016年北京市‘职工技协杯’职业技能竞赛”" in refused.message
+    assert "““" not in refused.message and "”“" not in refused.message.replace("”或“", "")

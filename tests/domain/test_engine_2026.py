@@ -123,7 +123,12 @@ def test_no_date_window_and_no_card_needed(decide):
     data["applied_on"] = "2031-01-01"
     decision = decide(data)
     assert (decision.eligible, decision.amount) == (True, 1000)
-    assert {f.rule for f in decision.findings} == {"scheme.kind", "catalogue.entry", "amount"}
+    assert {f.rule for f in decision.findings} == {
+        "scheme.kind",
+        "catalogue.entry",
+        "member.key_group",  # not confirmed: a caution, not a condition the document sets
+        "amount",
+    }
 
 
 def test_application_date_may_be_missing(decide):
@@ -138,6 +143,21 @@ def test_key_group_confirmation(decide):
     assert any(f.rule == "member.key_group" and f.passed for f in yes.findings)
     assert not no.eligible and no.amount == 0
     assert failed_rules(no) == {"member.key_group"}
+    assert not any(f.caution for f in yes.findings + no.findings)
+
+
+def test_an_unconfirmed_key_group_is_paid_and_recorded_as_not_confirmed(decide):
+    """POLICY.md: without the clerk's confirmation (command line, import) the amount is still
+    computed, and a finding the clerk and the ledger see says it was not confirmed."""
+    decision = decide(base_2026())
+    assert (decision.eligible, decision.amount) == (True, 2400)
+    (finding,) = [f for f in decision.findings if f.rule == "member.key_group"]
+    assert finding.passed and finding.caution and finding.missing is None
+    assert "尚未经受理人员确认" in finding.message
+    assert "北京市重点群体就业技能提升补助标准目录" in finding.source
+    stored = decision.to_dict()["findings"]
+    assert [f.get("caution") for f in stored if f["rule"] == "member.key_group"] == [True]
+    assert all("caution" not in f for f in stored if f["rule"] != "member.key_group")
 
 
 def test_decision_carries_sha256_of_the_policy_file(decide, policies: PolicySet):
@@ -152,3 +172,18 @@ def test_eligible_iff_all_findings_pass(decide):
         decision = decide(data)
         assert decision.eligible == all(f.passed for f in decision.findings)
         assert (decision.amount > 0) == decision.eligible
+
+
+def test_tier_a_quotes_the_cell_and_keeps_the_arithmetic_outside_the_marks(decide):
+    decision = decide(base_2026(level=4))
+    (amount,) = [f for f in decision.findings if f.rule == "amount"]
+    assert amount.message == "A档 中级工（四级）：补助 1800 元"
+    assert amount.source.endswith(
+        "职业技能等级证书目录 “补助标准”栏：“B档：……中级工（四级）1500元/人……"
+        "A档在B档补助基础上上浮20%”（1500元×1.2＝1800元）"
+    )
+    b_tier = decide(base_2026(occupation="电工", level=2))
+    (amount,) = [f for f in b_tier.findings if f.rule == "amount"]
+    assert "“B档：……高级工（三级）及以上2000元/人”（技师（二级）属高级工（三级）以上）" in (
+        amount.source
+    )

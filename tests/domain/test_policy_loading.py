@@ -128,9 +128,9 @@ def test_new_years_plan_is_a_new_file_without_code_change(tmp_path):
         .replace("to = 2016-12-31", "to = 2017-12-31")
         .replace("last_day = 2017-12-31", "last_day = 2018-12-31")
         .replace(
-            '{ row = "7", group = "power", name = "油务员" },',
-            '{ row = "7", group = "power", name = "油务员" },\n'
-            '  { row = "7", group = "power", name = "储能电站运维员" },',
+            '{ row = "6", group = "power", name = "油务员" },',
+            '{ row = "6", group = "power", name = "油务员" },\n'
+            '  { row = "6", group = "power", name = "储能电站运维员" },',
         )
     )
     shutil.copy(SHIPPED_2016, tmp_path)
@@ -170,4 +170,4 @@ def test_a_plan_that_funds_fewer_levels_says_so(tmp_path):
     assert (decision.eligible, decision.amount) == (False, 0)
     failed = [f for f in decision.findings if not f.passed]
     assert [f.rule for f in failed] == ["certificate.level"]
-    assert "A档 一级（高级技师）没有补助标准" in failed[0].message
+    assert "A档 高级技师（一级）没有补助标准" in failed[0].message

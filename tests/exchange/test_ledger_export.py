@@ -19,7 +19,7 @@ from desktop_app.services import applications
 from desktop_app.services.ledger_export import export_ledger
 from desktop_app.storage.database import Store
 from desktop_app.storage.repository import LedgerFilter
-from tests.exchange.conftest import CLERK, NOW, fill_station, make_id
+from tests.exchange.conftest import CLERK, NOW, fill_station, make_id, save
 
 
 def _rows(path: Path, sheet: str) -> list[tuple]:
@@ -57,13 +57,37 @@ def test_full_ids_are_written_and_recorded_in_the_audit_trail(store: Store, tmp_
     assert applications.verify_audit(store).ok
 
 
+def test_the_key_group_column_says_whether_the_clerk_confirmed(
+    store: Store, tmp_path: Path
+) -> None:
+    """POLICY.md: a 2026 claim without the clerk's confirmation is paid and shown 未确认."""
+    fill_station(store)
+    save(store, 7, **{"member.key_group": True})
+    save(store, 8, **{"member.key_group": False})
+    path = tmp_path / "k.xlsx"
+    export_ledger(store, path, actor=CLERK, now=NOW)
+    rows = _rows(path, "台账")
+    column = LEDGER_HEADER.index("重点群体")
+    by_scheme: dict[str, set[str]] = {}
+    for row in rows[1:]:
+        by_scheme.setdefault(row[5], set()).add(row[column] or "")
+    assert by_scheme["2016年在职职工职业发展助推计划（新增和调整）"] == {""}  # not asked
+    assert by_scheme["北京市重点群体就业技能提升补助（2026年版）"] == {
+        "已确认",
+        "未确认",
+        "确认不属于",
+    }
+    unconfirmed = [row for row in rows[1:] if row[column] == "未确认"]
+    assert any(row[9] == "是" and row[10] > 0 for row in unconfirmed)  # paid all the same
+
+
 def test_cells_are_dates_and_numbers_header_frozen_filtered(store: Store, tmp_path: Path) -> None:
     fill_station(store)
     path = tmp_path / "x.xlsx"
     export_ledger(store, path, actor=CLERK, now=NOW)
     sheet = openpyxl.load_workbook(path)["台账"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:N7"
+    assert sheet.auto_filter.ref == "A1:O7"
     assert sheet.cell(2, 2).is_date and isinstance(sheet.cell(2, 2).value.date(), date)
     assert all(isinstance(sheet.cell(r, 11).value, int) for r in range(2, 8))
     assert sheet.column_dimensions["A"].width >= 20

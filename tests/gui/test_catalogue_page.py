@@ -88,11 +88,11 @@ def test_typing_initials_finds_the_drone_pilot_with_its_amounts_and_sources(
     assert "《补助标准目录（2026年版）》 职业技能等级证书目录 序号10" in detail
     for level, amount in (("五级", 1200), ("四级", 1800), ("三级", 2400)):
         assert (
-            f"{level}\n{amount}元\n《补助标准目录（2026年版）》 职业技能等级证书目录（补助标准栏）"
+            f"{level}\n{amount}元\n《补助标准目录（2026年版）》 职业技能等级证书目录 “补助标准”栏（"
             in (detail)
         )
     rates = page.rates.toPlainText()
-    assert "A档 四级（中级工） 1800元" in rates
+    assert "A档 中级工（四级） 1800元" in rates  # the catalogue's own words for the level
     assert "属于重点群体（由柜台人员确认）" in rates
 
     # ↓ moves to the second match and its detail; ↑ twice returns to the search box.
@@ -153,7 +153,7 @@ def test_a_2016_row_shows_its_appraisal_body_and_level_source(qtbot: Any, window
     assert row.entry.name == "电力调度员" and row.policy.id == "bj-2016-union-boost"
     detail = page.detail.toPlainText()
     assert "北京电力行业职业技能鉴定中心" in detail
-    assert "京工办发〔2016〕55号 附件1 序号7" in detail
+    assert "京工办发〔2016〕55号 附件1 序号6" in detail  # POLICY.md: 6 = 北京电力行业
     assert "一级\n2000元\n京工办发〔2016〕55号 三、助推标准" in detail
     assert "关于印发《2016年在职职工职业发展助推计划" in detail
 

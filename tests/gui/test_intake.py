@@ -264,6 +264,38 @@ def test_key_group_no_pays_nothing(qtbot: Any, page: Any) -> None:
     assert len(failed) == 1 and "不属于重点群体" in failed[0]
 
 
+def test_an_unconfirmed_key_group_shows_as_a_caution_until_the_clerk_answers(
+    qtbot: Any, page: Any, ctx: Any
+) -> None:
+    """The amount shows at once; the 重点群体 finding says ！ not confirmed, and saving still
+    asks for the answer. Y turns it into the clerk's confirmation."""
+    from desktop_app.ui.intake.findings_model import PASSED_ROLE
+
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    qtbot.keyClick(page.findChild(QWidget, "certificate.level"), Qt.Key.Key_4)
+    assert text_of(page, "decision_headline") == "可补助 1800 元"
+    model = page.decision.model
+
+    def key_group_rows() -> list[str]:
+        rows = [model.index(r) for r in range(model.rowCount())]
+        return [
+            f"{i.data()}|{i.data(Qt.ItemDataRole.AccessibleTextRole)}|{i.data(PASSED_ROLE)}"
+            for i in rows
+            if "重点群体" in i.data()
+        ]
+
+    (row,) = key_group_rows()
+    assert row.startswith("！ 是否属于重点群体尚未经受理人员确认")
+    assert "|请注意：" in row and row.endswith("|True")
+    fill_member(qtbot, page, "赵强", make_id(23))
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    assert page.receipt is None and saved_receipts(ctx) == []
+    assert "属于重点群体" in note(page, "member.key_group")
+    qtbot.keyClick(page.findChild(QWidget, "member.key_group"), Qt.Key.Key_Y)
+    (row,) = key_group_rows()
+    assert row.startswith("✓ 受理人员已确认申请人属于重点群体") and "|符合：" in row
+
+
 def test_a_duplicate_claim_names_the_first_application(
     qtbot: Any, page: Any, ctx: Any, said: Dialogs
 ) -> None:
@@ -420,6 +452,8 @@ def test_a_2016_social_worker_registered_on_paper_is_entered_late(
     from desktop_app.services.applications import application_detail
 
     page.now = lambda: datetime(2026, 12, 2, 10, 30)
+    # The page was opened on the real day; the form shows the day of the clock set here.
+    page.findChild(QWidget, "applied_on").setText("2026-12-02")
     choose(qtbot, page, "社会工作者", "社会工作者")
     fill_member(qtbot, page, "李娜", make_id(51))
     shown = [w.objectName() for w in page.tab_fields()]

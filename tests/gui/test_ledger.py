@@ -219,7 +219,7 @@ def test_keyboard_opens_the_detail_with_findings_and_history(
     assert dialog.windowTitle() == f"申请详情 {saved['王芳']}"
     text = dialog.text.toPlainText()
     assert "符合条件，补助 1800 元" in text
-    assert "无人机驾驶员" in text and "四级（中级工）" in text
+    assert "无人机驾驶员" in text and "中级工（四级）" in text
     assert "《补助标准目录" in text or "附件" in text  # each finding with its source
     finding = dialog.detail.decision["findings"][0]
     assert finding["message"] in text and finding["source"] in text

@@ -19,6 +19,7 @@ from tests.printing.conftest import (
     NOW,
     Fragment,
     fragments,
+    make_id,
     qualification,
     save,
     social_worker,
@@ -229,11 +230,29 @@ def test_receipt_shows_amount_in_figures_and_capitals_and_masks_the_id(store) ->
     )
     assert texts["certificate.occupation"] == "电力调度员"
     assert texts["certificate.level_text"] == "一级（高级技师）"
-    assert "电力调度员列于国家职业资格证书助推职业" in texts["decision.findings"]
+    assert "电力调度员列入国家职业资格证书助推职业" in texts["decision.findings"]
     assert texts["station.full"] == "西城区某街道工会服务站（XC01）"
     assert texts["application.clerk"] == "王柜员"
     assert texts["print.date"] == "2026年11月21日"
     assert rendered.pages[0].find("member.signature").ink == ()  # blank: the member signs
+
+
+def test_a_2026_receipt_without_the_key_group_confirmation_says_so(store) -> None:
+    """An application saved from the command line without 重点群体 confirmation: the receipt
+    prints the amount and, read back from the PDF, the ！ line that it was not confirmed."""
+    data = {
+        "scheme": "bj-2026-skills",
+        "applied_on": "2026-11-21",
+        "member": {"name": "赵六", "id_number": make_id(31)},
+        "certificate": {"kind": "skill_level", "occupation": "无人机驾驶员", "level": 4},
+    }
+    result = prepare(store, [save(store, data)], form="receipt", now=NOW)
+    texts = check_page(Rendered(result.pdf, result.pages, result.missing, result.overflows))
+    assert texts["decision.amount"] == "1800元"
+    assert texts["certificate.level_text"] == "中级工（四级）"
+    lines = texts["decision.findings"]
+    assert "！ 是否属于重点群体尚未经受理人员确认" in lines
+    assert "√ A档 中级工（四级）：补助 1800 元" in lines
 
 
 def test_batch_is_one_page_per_form(store) -> None:

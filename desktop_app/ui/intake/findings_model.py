@@ -1,4 +1,4 @@
-"""The findings of a decision, one a row: passed ✓ / failed ✗, the message, its source."""
+"""The findings of a decision, one a row: ✓ passed, ！ to be settled, … waiting, ✗ failed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+
+from desktop_app.services.ledger_view import finding_verdict
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -17,6 +19,7 @@ RULE_ROLE = Qt.ItemDataRole.UserRole + 3
 _GREEN = QColor("#1b7a34")
 _RED = QColor("#b3261e")
 _GREY = QColor("#555555")
+_AMBER = QColor("#8a5300")
 
 
 class FindingsModel(QAbstractListModel):
@@ -42,13 +45,15 @@ class FindingsModel(QAbstractListModel):
             return None
         item = self._rows[index.row()]
         pending = not item.passed and bool(getattr(item, "missing", None))
+        caution = bool(getattr(item, "caution", False))
+        mark, verdict = finding_verdict(bool(item.passed), caution=caution, pending=pending)
         if role == Qt.ItemDataRole.DisplayRole:
-            mark = "✓" if item.passed else ("…" if pending else "✗")
             return f"{mark} {item.message}\n　 出处：{item.source}"
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            verdict = "符合" if item.passed else ("待补充" if pending else "不符合")
             return f"{verdict}：{item.message}\n出处：{item.source}"
         if role == Qt.ItemDataRole.ForegroundRole:
+            if caution:
+                return QBrush(_AMBER)
             return QBrush(_GREEN if item.passed else (_GREY if pending else _RED))
         if role == PASSED_ROLE:
             return bool(item.passed)

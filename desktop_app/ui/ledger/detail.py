@@ -38,6 +38,7 @@ table.grid { border-collapse: collapse; }
 table.grid td, table.grid th { border: 1px solid #c8c8c8; padding: 3px 6px; vertical-align: top; }
 th { background: #eef1f5; text-align: left; font-weight: normal; color: #333; }
 .pass { color: #1b6e20; } .fail { color: #b3261e; } .muted { color: #666; }
+.warn { color: #8a5300; }
 """
 
 
@@ -58,6 +59,7 @@ def detail_html(detail: Detail) -> str:
         applied_on_text,
         certificate_lines,
         event_text,
+        finding_verdict,
         late_entry_text,
         scheme_choices,
     )
@@ -94,7 +96,8 @@ def detail_html(detail: Detail) -> str:
         )
     )
     parts.append("<h2>证书</h2>")
-    parts.append(_rows(certificate_lines(detail.certificate)))
+    scheme = str(detail.decision.get("scheme") or "")
+    parts.append(_rows(certificate_lines(detail.certificate, scheme)))
 
     decision = detail.decision
     eligible = bool(decision.get("eligible"))
@@ -108,9 +111,10 @@ def detail_html(detail: Detail) -> str:
     lines = []
     for finding in findings:
         passed = bool(finding.get("passed"))
-        mark = (
-            "<span class='pass'>✓ 符合</span>" if passed else "<span class='fail'>✗ 不符合</span>"
-        )
+        caution = bool(finding.get("caution"))
+        sign, verdict = finding_verdict(passed, caution=caution)
+        style = "warn" if caution else ("pass" if passed else "fail")
+        mark = f"<span class='{style}'>{sign} {verdict}</span>"
         lines.append(
             f"<tr><td>{mark}</td><td>{escape(str(finding.get('message', '')))}</td>"
             f"<td class='muted'>{escape(str(finding.get('source', '')))}</td></tr>"

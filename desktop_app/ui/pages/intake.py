@@ -374,7 +374,7 @@ class IntakePage(Page):
             if row.amounts_text:
                 parts.append(row.amounts_text)
             if entry.scope:
-                parts.append(entry.scope)
+                parts.append(f"助推范围：{entry.scope}")
             self.chosen_label.setText("\n".join(parts))
             self._set_chosen_bold(True)
 
