@@ -425,7 +425,7 @@ def _method_competition(
         if cert.final_held is None:
             ok = check.missing(
                 "competition.final_held",
-                "该竞赛是否设有决赛",
+                "“该竞赛是否设有决赛”的说明",
                 "certificate.final_held",
                 cite("highest_round"),
             )
@@ -475,10 +475,7 @@ def _method_competition(
             if not ok:
                 return entry, None
             return entry, _rate_finding(check, rate, f"{stage_text}第{cert.rank}名")
-    ranges = "、".join(
-        f"第{r.rank_from}名" if r.rank_from == r.rank_to else f"第{r.rank_from}—{r.rank_to}名"
-        for r in stage_rates
-    )
+    ranges = _ranks_text(stage_rates)
     source = rule.source_for("rank")
     for rate in stage_rates:
         source = source + rate.source
@@ -489,6 +486,19 @@ def _method_competition(
         source.cite(),
     )
     return entry, None
+
+
+def _ranks_text(rates: list[Rate]) -> str:
+    """The ranks the rates fund, adjoining bands joined: 第1名 and 第2—10名 read 第1—10名."""
+    bands: list[list[int]] = []
+    for rate in sorted(rates, key=lambda r: r.rank_from or 0):
+        if rate.rank_from is None or rate.rank_to is None:
+            continue
+        if bands and rate.rank_from <= bands[-1][1] + 1:
+            bands[-1][1] = max(bands[-1][1], rate.rank_to)
+        else:
+            bands.append([rate.rank_from, rate.rank_to])
+    return "、".join(f"第{a}名" if a == b else f"第{a}—{b}名" for a, b in bands)
 
 
 _METHODS = {

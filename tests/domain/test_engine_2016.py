@@ -397,3 +397,12 @@ def test_competition_names_nest_their_quotation_marks(decide):
     refused = finding(decide(competition(competition="全国烘焙大赛")), "competition.name")
     assert "“2016年北京市‘职工技协杯’职业技能竞赛”" in refused.message
     assert "““" not in refused.message and "”“" not in refused.message.replace("”或“", "")
+
+
+def test_a_rank_outside_says_which_ranks_are_funded_as_one_band(decide):
+    final = finding(decide(competition(rank=11)), "competition.rank")
+    assert final.message == "决赛第11名不在资助名次之内（决赛资助第1—10名）"
+    semi = decide(competition(stage="semifinal", rank=6, entrants=200, final_held=False))
+    assert finding(semi, "competition.rank").message == (
+        "复赛第6名不在资助名次之内（复赛资助第1—5名）"
+    )

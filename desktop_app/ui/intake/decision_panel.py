@@ -51,7 +51,7 @@ class DecisionPanel(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.headline)
         layout.addWidget(self.detail)
-        basis = QLabel("依据（✓ 符合　… 待补充　✗ 不符合）")
+        basis = QLabel("依据（✓ 符合　！ 请注意　… 待补充　✗ 不符合）")
         basis.setStyleSheet("font-weight: bold;")
         layout.addWidget(basis)
         layout.addWidget(self.findings, 1)

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.text import quoted
+
 if TYPE_CHECKING:
     from desktop_app.services.catalogue import CatalogueRow, CatalogueSearch
     from desktop_app.ui.models.catalogue_model import CatalogueModel
@@ -109,7 +111,7 @@ class SearchBox(QWidget):
         rows = self._catalogue().search(query, limit=RESULT_LIMIT)
         self.model().set_rows(rows)
         if not rows:
-            self.hint.setText(f"没有找到“{query}”")
+            self.hint.setText(f"没有找到{quoted(query)}")
             self.results.hide()
             return
         self.hint.setText(f"{len(rows)} 项　↑↓ 选择，Enter 确定")
