@@ -58,6 +58,17 @@ class Application:
     member: MemberFacts = field(default_factory=MemberFacts)
 
 
+def stage_contradiction(stage: str | None, final_held: bool | None) -> InputError | None:
+    """A final in a competition said to have had no final: the facts contradict each other
+    (issue 14). Refused wherever facts come in, naming both fields."""
+    if stage == "final" and final_held is False:
+        return InputError(
+            "certificate.final_held",
+            "“赛段”为决赛，而“该竞赛是否设有决赛”为否：两项相互矛盾，请核对后更正其中一项",
+        )
+    return None
+
+
 def parse_iso_date(value: Any, path: str) -> date | None:
     if value is None:
         return None
@@ -163,12 +174,9 @@ def application_from_mapping(data: Any, known_schemes: Collection[str]) -> Appli
             c.get("entrants"), "certificate.entrants", low=0, high=100_000_000, meaning="初赛人数"
         )
         final_held = _bool(c.get("final_held"), "certificate.final_held")
-        if stage == "final" and final_held is False:
-            raise InputError(
-                "certificate.final_held",
-                "赛段（certificate.stage）为决赛，而“该竞赛是否设有决赛”（certificate.final_held）"
-                "为否：两项相互矛盾，请核对后更正其中一项",
-            )
+        contradiction = stage_contradiction(stage, final_held)
+        if contradiction is not None:
+            raise contradiction
         competition = _text(c.get("competition"), "certificate.competition")
     return Application(
         scheme=scheme,

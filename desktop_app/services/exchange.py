@@ -40,7 +40,7 @@ from desktop_app import __version__
 from desktop_app.domain.claims import claim_key
 from desktop_app.domain.engine import Decision, decide
 from desktop_app.domain.facts import Application as Facts
-from desktop_app.domain.facts import CertificateFacts, MemberFacts
+from desktop_app.domain.facts import CertificateFacts, MemberFacts, stage_contradiction
 from desktop_app.domain.policy import (
     GRADE_LABELS,
     KINDS,
@@ -517,6 +517,9 @@ class _Preparer:
             problem(number, "水平级别", f"不认识的水平级别“{grade}”")
         if stage is not None and stage not in STAGE_LABELS:
             problem(number, "赛段", f"不认识的赛段“{stage}”")
+        contradiction = stage_contradiction(stage, row[g["final_held"]])
+        if contradiction is not None:
+            problem(number, "设有决赛", contradiction.message)
         findings = row[g["findings"]]
         if not isinstance(findings, list):
             problem(number, "决定依据（JSON）", "决定依据应为列表")

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from desktop_app.domain import registration
+from desktop_app.domain.facts import stage_contradiction
 from desktop_app.domain.policy import GRADE_LABELS, LEVEL_LABELS, STAGE_LABELS, Policy
 from desktop_app.domain.text import cn_date
 from desktop_app.domain.validators import (
@@ -339,6 +340,12 @@ def field_notes(
         if note is not None:
             notes[field] = note
     notes.update(_registration_notes(form, today=today or date.today(), typing=typing, opens=opens))
+    if "certificate.final_held" in fields_for(form.get("certificate.kind")):
+        contradiction = stage_contradiction(
+            form.get("certificate.stage"), form.get("certificate.final_held")
+        )
+        if contradiction is not None:
+            notes["certificate.final_held"] = Note(contradiction.message)
     return notes
 
 

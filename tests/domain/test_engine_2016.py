@@ -346,8 +346,8 @@ def test_a_final_that_was_not_held_is_refused_naming_both_fields(decide):
     with pytest.raises(InputError) as raised:
         decide(competition(final_held=False))
     assert raised.value.field == "certificate.final_held"
-    assert "certificate.stage" in raised.value.message
-    assert "certificate.final_held" in raised.value.message
+    assert "“赛段”为决赛" in raised.value.message
+    assert "“该竞赛是否设有决赛”为否" in raised.value.message
     assert "矛盾" in raised.value.message
     # A final held, or not said: decided as before.
     assert decide(competition(final_held=True)).amount == 2000

@@ -206,6 +206,26 @@ def test_an_unknown_occupation_code(store: Store, exported: Path, tmp_path: Path
     assert report.problems and all("9-99-99-99 不在方案" in p.message for p in report.problems)
 
 
+def test_a_final_said_to_have_had_no_final(store: Store, exported: Path, tmp_path: Path) -> None:
+    """The contradiction the command line refuses is refused in a station's file too."""
+
+    def final_not_held(row: list[Any]) -> list[Any]:
+        if row[fmt.INDEX["scheme"]] == "bj-2016-union-boost":
+            row[fmt.INDEX["kind"]] = "competition"
+            row[fmt.INDEX["occupation"]] = "汽车装调工"
+            row[fmt.INDEX["level"]] = None
+            row[fmt.INDEX["stage"]] = "final"
+            row[fmt.INDEX["rank"]] = 1
+            row[fmt.INDEX["entrants"]] = 400
+            row[fmt.INDEX["final_held"]] = False
+        return row
+
+    report = refused(store, _rewrite(exported, tmp_path / "x.xlsx", final_not_held))
+    found = [p for p in report.problems if "矛盾" in p.message]
+    assert len(found) == 1 and found[0].column == "设有决赛"
+    assert "“赛段”为决赛" in found[0].message and "是否设有决赛" in found[0].message
+
+
 def test_a_wrong_id_number(store: Store, exported: Path, tmp_path: Path) -> None:
     def bad_id(row: list[Any]) -> list[Any]:
         number = row[fmt.INDEX["id_number"]]

@@ -105,6 +105,28 @@ def test_a_competition_result_names_the_competition_and_the_occupation() -> None
     }
 
 
+def test_a_final_said_to_have_had_no_final_stops_saving_under_the_field() -> None:
+    """The form names both fields under 该竞赛设有决赛, in Chinese, and saving is refused."""
+    form = {
+        "scheme": "bj-2016-union-boost",
+        "certificate.kind": "competition",
+        "entry.name": "2016年北京市“职工技协杯”职业技能竞赛",
+        "certificate.occupation": "茶艺师",
+        "certificate.stage": "final",
+        "certificate.final_held": False,
+    }
+    note = rules.field_notes(form, today=date(2017, 3, 1))["certificate.final_held"]
+    assert note.blocking and "“赛段”为决赛" in note.text and "是否设有决赛" in note.text
+    assert "certificate." not in note.text
+    problems = rules.save_problems(form, today=date(2017, 3, 1))
+    assert problems["certificate.final_held"] == note.text
+    for held in (True, None):
+        form["certificate.final_held"] = held
+        assert "certificate.final_held" not in rules.field_notes(form, today=date(2017, 3, 1))
+    form.update({"certificate.stage": "semifinal", "certificate.final_held": False})
+    assert "certificate.final_held" not in rules.field_notes(form, today=date(2017, 3, 1))
+
+
 def test_a_social_worker_mapping_carries_the_certificate_details() -> None:
     form = {
         "scheme": "bj-2016-union-boost",
