@@ -352,6 +352,9 @@ class PolicySet:
     policies: dict[str, Policy]
     errors: list[PolicyError]
     versions: dict[str, tuple[Policy, ...]] = field(default_factory=dict)
+    # Files the program shipped before and replaced (`superseded/`): never in effect, kept so
+    # the fingerprint of a decision computed with one still finds it.
+    superseded: tuple[Policy, ...] = ()
 
     def get(self, scheme_id: str) -> Policy | None:
         return self.policies.get(scheme_id)
@@ -390,6 +393,9 @@ class PolicySet:
                 if policy.sha256 == sha256:
                     return policy
         for policy in self.policies.values():
+            if policy.sha256 == sha256:
+                return policy
+        for policy in self.superseded:
             if policy.sha256 == sha256:
                 return policy
         return None
@@ -445,8 +451,9 @@ def load_directory(
             errors.append(PolicyError(file.name, "id", f"方案编号“{policy.id}”与 {other} 重复"))
             continue
         policies[policy.id] = policy
+    superseded = _load_superseded(folder / SUPERSEDED, errors)
     if versions is None:
-        return PolicySet(policies, errors, {pid: (p,) for pid, p in policies.items()})
+        return PolicySet(policies, errors, {pid: (p,) for pid, p in policies.items()}, superseded)
     found: dict[str, list[Policy]] = {pid: [p] for pid, p in policies.items()}
     for scheme_id, policy_or_error in _load_versions(versions):
         if isinstance(policy_or_error, PolicyError):
@@ -462,7 +469,34 @@ def load_directory(
         chosen = _in_effect(items, on)
         if chosen is not None:
             current[pid] = chosen
-    return PolicySet(current, errors, ordered)
+    return PolicySet(current, errors, ordered, superseded)
+
+
+SUPERSEDED = "superseded"
+
+
+def _load_superseded(folder: Path, errors: list[PolicyError]) -> tuple[Policy, ...]:
+    """The replaced shipped files, `superseded/<scheme>-<sha8>.toml`; a file whose content
+    does not match its name's fingerprint is refused."""
+    try:
+        files = sorted(folder.glob("*.toml"))
+    except OSError:
+        return ()
+    found: list[Policy] = []
+    for file in files:
+        label = f"{SUPERSEDED}/{file.name}"
+        try:
+            policy = load_policy(file)
+        except PolicyError as exc:
+            errors.append(PolicyError(label, exc.entry, exc.problem))
+            continue
+        if file.stem != f"{policy.id}-{policy.sha256[:8]}":
+            errors.append(
+                PolicyError(label, "", f"文件名应为 {policy.id}-{policy.sha256[:8]}.toml")
+            )
+            continue
+        found.append(policy)
+    return tuple(found)
 
 
 def _load_versions(folder: Path) -> Iterable[tuple[str, Policy | PolicyError]]:
@@ -603,10 +637,11 @@ class _Builder:
             raise self.fail(where, "quote 中不应含省略号“……”：几处原文请写成列表")
         return tuple(p.strip() for p in pieces)
 
-    def _sources(self, spec: dict[str, Any], where: str, required: set[str]) -> dict[str, Source]:
-        """The named sources of a kind's individual rules (`[kinds.X.sources]`)."""
+    def _sources(self, spec: dict[str, Any], where: str, names: set[str]) -> dict[str, Source]:
+        """The named sources of a kind's individual rules (`[kinds.X.sources]`); a rule
+        without its own cites the kind's source (files written before there were any)."""
         table = self._table(spec.get("sources", {}), f"{where}.sources")
-        self._keys(table, f"{where}.sources", required, set())
+        self._keys(table, f"{where}.sources", set(), names)
         return {key: self._source(value, f"{where}.sources.{key}") for key, value in table.items()}
 
     # -- the file -----------------------------------------------------------------------
@@ -870,9 +905,7 @@ class _Builder:
                 method=method,
                 catalogue=catalogue,
                 source=self._source(spec["source"], where),
-                sources=self._sources(spec, where, set(named))
-                if named or "sources" in spec
-                else {},
+                sources=self._sources(spec, where, set(named)),
                 **extra,
             )
         return kinds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,56 @@ def test_a_plan_that_funds_fewer_levels_says_so(tmp_path):
     failed = [f for f in decision.findings if not f.passed]
     assert [f.rule for f in failed] == ["certificate.level"]
     assert "A档 高级技师（一级）没有补助标准" in failed[0].message
+
+
+def test_a_replaced_shipped_file_still_explains_its_decisions(tmp_path):
+    """resources/policies/superseded/ keeps the files the program shipped before: a stored
+    fingerprint finds its file, but a replaced file is never the version in effect."""
+    shipped = load_directory(SHIPPED_2016.parent)
+    assert shipped.errors == []
+    old = {p.id: p for p in shipped.superseded}
+    assert set(old) == {"bj-2016-union-boost", "bj-2026-skills"}
+    for scheme, policy in old.items():
+        assert shipped.by_sha256(policy.sha256) is policy
+        assert shipped.get(scheme).sha256 != policy.sha256
+        assert policy not in shipped.history(scheme)
+        assert shipped.in_effect(scheme, date(2016, 6, 1)) is shipped.get(scheme)
+    # The fingerprint the README's example printed before the quotations were made verbatim.
+    assert old["bj-2016-union-boost"].sha256.startswith("ec19c280")
+    # A file whose name does not match its content is refused, naming it.
+    folder = tmp_path / "policies"
+    shutil.copytree(SHIPPED_2016.parent, folder)
+    moved = folder / "superseded" / old["bj-2026-skills"].path.name
+    moved.rename(moved.with_name("bj-2026-skills-00000000.toml"))
+    loaded = load_directory(folder)
+    assert [e.file for e in loaded.errors] == ["superseded/bj-2026-skills-00000000.toml"]
+    assert "文件名应为 bj-2026-skills-2599e8ab.toml" in str(loaded.errors[0])
+    assert loaded.by_sha256(old["bj-2026-skills"].sha256) is None
+
+
+def test_every_file_the_program_ever_shipped_is_kept(tmp_path):
+    """Each version of a shipped policy file in the project's history is in superseded/, so
+    no stored fingerprint is ever left without its file (needs the git history)."""
+    import hashlib
+    import subprocess
+
+    root = SHIPPED_2016.parents[2]
+    if not (root / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("no git history beside the tests")
+    shipped = load_directory(SHIPPED_2016.parent)
+    kept = {p.sha256 for p in shipped.superseded} | {p.sha256 for p in shipped}
+    for path in sorted(SHIPPED_2016.parent.glob("*.toml")):
+        relative = path.relative_to(root).as_posix()
+        commits = subprocess.run(
+            ["git", "-C", str(root), "log", "--format=%H", "--", relative],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        for commit in commits:
+            blob = subprocess.run(
+                ["git", "-C", str(root), "show", f"{commit}:{relative}"],
+                capture_output=True, check=True,
+            ).stdout  # fmt: skip
+            sha = hashlib.sha256(blob).hexdigest()
+            assert sha in kept, (
+                f"{relative} 在 {commit[:8]} 的版本（{sha[:8]}）没有留在 superseded/"
+            )

@@ -129,6 +129,29 @@ def test_an_unknown_policy_version_is_flagged(station: Store, store: Store, tmp_
     assert len([f for f in report.flags if "政策文件版本" in f.message]) == 6
 
 
+def test_a_file_from_a_station_not_yet_updated_is_not_flagged(
+    station: Store, store: Store, tmp_path: Path
+) -> None:
+    """Decisions computed with a policy file this version replaced name its fingerprint; the
+    district still finds that file (resources/policies/superseded/) and decides with it."""
+    from desktop_app.services.policies import policy_set
+
+    old = {p.id: p.sha256 for p in policy_set().superseded}
+    fill_station(station)
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    changed = tmp_path / "before-update.xlsx"
+
+    def computed_before(row: list[Any]) -> list[Any]:
+        row[fmt.INDEX["policy_sha256"]] = old[row[fmt.INDEX["scheme"]]]
+        return row
+
+    _rewrite(path, changed, computed_before)
+    report = import_batch(store, changed, actor=CLERK, now=NOW)
+    assert report.ok and len(report.inserted) == 6
+    assert report.flags == []
+
+
 def test_cancelling_an_import_leaves_the_database_unchanged(
     station: Store, store: Store, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from desktop_app.services import drafts
 from desktop_app.services import intake_form as rules
@@ -79,19 +80,27 @@ def test_unparsed_values_are_missing_not_guessed() -> None:
     assert "card_number" not in mapping["member"]
 
 
-def test_a_competition_result_names_the_competition_and_the_occupation() -> None:
-    form = {
+def competition_form(**changes: Any) -> dict[str, Any]:
+    """The form of a 2016 competition result (a final in a 不取证 occupation)."""
+    form: dict[str, Any] = {
         "scheme": "bj-2016-union-boost",
         "certificate.kind": "competition",
         "entry.name": "2016年北京市“职工技协杯”职业技能竞赛",
         "certificate.occupation": "茶艺师",
         "certificate.stage": "final",
+    }
+    form.update(changes)
+    return form
+
+
+def test_a_competition_result_names_the_competition_and_the_occupation() -> None:
+    form = competition_form(**{
         "certificate.rank": "1",
         "certificate.entrants": "400",
         "certificate.final_held": True,
         "certificate.issued_on": "2016-10-01",
         "certificate.level": 3,
-    }
+    })  # fmt: skip
     certificate = rules.build_mapping(form, today=date(2017, 3, 1))["certificate"]
     assert certificate == {
         "kind": "competition",
@@ -107,14 +116,7 @@ def test_a_competition_result_names_the_competition_and_the_occupation() -> None
 
 def test_a_final_said_to_have_had_no_final_stops_saving_under_the_field() -> None:
     """The form names both fields under 该竞赛设有决赛, in Chinese, and saving is refused."""
-    form = {
-        "scheme": "bj-2016-union-boost",
-        "certificate.kind": "competition",
-        "entry.name": "2016年北京市“职工技协杯”职业技能竞赛",
-        "certificate.occupation": "茶艺师",
-        "certificate.stage": "final",
-        "certificate.final_held": False,
-    }
+    form = competition_form(**{"certificate.final_held": False})
     note = rules.field_notes(form, today=date(2017, 3, 1))["certificate.final_held"]
     assert note.blocking and "“赛段”为决赛" in note.text and "是否设有决赛" in note.text
     assert "certificate." not in note.text
