@@ -223,6 +223,8 @@ def test_keyboard_opens_the_detail_with_findings_and_history(
     assert "《补助标准目录" in text or "附件" in text  # each finding with its source
     finding = dialog.detail.decision["findings"][0]
     assert finding["message"] in text and finding["source"] in text
+    # Saved without the 重点群体 confirmation (as an import would): marked, not passed over.
+    assert "！ 请注意\n是否属于重点群体尚未经受理人员确认" in text
     assert "已受理" in text and "已打印" in text  # status history
     assert "新建申请" in text  # audit events
     assert "更改状态申请" in text and "已受理 → 已打印" in text  # read as words, not JSON
