@@ -1,4 +1,4 @@
-"""Text keys: catalogue names and codes compared as the look-up (policy.py) and the search box
+"""Text keys: catalogue names and codes compared as the look-up (domain/policy) and the search box
 (search.py) compare them, and the Chinese form of a date that every message and form uses."""
 
 from __future__ import annotations

@@ -1,319 +1,47 @@
-"""Subsidy schemes as data: loading and checking the policy files.
-
-One TOML file per scheme in `resources/policies/`. The engine (`engine.py`) knows a
-fixed vocabulary of methods and conditions; a file chooses among them and supplies
-the lists, dates and amounts, each with its source. A new year's plan is a new file.
+"""Reading and checking one policy file.
 
 A file is checked completely when it is loaded. Anything wrong is reported as a
-`PolicyError` naming the file, the entry and what is wrong, in Chinese.
-"""
+`PolicyError` naming the file, the entry and what is wrong, in Chinese."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from desktop_app.domain.text import code_digits, normalize_name, quoted
+from desktop_app.domain.policy.model import (
+    Catalogue,
+    Condition,
+    Document,
+    Entry,
+    Group,
+    KindRule,
+    Policy,
+    PolicyError,
+    Rate,
+    Reference,
+    Source,
+)
+from desktop_app.domain.policy.vocabulary import (
+    CONDITION_RULES,
+    GRADE_LABELS,
+    KINDS,
+    LEVEL_LABELS,
+    METHOD_SOURCES,
+    METHODS,
+    STAGE_LABELS,
+)
+from desktop_app.domain.text import code_digits, normalize_name
 
 FORMAT_VERSION = 1
-
-LEVEL_LABELS: Mapping[int, str] = {
-    1: "一级（高级技师）",
-    2: "二级（技师）",
-    3: "三级（高级工）",
-    4: "四级（中级工）",
-    5: "五级（初级工）",
-}
-GRADE_LABELS: Mapping[str, str] = {
-    "assistant": "助理社会工作师（初级）",
-    "intermediate": "社会工作师（中级）",
-    "senior": "高级社会工作师（高级）",
-}
-STAGE_LABELS: Mapping[str, str] = {"final": "决赛", "semifinal": "复赛"}
-KINDS: Mapping[str, str] = {
-    "skill_level": "职业技能等级证书",
-    "special_ability": "专项职业能力证书",
-    "qualification": "国家职业资格证书",
-    "competition": "竞赛名次",
-    "social_worker": "社会工作者职业水平证书",
-}
-METHODS = ("tier_level", "tier", "level", "grade", "competition")
-# The rules of a method that each cite their own sentence (`[kinds.X.sources]`).
-METHOD_SOURCES: Mapping[str, tuple[str, ...]] = {
-    "competition": (
-        "rank",  # who is funded: the rank sentence
-        "highest_round",  # a semi-final counts only where it was the highest round
-        "final_entrants",  # the entrant size a final needs
-        "semifinal_entrants",  # the entrant size a semi-final needs
-        "uncertified",  # what a 不取证职业（工种） is
-        "organiser",  # who runs and checks the competition claims
-    ),
-}
-CONDITION_RULES = (
-    "member_card",
-    "union_affiliated",
-    "issued_within",
-    "registered_by",
-    "full_time_union_social_worker",
-    "key_group_confirmed",
-)
 _CODE_RE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TIER_RE = re.compile(r"^[A-Z]$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-class PolicyError(Exception):
-    """A policy file that cannot be used. The message is for a person, in Chinese."""
-
-    def __init__(self, file: str, entry: str, problem: str) -> None:
-        self.file = file
-        self.entry = entry
-        self.problem = problem
-        where = f"“{entry}”" if entry else "文件本身"
-        super().__init__(f"补助政策文件 {file} 有误，未予采用：{where}：{problem}")
-
-
-@dataclass(frozen=True)
-class Document:
-    file: str
-    title: str
-    short: str
-
-
-@dataclass(frozen=True)
-class Reference:
-    """One place in a document, and optionally its own words.
-
-    The reference (document, part, row, column) is ours to write. `quote` is the document's
-    own text, character for character (the extraction's line and page breaks aside), as one
-    piece or several pieces in the document's order, shown joined by “……”. `note` is ours
-    (arithmetic, a reading) and is always shown outside the quotation marks."""
-
-    document: Document
-    part: str
-    row: str | None = None
-    column: str | None = None
-    quote: tuple[str, ...] = ()
-    note: str | None = None
-
-    def place(self) -> str:
-        text = self.part
-        if self.row:
-            text += f" 序号{self.row}"
-        return text
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a value comes from: one or more references, cited together."""
-
-    refs: tuple[Reference, ...]
-
-    @classmethod
-    def at(
-        cls,
-        document: Document,
-        part: str,
-        row: str | None = None,
-        *,
-        column: str | None = None,
-        quote: str | Sequence[str] = (),
-        note: str | None = None,
-    ) -> Source:
-        pieces = (quote,) if isinstance(quote, str) else tuple(quote)
-        return cls((Reference(document, part, row, column, pieces, note),))
-
-    def __add__(self, other: Source) -> Source:
-        return Source(self.refs + tuple(r for r in other.refs if r not in self.refs))
-
-    @property
-    def part(self) -> str:
-        return self.refs[0].part if self.refs else ""
-
-    @property
-    def row(self) -> str | None:
-        return self.refs[0].row if self.refs else None
-
-    @property
-    def quote(self) -> str | None:
-        """The first quotation, as shown (pieces joined by “……”), or None."""
-        for ref in self.refs:
-            if ref.quote:
-                return "……".join(ref.quote)
-        return None
-
-    def cite(self, *, with_quote: bool = True) -> str:
-        """京工办发〔2016〕55号 附件1 序号3 “类别”栏：“…”；“助推范围”栏：“高级”.
-
-        A reference repeats the document and the place only where they change."""
-        parts: list[str] = []
-        previous: Reference | None = None
-        for index, ref in enumerate(self.refs):
-            following = self.refs[index + 1] if index + 1 < len(self.refs) else None
-            if (
-                following is not None
-                and not (ref.column or ref.quote or ref.note)
-                and (following.document, following.place()) == (ref.document, ref.place())
-            ):
-                continue  # "附件1 序号3" followed by a cell of 附件1 序号3: cite the cell
-            head: list[str] = []
-            if previous is None or previous.document != ref.document:
-                head.append(ref.document.short)
-            if (
-                previous is None
-                or previous.document != ref.document
-                or (previous.place() != ref.place())
-            ):
-                head.append(ref.place())
-            if ref.column:
-                head.append(f"{quoted(ref.column)}栏")
-            text = " ".join(head)
-            if with_quote and ref.quote:
-                text += ("：" if text else "") + quoted("……".join(ref.quote))
-            if ref.note:
-                text += f"（{ref.note}）"
-            if text:
-                parts.append(text)
-            previous = ref
-        return "；".join(parts)
-
-
-@dataclass(frozen=True)
-class Group:
-    """Occupations sharing an appraisal body and the levels it funds (2016 Annex 1)."""
-
-    id: str
-    body: str
-    levels: tuple[int, ...]
-    source: Source
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One catalogue row: an occupation, a special-ability item, a competition, …"""
-
-    scheme_id: str
-    catalogue_id: str
-    kind: str
-    row: str
-    name: str
-    source: Source
-    code: str | None = None
-    tier: str | None = None
-    group: Group | None = None
-    grades: tuple[str, ...] = ()
-    scope: str | None = None
-
-    @property
-    def levels(self) -> tuple[int, ...]:
-        return self.group.levels if self.group else ()
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    id: str
-    kind: str
-    title: str
-    part: str
-    entries: tuple[Entry, ...]
-
-
-@dataclass(frozen=True)
-class Rate:
-    kind: str
-    amount: int
-    source: Source
-    tier: str | None = None
-    level: int | None = None
-    grade: str | None = None
-    stage: str | None = None
-    rank_from: int | None = None
-    rank_to: int | None = None
-
-
-@dataclass(frozen=True)
-class Condition:
-    rule: str
-    source: Source
-    applies_to: tuple[str, ...] = ()  # empty: every kind
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def applies(self, kind: str) -> bool:
-        return not self.applies_to or kind in self.applies_to
-
-
-@dataclass(frozen=True)
-class KindRule:
-    kind: str
-    label: str
-    method: str
-    catalogue: Catalogue
-    source: Source
-    final_min_entrants: int | None = None
-    semifinal_min_entrants: int | None = None
-    semifinal_max_entrants: int | None = None
-    certificate_groups: tuple[str, ...] = ()
-    # The sources of the method's individual rules, by name (COMPETITION_SOURCES).
-    sources: Mapping[str, Source] = field(default_factory=dict)
-
-    def source_for(self, name: str) -> Source:
-        return self.sources.get(name, self.source)
-
-
-@dataclass(frozen=True)
-class Policy:
-    id: str
-    name: str
-    short_name: str
-    year: int | None
-    document: Document
-    kinds: Mapping[str, KindRule]
-    catalogues: tuple[Catalogue, ...]
-    rates: tuple[Rate, ...]
-    conditions: tuple[Condition, ...]
-    groups: Mapping[str, Group]
-    sha256: str
-    path: Path
-    _by_name: Mapping[tuple[str, str], Entry] = field(repr=False, compare=False)
-    _by_code: Mapping[tuple[str, str], Entry] = field(repr=False, compare=False)
-    # A version written by catalogue import: in effect from `effective` (None: the shipped
-    # file, in effect from the start), made from the version whose SHA-256 is `based_on`.
-    effective: date | None = None
-    based_on: str | None = None
-    # The level names in the scheme's own words (2016: 三级（高级技能）); LEVEL_LABELS else.
-    level_labels: Mapping[int, str] = field(default_factory=lambda: LEVEL_LABELS)
-
-    def level_label(self, level: int) -> str:
-        return self.level_labels.get(level) or LEVEL_LABELS.get(level, f"{level}级")
-
-    def entries(self) -> Iterable[Entry]:
-        for catalogue in self.catalogues:
-            yield from catalogue.entries
-
-    def find_entry(self, catalogue_id: str, text: str) -> Entry | None:
-        """Find a catalogue row by its name or, where rows have codes, by its code."""
-        name = normalize_name(text)
-        hit = self._by_name.get((catalogue_id, name))
-        if hit is not None:
-            return hit
-        digits = code_digits(text)
-        if digits and len(digits) == len(name.replace("-", "")):
-            return self._by_code.get((catalogue_id, digits))
-        return None
-
-    def rates_for(self, kind: str) -> tuple[Rate, ...]:
-        return tuple(rate for rate in self.rates if rate.kind == kind)
-
-
-# --------------------------------------------------------------------------- loading
 
 
 def load_policy(path: Path) -> Policy:
@@ -338,188 +66,6 @@ def parse_policy(raw: bytes, path: Path) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(name, "", f"格式错误，无法解析（{exc}）") from None
     return _Builder(name, path, hashlib.sha256(raw).hexdigest()).build(data)
-
-
-@dataclass
-class PolicySet:
-    """All schemes found in a folder, and the files that were refused.
-
-    `policies` holds, per scheme, the version in effect on the day the set was loaded (the
-    only version when no catalogue was ever imported). `versions` holds every version of each
-    scheme, oldest first: the shipped file, then each imported catalogue by effective date.
-    """
-
-    policies: dict[str, Policy]
-    errors: list[PolicyError]
-    versions: dict[str, tuple[Policy, ...]] = field(default_factory=dict)
-    # Files the program shipped before and replaced (`superseded/`): never in effect, kept so
-    # the fingerprint of a decision computed with one still finds it.
-    superseded: tuple[Policy, ...] = ()
-
-    def get(self, scheme_id: str) -> Policy | None:
-        return self.policies.get(scheme_id)
-
-    def level_label(self, scheme_id: str, level: int) -> str:
-        """A level's name in the scheme's own words (the national name if it is unknown)."""
-        policy = self.policies.get(scheme_id)
-        if policy is not None:
-            return policy.level_label(level)
-        return LEVEL_LABELS.get(level, f"{level}级")
-
-    def __iter__(self) -> Any:
-        return iter(self.policies.values())
-
-    def history(self, scheme_id: str) -> tuple[Policy, ...]:
-        """Every version of a scheme, oldest first."""
-        found = self.versions.get(scheme_id)
-        if found:
-            return found
-        current = self.policies.get(scheme_id)
-        return (current,) if current is not None else ()
-
-    def in_effect(self, scheme_id: str, on: date | None) -> Policy | None:
-        """The version in effect on `on`: the newest whose effective date is on or before it.
-
-        A scheme that only starts later (a new scheme) gives its first version; `on` None
-        gives the current version."""
-        if on is None:
-            return self.policies.get(scheme_id)
-        return _in_effect(self.history(scheme_id), on)
-
-    def by_sha256(self, sha256: str) -> Policy | None:
-        """The version whose file has this SHA-256 (what every decision records)."""
-        for versions in self.versions.values():
-            for policy in versions:
-                if policy.sha256 == sha256:
-                    return policy
-        for policy in self.policies.values():
-            if policy.sha256 == sha256:
-                return policy
-        for policy in self.superseded:
-            if policy.sha256 == sha256:
-                return policy
-        return None
-
-
-def _in_effect(versions: Sequence[Policy], on: date) -> Policy | None:
-    if not versions:
-        return None
-    chosen = versions[0]
-    for policy in versions:
-        if policy.effective is None or policy.effective <= on:
-            chosen = policy
-    return chosen
-
-
-def _order(versions: list[Policy]) -> tuple[Policy, ...]:
-    """Oldest first: by effective date (the shipped file first), then along `based_on`
-    (a version made from another with the same effective date replaces it)."""
-    by_sha = {p.sha256: p for p in versions}
-
-    def depth(policy: Policy) -> int:
-        seen = {policy.sha256}
-        count = 0
-        while policy.based_on in by_sha and policy.based_on not in seen:
-            policy = by_sha[policy.based_on]
-            seen.add(policy.sha256)
-            count += 1
-        return count
-
-    return tuple(sorted(versions, key=lambda p: (p.effective or date.min, depth(p), p.sha256)))
-
-
-def load_directory(
-    folder: Path, *, versions: Path | None = None, today: date | None = None
-) -> PolicySet:
-    """The shipped files of `folder`; with `versions`, also every imported version kept in
-    `versions/<scheme>/*.toml`. Each scheme's current version is the one in effect `today`."""
-    policies: dict[str, Policy] = {}
-    errors: list[PolicyError] = []
-    try:
-        files = sorted(folder.glob("*.toml"))
-    except OSError as exc:
-        errors.append(PolicyError(str(folder), "", f"无法读取目录（{exc}）"))
-        files = []
-    for file in files:
-        try:
-            policy = load_policy(file)
-        except PolicyError as exc:
-            errors.append(exc)
-            continue
-        if policy.id in policies:
-            other = policies[policy.id].path.name
-            errors.append(PolicyError(file.name, "id", f"方案编号“{policy.id}”与 {other} 重复"))
-            continue
-        policies[policy.id] = policy
-    superseded = _load_superseded(folder / SUPERSEDED, errors)
-    if versions is None:
-        return PolicySet(policies, errors, {pid: (p,) for pid, p in policies.items()}, superseded)
-    found: dict[str, list[Policy]] = {pid: [p] for pid, p in policies.items()}
-    for scheme_id, policy_or_error in _load_versions(versions):
-        if isinstance(policy_or_error, PolicyError):
-            errors.append(policy_or_error)
-            continue
-        mine = found.setdefault(scheme_id, [])
-        if all(p.sha256 != policy_or_error.sha256 for p in mine):
-            mine.append(policy_or_error)
-    ordered = {pid: _order(items) for pid, items in found.items()}
-    on = today or date.today()
-    current: dict[str, Policy] = {}
-    for pid, items in ordered.items():
-        chosen = _in_effect(items, on)
-        if chosen is not None:
-            current[pid] = chosen
-    return PolicySet(current, errors, ordered, superseded)
-
-
-SUPERSEDED = "superseded"
-
-
-def _load_superseded(folder: Path, errors: list[PolicyError]) -> tuple[Policy, ...]:
-    """The replaced shipped files, `superseded/<scheme>-<sha8>.toml`; a file whose content
-    does not match its name's fingerprint is refused."""
-    try:
-        files = sorted(folder.glob("*.toml"))
-    except OSError:
-        return ()
-    found: list[Policy] = []
-    for file in files:
-        label = f"{SUPERSEDED}/{file.name}"
-        try:
-            policy = load_policy(file)
-        except PolicyError as exc:
-            errors.append(PolicyError(label, exc.entry, exc.problem))
-            continue
-        if file.stem != f"{policy.id}-{policy.sha256[:8]}":
-            errors.append(
-                PolicyError(label, "", f"文件名应为 {policy.id}-{policy.sha256[:8]}.toml")
-            )
-            continue
-        found.append(policy)
-    return tuple(found)
-
-
-def _load_versions(folder: Path) -> Iterable[tuple[str, Policy | PolicyError]]:
-    try:
-        files = sorted(folder.glob("*/*.toml"))
-    except OSError as exc:
-        yield "", PolicyError(str(folder), "", f"无法读取目录（{exc}）")
-        return
-    for file in files:
-        scheme_id = file.parent.name
-        label = f"{scheme_id}/{file.name}"
-        try:
-            policy = load_policy(file)
-        except PolicyError as exc:
-            yield scheme_id, PolicyError(label, exc.entry, exc.problem)
-            continue
-        if policy.id != scheme_id:
-            yield (
-                scheme_id,
-                PolicyError(label, "id", f"方案编号“{policy.id}”与所在文件夹“{scheme_id}”不符"),
-            )
-            continue
-        yield scheme_id, policy
 
 
 class _Builder:
