@@ -452,8 +452,6 @@ def test_a_2016_social_worker_registered_on_paper_is_entered_late(
     from desktop_app.services.applications import application_detail
 
     page.now = lambda: datetime(2026, 12, 2, 10, 30)
-    # The page was opened on the real day; the form shows the day of the clock set here.
-    page.findChild(QWidget, "applied_on").setText("2026-12-02")
     choose(qtbot, page, "社会工作者", "社会工作者")
     fill_member(qtbot, page, "李娜", make_id(51))
     shown = [w.objectName() for w in page.tab_fields()]
@@ -515,6 +513,28 @@ def test_a_2016_social_worker_registered_on_paper_is_entered_late(
     created = next(e for e in detail.events if e["entity"] == "application")
     assert '"late_entry_reason":"纸质登记表2017年11月30日已受理，今日补录"' in created["details"]
     assert created["actor"] == CLERK
+
+
+def test_a_window_left_open_overnight_registers_on_the_new_day(qtbot: Any, page: Any) -> None:
+    """The 登记日期 the clerk never touched follows the clock past midnight (no 补录 asked the
+    next morning); one the clerk typed stays as typed."""
+    registered = page.findChild(QWidget, "applied_on")
+    page.now = lambda: datetime(2026, 12, 2, 17, 30)
+    page.findChild(QWidget, "clear_button").click()  # a new form on the evening of the 2nd
+    assert registered.text() == "2026-12-02"
+    page.now = lambda: datetime(2026, 12, 3, 8, 30)  # the next morning, the window still open
+    choose(qtbot, page, "wrj", "无人机驾驶员")
+    assert registered.text() == "2026-12-03"
+    assert not page.boxes["late_entry_reason"].isVisibleTo(page)
+    assert "补录" not in note(page, "applied_on")
+    # Typed by the clerk, the same earlier day is a late entry and is kept.
+    registered.setFocus()
+    registered.selectAll()
+    type_text(qtbot, registered, "2026-12-02")
+    page.now = lambda: datetime(2026, 12, 3, 8, 31)
+    qtbot.keyClick(page.findChild(QWidget, "certificate.level"), Qt.Key.Key_4)
+    assert registered.text() == "2026-12-02"
+    assert page.boxes["late_entry_reason"].isVisibleTo(page)
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,7 @@ class IntakePage(Page):
         self.receipt: str | None = None
         self._dirty = False
         self._loading = False
+        self._default_day = ""  # the 登记日期 shown by default, while the clerk has not typed one
         self._typing: str | None = None
         self._problems: dict[str, str] = {}
         self._asked: tuple[str, ...] = ()
@@ -178,7 +179,7 @@ class IntakePage(Page):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
-        self._line("applied_on").setText(self._today_text())
+        self._show_today()
         self.forms["late_entry_reason"].setRowVisible(self.boxes["late_entry_reason"], False)
         self._apply_kind()
         self.search.results.raise_()
@@ -398,12 +399,24 @@ class IntakePage(Page):
                 state[field] = editor.value()
             elif isinstance(editor, QLineEdit):
                 state[field] = editor.text()
-        if state.get("applied_on", "").strip() == self._today_text():
+        registered = state.get("applied_on", "").strip()
+        if registered and registered in (self._today_text(), self._default_day):
+            if registered != self._today_text():
+                self._show_today()  # open past midnight, never touched: today, not yesterday
             state["applied_on"] = ""  # left as it is: the day of entry
         return state
 
     def _today_text(self) -> str:
         return self.now().date().isoformat()
+
+    def _show_today(self) -> None:
+        """Show today's date as the 登记日期 the clerk has not touched."""
+        self._loading, was_loading = True, self._loading
+        try:
+            self._default_day = self._today_text()
+            self._line("applied_on").setText(self._default_day)
+        finally:
+            self._loading = was_loading
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Fill the form from a state (a restored draft)."""
@@ -421,7 +434,7 @@ class IntakePage(Page):
                 elif isinstance(editor, QLineEdit):
                     editor.setText(value if isinstance(value, str) else "")
             if not self._line("applied_on").text().strip():
-                self._line("applied_on").setText(self._today_text())
+                self._show_today()
         finally:
             self._loading = False
         self._dirty = True
@@ -457,7 +470,7 @@ class IntakePage(Page):
                 elif isinstance(editor, QLineEdit):
                     editor.clear()
                 box.set_note(None)
-            self._line("applied_on").setText(self._today_text())
+            self._show_today()
             self.search.set_text_quietly("")
         finally:
             self._loading = False
@@ -473,6 +486,8 @@ class IntakePage(Page):
         if self._loading or self.receipt is not None:
             return
         self._dirty = True
+        if field == "applied_on":
+            self._default_day = ""  # typed by the clerk: kept as typed, whatever the day
         self._typing = field if typing else None
         self._problems.pop(field, None)
         self._refresh(self._typing)
