@@ -36,6 +36,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports  # the layers (pyproject.toml [tool.importlinter])
 
 format: venv
 	$(VENV)/bin/ruff format .

@@ -26,7 +26,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
-EXIT_USAGE = 2  # bad input or usage: the same code as main.EXIT_INPUT
+from desktop_app.errors import EXIT_INPUT
+
+EXIT_USAGE = EXIT_INPUT  # bad input or usage exit alike (desktop_app/errors.py)
 
 USAGE_PREFIX = "用法："
 HELP_HELP = "显示本帮助并退出"

@@ -37,19 +37,21 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from desktop_app.cli.parser import EXIT_USAGE, build_parser
+from desktop_app.cli.parser import build_parser
+from desktop_app.errors import (
+    EXIT_AUDIT_BROKEN,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_POLICY,
+    EXIT_STORE,
+    ClerkError,
+    exit_code,
+)
 from desktop_app.services.logs import scrub, setup_logging
 
 if TYPE_CHECKING:
     from desktop_app.storage.database import Store
-
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_INPUT = EXIT_USAGE  # 2: also what a usage error exits with (cli/parser.py)
-EXIT_POLICY = 3
-EXIT_DUPLICATE = 4
-EXIT_AUDIT_BROKEN = 5
-EXIT_STORE = 6
 
 
 def _setup_streams() -> None:
@@ -183,17 +185,9 @@ def _clerk(args: argparse.Namespace) -> str:
 
 def _check_url(db_url: str | None) -> None:
     """A malformed `--db` URL is bad input, not a fault of the database."""
-    from sqlalchemy import make_url
-    from sqlalchemy.exc import ArgumentError
+    from desktop_app.services.settings_view import check_url_syntax
 
-    from desktop_app.domain.facts import InputError
-
-    if not db_url or "://" not in db_url:
-        return
-    try:
-        make_url(db_url)
-    except (ArgumentError, ValueError) as exc:
-        raise InputError("--db", f"无法识别的数据库地址“{db_url}”（{exc}）") from None
+    check_url_syntax(db_url, "--db")
 
 
 _LOG_STATE: dict[str, Path] = {}
@@ -292,8 +286,8 @@ def _ledger_date(text: str | None, option: str) -> date | None:
 def cmd_ledger(args: argparse.Namespace) -> int:
     from desktop_app.domain.facts import InputError
     from desktop_app.services.applications import ledger, ledger_count
+    from desktop_app.services.ledger_view import LedgerFilter
     from desktop_app.services.status import parse_status
-    from desktop_app.storage.repository import LedgerFilter
 
     date_from = _ledger_date(args.date_from, "--from")
     date_to = _ledger_date(args.date_to, "--to")
@@ -579,8 +573,8 @@ def _check_xlsx_name(path: Path, option: str) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from desktop_app.services.ledger_export import export_ledger
+    from desktop_app.services.ledger_view import LedgerFilter
     from desktop_app.services.status import parse_status
-    from desktop_app.storage.repository import LedgerFilter
 
     _check_xlsx_name(args.file, "文件")
     date_from, date_to = _date_range(args)
@@ -733,44 +727,24 @@ def cmd_catalogue_new(args: argparse.Namespace) -> int:
 
 
 def _known_error(exc: Exception) -> int | None:
-    """Print an expected error's Chinese message; return the exit code (None: a bug)."""
-    from desktop_app.domain.facts import InputError
+    """Print an expected error's Chinese message; return its exit code (None: a bug).
 
-    if isinstance(exc, InputError):
-        print(f"输入有误：{exc.field}：{exc.message}", file=sys.stderr)
-        return EXIT_INPUT
-    if "desktop_app.exchange.errors" in sys.modules:
-        from desktop_app.exchange.errors import ExchangeError
-
-        if isinstance(exc, ExchangeError):
+    Expected means a `ClerkError` (its own message and exit code, desktop_app/errors.py) or
+    the office PC's `OSError` (a folder that is read-only, a full disk)."""
+    if isinstance(exc, ClerkError):
+        if exc.field:  # the input path at fault, as README shows
+            print(f"输入有误：{exc.field}：{exc.message}", file=sys.stderr)
+        else:
             print(exc.message, file=sys.stderr)
-            return EXIT_INPUT
-    if isinstance(exc, OSError) and "desktop_app.exchange.files" in sys.modules:
-        # Writing a workbook (the export's folder is read-only, the disk is full).
+        return exc.exit_code
+    if isinstance(exc, OSError) and exc.strerror:
         print(
-            f"无法写入 {exc.filename or '文件'}：{exc.strerror or exc}。"
+            f"无法写入 {exc.filename or '文件'}：{exc.strerror}。"
             "请检查文件夹是否可写、磁盘是否已满。",
             file=sys.stderr,
         )
-        return EXIT_STORE
-    if "desktop_app.storage.errors" not in sys.modules:
-        return None  # no store was touched
-    from desktop_app.services.applications import StationNotSetError
-    from desktop_app.services.backups import BackupRefusedError
-    from desktop_app.storage.errors import (
-        DuplicateClaimError,
-        NotFoundError,
-        StatusChangeError,
-        StoreError,
-    )
-
-    if not isinstance(exc, StoreError):
-        return None
-    print(exc.message, file=sys.stderr)
-    if isinstance(exc, DuplicateClaimError):
-        return EXIT_DUPLICATE
-    refused = (NotFoundError, StatusChangeError, StationNotSetError, BackupRefusedError)
-    return EXIT_INPUT if isinstance(exc, refused) else EXIT_STORE
+        return exit_code(exc)
+    return None
 
 
 def _silence_stdout() -> None:

@@ -15,17 +15,21 @@ from datetime import date
 from typing import Any
 
 from desktop_app.domain.policy import GRADE_LABELS, KINDS, STAGE_LABELS
+from desktop_app.errors import ClerkError
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-class InputError(ValueError):
+class InputError(ClerkError, ValueError):
     """Malformed input. `field` is the dotted path of the offending field."""
 
+    field: str
+
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
+        super().__init__(message, field=field)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from desktop_app.errors import ClerkError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,14 +26,13 @@ class Problem:
         return f"{' '.join(where)}：{self.message}" if where else self.message
 
 
-class ExchangeError(Exception):
+class ExchangeError(ClerkError):
     """A workbook that cannot be used as it is; `message` says why and what to do (Chinese).
 
     `problems` lists the rows and cells at fault, when there are any."""
 
     def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
         super().__init__(message)
-        self.message = message
         self.problems = list(problems)
 
 

@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from desktop_app.domain import registration
 from desktop_app.domain import status as statuses
 from desktop_app.domain.claims import ClaimKey, claim_key
@@ -31,12 +28,18 @@ from desktop_app.domain.validators import (
     mask_phone,
     mask_resident_id,
 )
+from desktop_app.errors import EXIT_INPUT
 from desktop_app.services.policies import policy_set
 from desktop_app.services.quote import quote_application
 from desktop_app.storage import audit, repository
 from desktop_app.storage.database import Store
-from desktop_app.storage.errors import DuplicateClaimError, NotFoundError, StoreError
-from desktop_app.storage.models import Application, AuditEvent, Member
+from desktop_app.storage.errors import (
+    ConflictError,
+    DuplicateClaimError,
+    NotFoundError,
+    StoreError,
+)
+from desktop_app.storage.models import Application, Member
 
 # --- station settings ------------------------------------------------------------------
 
@@ -45,7 +48,7 @@ SETTING_LABELS = {"station_code": "服务站代码", "station_name": "服务站�
 
 
 class StationNotSetError(StoreError):
-    pass
+    exit_code = EXIT_INPUT  # refused until the station is set: nothing is wrong with the store
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,7 @@ def save_application(
     for attempt in range(3):
         try:
             receipt = _save_once(store, intake, decision, key, clerk=clerk, now=moment)
-        except IntegrityError:
+        except ConflictError:
             # Another counter saved at the same moment. If it took this claim, name it;
             # otherwise (the same new member, a different claim) try again.
             first = _find_live_claim(store, intake.id_number, key)
@@ -587,11 +590,7 @@ def application_detail(store: Store, receipt: str, *, full_numbers: bool = False
         if app is None:
             raise NotFoundError(f"找不到受理编号为 {receipt} 的申请。")
         member = app.member
-        events = session.execute(
-            select(AuditEvent)
-            .where(AuditEvent.entity_ref.in_([app.receipt, f"member:{member.id}"]))
-            .order_by(AuditEvent.id)
-        ).scalars()
+        events = audit.events_about(session, [app.receipt, f"member:{member.id}"])
         event_list = [
             {
                 "id": e.id,
@@ -686,6 +685,7 @@ def verify_audit(store: Store) -> audit.Verification:
 
 __all__: Sequence[str] = (
     "Detail",
+    "DuplicateClaimError",  # what save_application raises for a claim already saved
     "Intake",
     "LedgerRow",
     "Saved",

@@ -16,11 +16,11 @@ import contextlib
 import os
 import re
 import shutil
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from desktop_app.errors import EXIT_INPUT
 from desktop_app.services.applications import record_event
 from desktop_app.services.store import open_store, prepare_home
 from desktop_app.storage import audit, repository
@@ -32,6 +32,8 @@ from desktop_app.storage.migrations import SchemaState, ensure_schema, head_revi
 
 class BackupRefusedError(BackupError):
     """Refused before anything was changed: the backup file or the place given is unusable."""
+
+    exit_code = EXIT_INPUT
 
 
 # --- making a backup ---------------------------------------------------------------------------
@@ -154,9 +156,9 @@ def restore_backup(
                 floors = repository.receipt_counters(session)
             kept = backups.backup_to(store, kept_target)
             # A save by another program between the two reads is in the kept copy.
-            floors = _higher(floors, _counters_in(kept))
+            floors = _higher(floors, backups.receipt_counters_in(kept))
         except (BackupError, CorruptDatabaseError):
-            if not _damaged(live):
+            if not backups.file_is_damaged(live):
                 raise
             damaged = True
     if damaged:
@@ -213,26 +215,9 @@ def _current_state(store: Store, live: Path) -> SchemaState | None:
     try:
         return schema_state(store)
     except CorruptDatabaseError:
-        if _damaged(live):
+        if backups.file_is_damaged(live):
             return None
         raise
-
-
-def _damaged(live: Path) -> bool:
-    """True when the file at `live` fails SQLite's own checks."""
-    if not live.exists():
-        return False
-    try:
-        connection = sqlite3.connect(f"{live.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return True
-    try:
-        rows = connection.execute("PRAGMA quick_check").fetchall()
-        return [tuple(r) for r in rows] != [("ok",)]
-    except sqlite3.DatabaseError:
-        return True
-    finally:
-        connection.close()
 
 
 # A receipt number as stored: station code, day, four-digit sequence. In a raw page a digit
@@ -244,19 +229,6 @@ def _higher(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     return {prefix: max(a.get(prefix, 0), b.get(prefix, 0)) for prefix in a.keys() | b.keys()}
 
 
-def _counters_in(path: Path) -> dict[str, int]:
-    """The receipt counter table of a database file, if it can be read."""
-    found: dict[str, int] = {}
-    with contextlib.suppress(sqlite3.Error, TypeError, ValueError):
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            for prefix, last in connection.execute("SELECT prefix, last FROM receipt_counter"):
-                found[str(prefix)] = int(last)
-        finally:
-            connection.close()
-    return found
-
-
 def _salvage_counters(live: Path) -> dict[str, int]:
     """The receipt numbers a damaged database had issued, as far as they can be found.
 
@@ -264,7 +236,7 @@ def _salvage_counters(live: Path) -> dict[str, int]:
     the raw bytes of the file and its WAL (stored as text in applications and audit events).
     A stray match only skips some numbers; a missed one could be issued twice.
     """
-    found = _counters_in(live)
+    found = backups.receipt_counters_in(live)
     for path in (live, live.with_name(live.name + "-wal")):
         with contextlib.suppress(OSError), path.open("rb") as handle:
             tail = b""
@@ -300,15 +272,7 @@ def _replace_file(store: Store, live: Path, backup: Path) -> None:
     fresh = live.with_name(live.name + ".restoring")
     try:
         fresh.unlink(missing_ok=True)
-        source = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            copy = sqlite3.connect(fresh)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
-        finally:
-            source.close()
+        backups.copy_file_database(backup, fresh)
         with fresh.open("rb+") as handle:
             os.fsync(handle.fileno())
         store.dispose()
@@ -316,7 +280,7 @@ def _replace_file(store: Store, live: Path, backup: Path) -> None:
         for suffix in ("-wal", "-shm", "-journal"):
             live.with_name(live.name + suffix).unlink(missing_ok=True)
         fresh.replace(live)
-    except (OSError, sqlite3.Error) as exc:
+    except OSError as exc:
         with contextlib.suppress(OSError):
             fresh.unlink()
         raise BackupError(f"恢复没有完成：{exc}。被替换的数据库已保留在备份文件夹中。") from exc

@@ -30,6 +30,7 @@ from typing import Any
 
 from desktop_app.domain.policy import Policy, PolicyError, PolicySet, parse_policy
 from desktop_app.domain.text import normalize_name
+from desktop_app.errors import ClerkError
 from desktop_app.exchange.catalogue_book import (
     LAYOUT_BY_KIND,
     CatalogueBook,
@@ -45,7 +46,7 @@ _TIER_METHODS = ("tier_level", "tier")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-class CatalogueImportError(Exception):
+class CatalogueImportError(ClerkError):
     """An import that cannot go ahead (unknown scheme, nothing to change, changed meanwhile)."""
 
 

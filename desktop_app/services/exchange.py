@@ -33,9 +33,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
-
 from desktop_app import __version__
 from desktop_app.domain.claims import claim_key
 from desktop_app.domain.engine import Decision, decide
@@ -57,12 +54,12 @@ from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
 from desktop_app.services.applications import StationNotSetError, station
 from desktop_app.services.policies import policy_set
 from desktop_app.storage import audit, repository
+from desktop_app.storage import exchange_reads as reads
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import (
     Application,
     Member,
-    StatusChange,
     Step,
 )
 from desktop_app.storage.models import Decision as StoredDecision
@@ -145,13 +142,8 @@ def application_row(app: Application, decision: StoredDecision) -> tuple[Any, ..
 
 
 def _decisions(session: Any, ids: set[int], cache: dict[int, StoredDecision]) -> None:
-    wanted = sorted(ids - cache.keys())
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        for found in session.execute(
-            select(StoredDecision).where(StoredDecision.id.in_(chunk))
-        ).scalars():
-            cache[found.id] = found
+    for found in reads.decisions(session, ids - cache.keys()):
+        cache[found.id] = found
 
 
 _MEMBER_KEYS = ("name", "id_number", "card_number", "phone", "work_unit", "position")
@@ -169,44 +161,24 @@ _ROW_SLOTS = tuple(
 
 def _decision_documents(session: Any, ids: set[int], cache: dict[int, tuple[str, Any]]) -> None:
     """(policy SHA-256, findings) of each decision id not yet in `cache`: few, shared."""
-    wanted = sorted(ids - cache.keys())
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        statement = select(
-            StoredDecision.id, StoredDecision.policy_sha256, StoredDecision.findings
-        ).where(StoredDecision.id.in_(chunk))
-        for found, sha, findings in session.execute(statement):
-            cache[found] = (sha, findings)
+    for found, sha, findings in reads.decision_documents(session, ids - cache.keys()):
+        cache[found] = (sha, findings)
 
 
 def _history_steps(session: Any, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """Each application's stored status changes as the exchange writes them (see `_history`;
     `_with_acceptance` adds the acceptance the application row records)."""
     result: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        statement = (
-            select(
-                StatusChange.application_id,
-                StatusChange.from_status,
-                StatusChange.to_status,
-                StatusChange.reason,
-                StatusChange.actor,
-                StatusChange.at,
-            )
-            .where(StatusChange.application_id.in_(chunk))
-            .order_by(StatusChange.application_id, StatusChange.step)
+    for application_id, before, after, reason, actor, at in reads.status_changes(session, ids):
+        result[application_id].append(
+            {
+                "from": before,
+                "to": after,
+                "reason": reason,
+                "actor": actor,
+                "at": at.isoformat(sep=" "),
+            }
         )
-        for application_id, before, after, reason, actor, at in session.execute(statement):
-            result[application_id].append(
-                {
-                    "from": before,
-                    "to": after,
-                    "reason": reason,
-                    "actor": actor,
-                    "at": at.isoformat(sep=" "),
-                }
-            )
     return result
 
 
@@ -607,22 +579,10 @@ def _present(session: Any, receipts: Sequence[str]) -> dict[str, tuple[Any, ...]
     """Receipts of `receipts` already in the database → their exchange rows."""
     found: dict[str, tuple[Any, ...]] = {}
     decisions: dict[int, StoredDecision] = {}
-    for start in range(0, len(receipts), 500):
-        chunk = list(receipts[start : start + 500])
-        apps = list(
-            session.execute(
-                select(Application)
-                .where(Application.receipt.in_(chunk))
-                .options(joinedload(Application.member))
-            )
-            .scalars()
-            .all()
-        )
-        if not apps:
-            continue
-        _decisions(session, {a.decision_id for a in apps}, decisions)
-        for app in apps:
-            found[app.receipt] = application_row(app, decisions[app.decision_id])
+    apps = list(reads.applications_by_receipt(session, receipts))
+    _decisions(session, {a.decision_id for a in apps}, decisions)
+    for app in apps:
+        found[app.receipt] = application_row(app, decisions[app.decision_id])
     return found
 
 

@@ -26,7 +26,9 @@ from desktop_app.services.logs import scrub
 from desktop_app.services.policies import policy_set
 from desktop_app.storage import repository
 from desktop_app.storage.database import Store
-from desktop_app.storage.repository import LedgerFilter
+from desktop_app.storage.repository import (
+    LedgerFilter as LedgerFilter,
+)  # the ledger query, for the window and the CLI
 
 
 def ledger_slice(

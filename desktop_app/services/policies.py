@@ -13,11 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from desktop_app.domain.policy import Policy, PolicyError, PolicySet, load_directory
+from desktop_app.errors import EXIT_POLICY, ClerkError
 from desktop_app.paths import data_home, policies_dir
 
 
-class SchemeUnavailableError(Exception):
+class SchemeUnavailableError(ClerkError):
     """A scheme that was asked for but could not be loaded. Message in Chinese."""
+
+    exit_code = EXIT_POLICY
 
 
 def versions_dir() -> Path:

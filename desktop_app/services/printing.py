@@ -31,6 +31,7 @@ from desktop_app.domain.policy import GRADE_LABELS, KINDS
 from desktop_app.domain.status import ACCEPTED, PRINTED
 from desktop_app.domain.text import cn_date
 from desktop_app.domain.validators import mask_resident_id
+from desktop_app.errors import ClerkError
 from desktop_app.printing.fonts import FontSet, default_fonts, describe_missing
 from desktop_app.printing.forms import FormSpec, get_form
 from desktop_app.printing.money import amount_in_capitals
@@ -57,20 +58,15 @@ def form_name(form_id: str) -> str:
     return FORM_NAMES.get(form_id, form_id)
 
 
-class PrintRefusedError(Exception):
+class PrintRefusedError(ClerkError):
     """A request refused before anything was drawn or recorded (message for the clerk)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class PrintCancelledError(Exception):
+class PrintCancelledError(ClerkError):
     """The clerk stopped preparing the forms (progress returned False): nothing was recorded."""
 
     def __init__(self, message: str = "已取消打印，没有打印也没有记录任何内容。") -> None:
         super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -232,16 +232,11 @@ def step_catalogue(ctx: _Context) -> str:
 
 
 def step_postgres_driver(ctx: _Context) -> str:
-    import psycopg
-    from sqlalchemy import create_engine
+    from desktop_app.storage.database import postgres_driver
 
-    # Loads the dialect and the driver (and libpq) without connecting to any server.
-    engine = create_engine("postgresql+psycopg://selftest@127.0.0.1:1/selftest")
-    try:
-        _expect(engine.dialect.driver == "psycopg", f"驱动是 {engine.dialect.driver}")
-    finally:
-        engine.dispose()
-    return f"psycopg {psycopg.__version__}（{psycopg.pq.__impl__}，libpq {psycopg.pq.version()}）"
+    driver, versions = postgres_driver()
+    _expect(driver == "psycopg", f"驱动是 {driver}")
+    return versions
 
 
 def step_database(ctx: _Context) -> str:

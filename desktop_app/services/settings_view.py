@@ -31,6 +31,19 @@ SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 # --- database address ---------------------------------------------------------------------------
 
 
+def check_url_syntax(text: str | None, field: str) -> None:
+    """An address SQLAlchemy cannot read is bad input (InputError on `field`), not a fault of
+    the database; a plain path (an SQLite file) and no address at all are left alone."""
+    if not text or "://" not in text:
+        return
+    from desktop_app.storage.database import url_parts
+
+    try:
+        url_parts(text)
+    except ValueError as exc:
+        raise InputError(field, f"无法识别的数据库地址“{text}”（{exc}）") from None
+
+
 def check_database_url(text: str) -> str:
     """The address as it should be saved ('' = the SQLite file in the data folder).
 
@@ -41,18 +54,17 @@ def check_database_url(text: str) -> str:
     if not text:
         return ""
     if "://" in text:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
+        from desktop_app.storage.database import url_parts
 
         try:
-            url = make_url(text)
-        except (ArgumentError, ValueError) as exc:
+            url = url_parts(text)
+        except ValueError as exc:
             raise InputError(
                 URL_FIELD,
                 f"无法识别的数据库地址（{exc}）。PostgreSQL 服务器的写法："
                 "postgresql://用户名:密码@服务器/union_counter；SQLite 直接写文件的完整路径。",
             ) from None
-        backend = url.get_backend_name()
+        backend = url.backend
         if backend not in SUPPORTED_BACKENDS:
             raise InputError(
                 URL_FIELD, f"不支持“{backend}”数据库，只能用 SQLite 文件或 PostgreSQL 服务器。"

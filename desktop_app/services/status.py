@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-
 from desktop_app.domain import status as statuses
 from desktop_app.domain.facts import InputError
 from desktop_app.storage import audit, repository
 from desktop_app.storage.database import Store
-from desktop_app.storage.errors import NotFoundError, StatusChangeError
+from desktop_app.storage.errors import ConflictError, NotFoundError, StatusChangeError
 from desktop_app.storage.models import Application, StatusChange, load_terms
 
 if TYPE_CHECKING:
@@ -181,7 +179,7 @@ def undo_status_change(
             session.flush()
             session.refresh(application, ["history"])
             load_terms(session, [application])
-    except IntegrityError:
+    except ConflictError:
         # Undoing a 退回 makes the claim live again; the claim was applied for anew meanwhile.
         raise StatusChangeError(
             f"申请 {receipt} 退回后，同一补助已经重新受理，不能撤销这次退回。"

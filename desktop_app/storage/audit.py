@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -140,6 +140,15 @@ class Verification:
     events: int
     message: str
     first_bad: int | None = None
+
+
+def events_about(session: Session, refs: Sequence[str]) -> list[AuditEvent]:
+    """The audit events about any of `refs` (a receipt, ``member:<id>``), oldest first."""
+    return list(
+        session.execute(
+            select(AuditEvent).where(AuditEvent.entity_ref.in_(list(refs))).order_by(AuditEvent.id)
+        ).scalars()
+    )
 
 
 def verify(session: Session, *, batch: int = 5000) -> Verification:

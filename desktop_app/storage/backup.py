@@ -264,3 +264,53 @@ def prune(folder: Path, keep: int = KEEP) -> list[Path]:
 def has_backup_of(folder: Path, day: date) -> bool:
     stamp = day.strftime("%Y%m%d")
     return any(p.name.startswith(f"auto-{stamp}-") for p in program_backups(folder))
+
+
+# --- a damaged SQLite file (restore by file replacement, services/backups.py) ---------------
+
+
+def file_is_damaged(live: Path) -> bool:
+    """True when the SQLite file at `live` fails SQLite's own checks."""
+    if not live.exists():
+        return False
+    try:
+        connection = sqlite3.connect(f"{live.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return True
+    try:
+        rows = connection.execute("PRAGMA quick_check").fetchall()
+        return [tuple(r) for r in rows] != [("ok",)]
+    except sqlite3.DatabaseError:
+        return True
+    finally:
+        connection.close()
+
+
+def receipt_counters_in(path: Path) -> dict[str, int]:
+    """The receipt counter table of an SQLite file, as far as it can be read ({} if not)."""
+    found: dict[str, int] = {}
+    with contextlib.suppress(sqlite3.Error, TypeError, ValueError):
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            for prefix, last in connection.execute("SELECT prefix, last FROM receipt_counter"):
+                found[str(prefix)] = int(last)
+        finally:
+            connection.close()
+    return found
+
+
+def copy_file_database(source: Path, target: Path) -> None:
+    """Copy the SQLite database `source` into the new file `target` with SQLite's online
+    backup (a consistent copy even of a file in WAL mode); OSError when it cannot."""
+    try:
+        reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                reader.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            reader.close()
+    except sqlite3.Error as exc:
+        raise OSError(f"无法复制数据库文件 {source}：{exc}") from exc

@@ -65,6 +65,38 @@ def resolve_url(url: str | None, home: Path) -> URL:
     return parsed
 
 
+@dataclass(frozen=True)
+class UrlParts:
+    """What a database address names: the kind of database, the server and the database."""
+
+    backend: str
+    host: str | None
+    database: str | None
+
+
+def url_parts(text: str) -> UrlParts:
+    """Read an SQLAlchemy address; ValueError (SQLAlchemy's reason) when it cannot be read."""
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(str(exc)) from None
+    return UrlParts(url.get_backend_name(), url.host, url.database)
+
+
+def postgres_driver() -> tuple[str, str]:
+    """(the driver SQLAlchemy loads for a PostgreSQL address, psycopg's and libpq's versions):
+    the dialect, the driver and libpq are loaded without connecting to any server."""
+    import psycopg
+
+    engine = create_engine("postgresql+psycopg://selftest@127.0.0.1:1/selftest")
+    try:
+        driver = engine.dialect.driver
+    finally:
+        engine.dispose()
+    pq = psycopg.pq
+    return driver, f"psycopg {psycopg.__version__}（{pq.__impl__}，libpq {pq.version()}）"
+
+
 def describe_url(url: URL) -> str:
     """The database's name for messages, without a password."""
     if url.get_backend_name() == "sqlite":

@@ -10,13 +10,18 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 
-class StoreError(Exception):
+from desktop_app.errors import EXIT_DUPLICATE, EXIT_INPUT, EXIT_STORE, ClerkError
+
+
+class StoreError(ClerkError):
     """Base of every store error; `str()` is the clerk-facing Chinese message."""
+
+    exit_code = EXIT_STORE
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
 
 
 class DiskFullError(StoreError):
@@ -50,21 +55,28 @@ class ServerUnavailableError(StoreError):
 class DuplicateClaimError(StoreError):
     """The same claim is already saved. `first` describes the earlier application."""
 
+    exit_code = EXIT_DUPLICATE
+
     def __init__(self, message: str, first: dict[str, Any]) -> None:
         super().__init__(message)
         self.first = first
 
 
 class NotFoundError(StoreError):
-    pass
+    exit_code = EXIT_INPUT  # a receipt that names nothing: the request is refused
 
 
 class StatusChangeError(StoreError):
-    pass
+    exit_code = EXIT_INPUT
 
 
 class BackupError(StoreError):
     pass
+
+
+# A write a unique or check constraint refused: another counter saved the same claim at the
+# same moment, or a step made the claim live again. The services decide what it means.
+ConflictError = IntegrityError
 
 
 def _where(location: str | None) -> str:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from desktop_app.errors import ClerkError
+
 if TYPE_CHECKING:
     from desktop_app.services.applications import Station
     from desktop_app.services.catalogue import CatalogueSearch
@@ -27,12 +29,11 @@ log = logging.getLogger(__name__)
 SETTINGS_FILE = "counter.ini"
 
 
-class StoreNotReadyError(Exception):
+class StoreNotReadyError(ClerkError):
     """Raised by require_store() before the database is open (message in Chinese)."""
 
     def __init__(self, message: str = "数据库还在打开中，请稍候再试。") -> None:
         super().__init__(message)
-        self.message = message
 
 
 class ClerkNotSetError(StoreNotReadyError):

@@ -16,6 +16,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from desktop_app.errors import clerk_message
 from desktop_app.services.logs import scrub
 
 log = logging.getLogger("desktop_app.ui")
@@ -32,29 +33,11 @@ def log_file() -> Path | None:
 
 
 def known_message(exc: BaseException) -> str | None:
-    """The Chinese message of an error a clerk or the environment causes; None for a bug."""
-    from desktop_app.domain.facts import InputError
-    from desktop_app.services.policies import SchemeUnavailableError
-    from desktop_app.storage.errors import StoreError
-    from desktop_app.ui.context import StoreNotReadyError
+    """The Chinese message of an error a clerk or the environment causes; None for a bug.
 
-    if isinstance(exc, StoreNotReadyError):
-        return exc.message
-    if isinstance(exc, StoreError):
-        return exc.message
-    if isinstance(exc, InputError):
-        return exc.message
-    if isinstance(exc, SchemeUnavailableError):
-        return str(exc)
-    # The program's own refusals (PrintRefusedError, ExchangeError, CatalogueImportError, …)
-    # carry their Chinese text in `message`; recognised without importing their modules.
-    message = getattr(exc, "message", None)
-    if type(exc).__module__.startswith("desktop_app.") and isinstance(message, str) and message:
-        return message
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f"：{exc.filename}" if exc.filename else ""
-        return f"文件操作失败{where}（{exc.strerror}）。请检查磁盘空间和文件夹权限后重试。"
-    return None
+    Every such error derives from `desktop_app.errors.ClerkError` (or is the office PC's own
+    `OSError`); nothing is recognised by its class name or its module."""
+    return clerk_message(exc)
 
 
 def message_for(exc: BaseException) -> str:

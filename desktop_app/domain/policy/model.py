@@ -11,17 +11,20 @@ from pathlib import Path
 
 from desktop_app.domain.policy.vocabulary import LEVEL_LABELS
 from desktop_app.domain.text import code_digits, normalize_name, quoted
+from desktop_app.errors import EXIT_POLICY, ClerkError
 
 
-class PolicyError(Exception):
+class PolicyError(ClerkError):
     """A policy file that cannot be used. The message is for a person, in Chinese."""
 
+    exit_code = EXIT_POLICY
+
     def __init__(self, file: str, entry: str, problem: str) -> None:
+        where = f"“{entry}”" if entry else "文件本身"
+        super().__init__(f"补助政策文件 {file} 有误，未予采用：{where}：{problem}")
         self.file = file
         self.entry = entry
         self.problem = problem
-        where = f"“{entry}”" if entry else "文件本身"
-        super().__init__(f"补助政策文件 {file} 有误，未予采用：{where}：{problem}")
 
 
 @dataclass(frozen=True)

@@ -563,9 +563,12 @@ class IntakePage(Page):
             self.message.setText(f"这份申请已保存（受理编号 {self.receipt}）。下一位请按 Ctrl+N。")
             return
         from desktop_app.domain.facts import InputError
-        from desktop_app.services.applications import StationNotSetError, save_application
-        from desktop_app.storage.errors import DuplicateClaimError, StoreError
-        from desktop_app.ui.context import StoreNotReadyError
+        from desktop_app.errors import ClerkError
+        from desktop_app.services.applications import (
+            DuplicateClaimError,
+            StationNotSetError,
+            save_application,
+        )
         from desktop_app.ui.errors import show_error
 
         state = self.form_state()
@@ -599,7 +602,7 @@ class IntakePage(Page):
                 self, "服务站未设置", f"{exc.message}\n\n按 Ctrl+4 打开“设置”。输入的内容不会丢失。"
             )
             return
-        except (StoreError, StoreNotReadyError) as exc:
+        except ClerkError as exc:  # the store (locked, disk full, …) or not ready yet
             self.message.setText("未保存。")
             show_error(self, exc, "未能保存")
             return
