@@ -167,7 +167,7 @@ class BackupInfo:
 
 def check_backup_file(path: Path) -> BackupInfo:
     """Open a backup read-only: integrity, and a schema this program knows."""
-    from desktop_app.storage.migrations import script_directory
+    from desktop_app.storage.migrations import known_revisions
 
     if not path.is_file():
         raise BackupError(f"找不到备份文件：{path}")
@@ -192,8 +192,7 @@ def check_backup_file(path: Path) -> BackupInfo:
             raise BackupError(f"“{path.name}”不是本程序的备份文件（缺少程序的数据表）。")
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         revision = row[0] if row else ""
-        known = {script.revision for script in script_directory().walk_revisions()}
-        if revision not in known:
+        if revision not in known_revisions():
             raise BackupError(
                 f"备份文件“{path.name}”由较新版本的程序写入（数据库版本 {revision}），"
                 "本程序不能恢复它。请先升级程序。"

@@ -2,43 +2,90 @@
 
 After Vorta's `store/migrations.py`: back the database up before migrating, run each
 step in its own transaction, and refuse a database written by a newer program.
+
+Opening a database that is already at the newest schema — every start of the window and every
+command — neither imports Alembic nor executes its scripts: the newest revision is read from
+the scripts' `revision = "…"` lines once per process (`head_revision`; a test holds it to
+Alembic's own answer) and the database's from its `alembic_version` table. Alembic is loaded
+only to upgrade, or to judge a revision that is not the newest.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 from desktop_app import __version__
 from desktop_app.paths import data_root
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import CorruptDatabaseError, NewerSchemaError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+_REVISION = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(?:None|[\"']([^\"']+)[\"'])", re.M)
+
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(data_root("db")))
     return config
 
 
+@lru_cache(maxsize=1)
 def script_directory() -> ScriptDirectory:
+    """Alembic's view of the scripts (loads and executes every one: once per process)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
+@lru_cache(maxsize=1)
+def _revisions() -> tuple[frozenset[str], str]:
+    """(every revision, the newest) read from the scripts' own lines, without Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((data_root("db") / "versions").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(source)
+        if down is not None and down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    if len(heads) != 1:  # pragma: no cover - db/versions is shipped with the program
+        raise RuntimeError(f"db/versions should have one newest revision, has {sorted(heads)}")
+    return frozenset(revisions), heads.pop()
+
+
 def head_revision() -> str:
-    head = script_directory().get_current_head()
-    if head is None:  # pragma: no cover - db/versions is shipped with the program
-        raise RuntimeError("no migration scripts found in db/versions")
-    return head
+    return _revisions()[1]
+
+
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this program's scripts know."""
+    return _revisions()[0]
+
+
+def _current_revision(connection: Connection) -> str | None:
+    """The revision stored in the database (None: no Alembic version table, or empty)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return str(row[0]) if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -53,9 +100,9 @@ class SchemaState:
 
 def schema_state(store: Store) -> SchemaState:
     """Read the database's revision; refuse a foreign or newer database."""
-    head = head_revision()
+    known, head = _revisions()
     with store.bare_connection() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+        current = _current_revision(connection)
         if current is None:
             tables = set(inspect(connection).get_table_names())
             if tables:
@@ -63,14 +110,12 @@ def schema_state(store: Store) -> SchemaState:
                     f"“{store.location}”里已有其他数据表，不是本程序的数据库，程序不会改动它。"
                     "请检查数据库设置。"
                 )
-    if current is not None:
-        known = {script.revision for script in script_directory().walk_revisions()}
-        if current not in known:
-            raise NewerSchemaError(
-                f"数据库“{store.location}”由较新版本的程序写入（数据库版本 {current}，"
-                f"本程序 {__version__} 最高只认识 {head}）。为免损坏数据，本程序不会打开它。"
-                "请把本机程序升级到与其他柜台相同的版本。"
-            )
+    if current is not None and current not in known:
+        raise NewerSchemaError(
+            f"数据库“{store.location}”由较新版本的程序写入（数据库版本 {current}，"
+            f"本程序 {__version__} 最高只认识 {head}）。为免损坏数据，本程序不会打开它。"
+            "请把本机程序升级到与其他柜台相同的版本。"
+        )
     return SchemaState(current, head)
 
 
@@ -100,6 +145,7 @@ def _foreign_keys_off(connection: Connection) -> Iterator[None]:
 
 def _run(store: Store, action: Callable[[Config], None]) -> None:
     config = _config()
+    script_directory()  # the scripts are read once per process
     with store.bare_connection() as connection, _foreign_keys_off(connection):
         config.attributes["connection"] = connection
         action(config)
@@ -108,11 +154,15 @@ def _run(store: Store, action: Callable[[Config], None]) -> None:
 
 def upgrade(store: Store, revision: str = "head") -> None:
     """Run the migrations up to `revision` (each in its own transaction)."""
+    from alembic import command
+
     _run(store, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(store: Store, revision: str) -> None:
     """Undo migrations down to `revision` (tests; the counter itself never downgrades)."""
+    from alembic import command
+
     _run(store, lambda config: command.downgrade(config, revision))
 
 

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,13 @@ from tests.conftest import ROOT
 from tests.storage.conftest import apply_input, make_id, pg_url  # noqa: F401  (a fixture)
 
 SCRIPT = Path(sys.executable).parent / "union-counter"
-TODAY = f"{date.today():%Y%m%d}"
+
+
+def numbered_today(receipt: str, station: str, number: int) -> bool:
+    """The receipt is `station`'s `number`-th of the day it was entered: today, or yesterday
+    when the command ran just before midnight (never a day fixed when the tests were loaded)."""
+    days = {f"{date.today() - timedelta(days=back):%Y%m%d}" for back in (0, 1)}
+    return receipt in {f"{station}-{day}-{number:04d}" for day in days}
 
 
 @pytest.fixture
@@ -106,7 +112,7 @@ def test_apply_prints_the_receipt_and_the_decision(station, tmp_path):
     code, out, err = station("apply", str(path))
     assert code == 0, err
     result = json.loads(out)
-    assert result["receipt"] == f"XC01-{TODAY}-0001"
+    assert numbered_today(result["receipt"], "XC01", 1)
     assert result["decision"]["eligible"] is True and result["decision"]["amount"] == 2400
     assert all(f["source"] for f in result["decision"]["findings"])
     assert "warnings" not in result
@@ -128,7 +134,7 @@ def test_a_late_entry_needs_its_reason_and_is_shown_as_such(station):
 
     late["late_entry_reason"] = "纸质登记表1月5日已受理"
     receipt = station.receipt(late)
-    assert receipt == f"XC01-{TODAY}-0001"  # numbered by the day it was entered
+    assert numbered_today(receipt, "XC01", 1)  # numbered by the day it was entered
     code, out, err = station("ledger", "show", receipt)
     assert code == 0, err
     assert "登记日期：2026年1月5日（补录）" in out
@@ -406,7 +412,7 @@ def test_backup_then_restore_round_trip(station, home, tmp_path):
     receipts = [r["receipt"] for r in json.loads(station("ledger", "--json")[1])]
     assert receipts == [a]  # B gone, A present
     again = station.receipt(apply_input(2))
-    assert again != b and again == f"XC01-{TODAY}-0003"
+    assert again != b and numbered_today(again, "XC01", 3)
     with sqlite3.connect(kept_path) as previous:  # B is in the kept file
         assert previous.execute("SELECT receipt FROM application ORDER BY id").fetchall() == [
             (a,),
@@ -586,7 +592,7 @@ def test_malformed_db_url_exits_2(cli):
 def test_apply_and_ledger_on_postgresql(cli, pg_url, home):  # noqa: F811
     assert cli("settings", "--db", pg_url, "--station-code", "DC01")[0] == 0
     receipt = cli.receipt(apply_input(1), "--db", pg_url)
-    assert receipt == f"DC01-{TODAY}-0001"
+    assert numbered_today(receipt, "DC01", 1)
     code, _out, err = cli.apply(apply_input(1), "--db", pg_url)
     assert code == 4 and receipt in err
     code, out, _err = cli("ledger", "--db", pg_url, "--query", "张")
