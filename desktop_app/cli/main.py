@@ -168,6 +168,7 @@ def cmd_catalogue_show(args: argparse.Namespace) -> int:
 def _clerk(args: argparse.Namespace) -> str:
     """Who acts: --clerk, else UNION_COUNTER_CLERK, else the login name."""
     from desktop_app.domain.facts import InputError
+    from desktop_app.domain.validators import check_clerk_name
 
     name = getattr(args, "clerk", None) or os.environ.get("UNION_COUNTER_CLERK")
     if not name:
@@ -175,12 +176,12 @@ def _clerk(args: argparse.Namespace) -> str:
             name = getpass.getuser()
         except Exception:  # no login name (some services and containers)
             name = ""
-    name = " ".join((name or "").split())
-    if not name:
+    if not " ".join((name or "").split()):
         raise InputError("--clerk", "请用 --clerk 写明经办人姓名")
-    if len(name) > 64:
-        raise InputError("--clerk", f"经办人姓名太长（{len(name)} 个字，最多 64 个）")
-    return name
+    checked = check_clerk_name(name or "")
+    if checked.value is None:
+        raise InputError("--clerk", "".join(checked.errors))
+    return checked.value
 
 
 def _check_url(db_url: str | None) -> None:

@@ -452,6 +452,20 @@ def parse_date(text: str, *, earliest: date | None = None, latest: date | None =
 # Masks for lists and exports
 
 
+CLERK_NAME_LIMIT = 64
+
+
+def check_clerk_name(text: str) -> Check:
+    """The clerk's name as every record names the actor: runs of spaces made one, not empty,
+    at most CLERK_NAME_LIMIT characters (refused, never cut: a cut name names someone else)."""
+    name = " ".join(text.split())
+    if not name:
+        return Check(None, ("经办人姓名不能为空",))
+    if len(name) > CLERK_NAME_LIMIT:
+        return Check(None, (f"经办人姓名太长（{len(name)} 个字，最多 {CLERK_NAME_LIMIT} 个）",))
+    return Check(name)
+
+
 def _keep_last(value: str, keep: int) -> str:
     if len(value) <= keep:
         return "*" * len(value)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from desktop_app.domain import validators
 from desktop_app.errors import ClerkError
 
 if TYPE_CHECKING:
@@ -47,19 +48,18 @@ class ClerkNotSetError(StoreNotReadyError):
 
 
 def default_clerk() -> str:
-    """The clerk named by UNION_COUNTER_CLERK ('' when unset). The window never uses the
-    operating system's login name: a name is entered in the first-run setup or in 设置."""
-    return " ".join(os.environ.get("UNION_COUNTER_CLERK", "").split())[:64]
+    """The clerk named by UNION_COUNTER_CLERK ('' when unset or not a usable name: too long
+    a name is not cut to another). The window never uses the operating system's login name:
+    a name is entered in the first-run setup or in 设置."""
+    return validators.check_clerk_name(os.environ.get("UNION_COUNTER_CLERK", "")).value or ""
 
 
 def check_clerk_name(name: str) -> str:
     """The name as it is saved; ValueError (Chinese) when it cannot be the clerk's name."""
-    name = " ".join(name.split())
-    if not name:
-        raise ValueError("经办人姓名不能为空")
-    if len(name) > 64:
-        raise ValueError(f"经办人姓名太长（{len(name)} 个字，最多 64 个）")
-    return name
+    checked = validators.check_clerk_name(name)
+    if checked.value is None:
+        raise ValueError("".join(checked.errors))
+    return checked.value
 
 
 class AppContext(QObject):

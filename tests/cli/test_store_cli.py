@@ -200,6 +200,10 @@ def test_clerk_is_recorded(station, monkeypatch):
     third = json.loads(out)["receipt"]
     rows = {r["receipt"]: r["clerk"] for r in json.loads(station("ledger", "--json")[1])}
     assert rows == {receipt: "李娜", other: "counter3", third: "赵敏"}
+    # Too long a name is refused with the window's own words, not cut (one rule for both).
+    code, out, err = station("--clerk", "王" * 65, "apply", stdin=json.dumps(apply_input(4)))
+    assert code == 2 and out == ""
+    assert err.strip() == "输入有误：--clerk：经办人姓名太长（65 个字，最多 64 个）"
 
 
 # --- ledger --------------------------------------------------------------------------------

@@ -616,3 +616,26 @@ def test_masked_id_keeps_length_and_hides_the_birth_date(number: str) -> None:
     assert masked[:6] == number[:6]
     assert masked[-4:] == number[-4:]
     assert set(masked[6:14]) == {"*"}
+
+
+def test_a_clerks_name_is_refused_not_cut_wherever_it_is_given(monkeypatch) -> None:
+    """One rule (validators.check_clerk_name) for 首次设置, 设置, UNION_COUNTER_CLERK and
+    --clerk: spaces folded, not empty, at most 64 characters — a longer name is refused,
+    never cut to a name that might be someone else's."""
+    from desktop_app.domain.validators import CLERK_NAME_LIMIT, check_clerk_name
+
+    assert check_clerk_name("  王  柜员 ").value == "王 柜员"
+    assert check_clerk_name("   ").errors == ("经办人姓名不能为空",)
+    long_name = "王" * (CLERK_NAME_LIMIT + 1)
+    assert check_clerk_name("王" * CLERK_NAME_LIMIT).ok
+    assert check_clerk_name(long_name).errors == ("经办人姓名太长（65 个字，最多 64 个）",)
+    pytest.importorskip("PySide6")
+    from desktop_app.ui.context import check_clerk_name as window_check
+    from desktop_app.ui.context import default_clerk
+
+    monkeypatch.setenv("UNION_COUNTER_CLERK", long_name)
+    assert default_clerk() == ""  # before: the first 64 characters, silently
+    with pytest.raises(ValueError, match="太长"):
+        window_check(long_name)
+    monkeypatch.setenv("UNION_COUNTER_CLERK", " 李  四 ")
+    assert default_clerk() == "李 四"
