@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # No test reads or writes the real per-user data folder (its database, backups, or catalogue
 # versions imported at this PC): the whole run gets a fresh one; tests that need their own
@@ -21,6 +22,12 @@ from desktop_app.domain.engine import Decision
 from desktop_app.domain.policy import PolicySet, load_directory
 from desktop_app.paths import policies_dir
 from desktop_app.services.quote import quote_mapping
+
+# Property tests: a quick look while editing, the full search in CI (.ci/run sets
+# HYPOTHESIS_PROFILE=ci). A test may still set its own deadline or health checks.
+hypothesis_settings.register_profile("dev", max_examples=60)
+hypothesis_settings.register_profile("ci", max_examples=400)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
