@@ -75,13 +75,13 @@ def step(name: str, folder: Path, rows: int) -> dict[str, float]:
     elif name == "exchange-import":
         import shutil
 
-        from desktop_app.services import applications
+        from desktop_app.services import station_settings
         from desktop_app.services.exchange import import_batch
 
         district = folder / "district"
         shutil.rmtree(district, ignore_errors=True)
         store = open_store(None, district, auto_backup=False)
-        applications.save_station(store, actor="基准测试", code="DQ01", name="区总工会")
+        station_settings.save_station(store, actor="基准测试", code="DQ01", name="区总工会")
         start = time.perf_counter()
         report = import_batch(store, batch_file, actor="基准测试")
         assert report.ok, report.refused

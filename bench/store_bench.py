@@ -46,24 +46,20 @@ from sqlalchemy.orm import Session
 
 from desktop_app.domain.claims import claim_key
 from desktop_app.domain.facts import application_from_mapping
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.domain.status import ACCEPTED, PAID, PRINTED, RETURNED, SUBMITTED
 from desktop_app.domain.validators import resident_id_check_char
-from desktop_app.services import applications
+from desktop_app.services import ledger_view, station_settings
 from desktop_app.services.policies import policy_set
 from desktop_app.services.quote import quote_application
 from desktop_app.services.store import open_store
-from desktop_app.storage import repository
+from desktop_app.storage import ledger_query, repository
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import (
-    ACCEPTED,
-    PAID,
-    PRINTED,
-    RETURNED,
-    SUBMITTED,
     Application,
     Member,
 )
-from desktop_app.storage.repository import LedgerFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "union-counter-bench"
@@ -374,7 +370,7 @@ class Built:
 
 def fill(store: Store, rows: int, *, batch: int = BATCH, progress: bool = True) -> Built:
     """Insert `rows` generated applications with the bulk path, `batch` per transaction."""
-    applications.save_station(
+    station_settings.save_station(
         store, actor=CLERK, code="XC01", name=STATIONS[0][1], district="西城区"
     )
     generator = Generator(rows)
@@ -574,20 +570,20 @@ def measure(store: Store, *, rounds: int = 15, lookups: int = 200) -> list[Timin
 
     for name, filter_, offset in ledger_cases(s):
         times, rows = _time(
-            lambda f=filter_, o=offset: applications.ledger(store, f, limit=100, offset=o), rounds
+            lambda f=filter_, o=offset: ledger_view.ledger(store, f, limit=100, offset=o), rounds
         )
         results.append(Timing(f"page: {name}", 50.0, times, len(rows)))
         if offset:
             # The same page by key (after the last id of the page before), as the GUI's lazy
             # model will fetch it.
             with store.session() as session:
-                before = repository.ledger_page(session, filter_, limit=1, offset=offset - 1)
+                before = ledger_query.ledger_page(session, filter_, limit=1, offset=offset - 1)
             after = before[0].id if before else None
 
             def by_key(f: LedgerFilter = filter_, after_id: int | None = after) -> list[Any]:
                 with store.session() as session:
-                    page = repository.ledger_page(session, f, limit=100, after_id=after_id)
-                    return [applications.ledger_row(app) for app in page]
+                    page = ledger_query.ledger_page(session, f, limit=100, after_id=after_id)
+                    return [ledger_view.ledger_row(app) for app in page]
 
             times, rows = _time(by_key, rounds)
             label = name.replace(f"offset {offset:,}", f"by key after {offset:,} rows")
@@ -595,11 +591,11 @@ def measure(store: Store, *, rounds: int = 15, lookups: int = 200) -> list[Timin
     for name, filter_, offset in ledger_cases(s):
         if offset:
             continue
-        times, total = _time(lambda f=filter_: applications.ledger_count(store, f), 3)
+        times, total = _time(lambda f=filter_: ledger_view.ledger_count(store, f), 3)
         results.append(Timing(f"count: {name}", None, times, total))
         for cap in COUNT_CAPS:
             times, total = _time(
-                lambda f=filter_, c=cap: applications.ledger_count(store, f, limit=c), 3
+                lambda f=filter_, c=cap: ledger_view.ledger_count(store, f, limit=c), 3
             )
             results.append(Timing(f"count ≤ {cap:,}: {name}", None, times, total))
     return results

@@ -13,11 +13,11 @@ from desktop_app import errors
 from desktop_app.domain.facts import InputError
 from desktop_app.domain.policy import PolicyError
 from desktop_app.exchange.errors import ExchangeError
-from desktop_app.services.applications import StationNotSetError
 from desktop_app.services.backups import BackupRefusedError
 from desktop_app.services.catalogue_import import CatalogueImportError
 from desktop_app.services.policies import SchemeUnavailableError
 from desktop_app.services.printing import PrintCancelledError, PrintRefusedError
+from desktop_app.services.station_settings import StationNotSetError
 from desktop_app.storage import errors as store_errors
 
 

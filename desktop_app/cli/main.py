@@ -51,7 +51,7 @@ from desktop_app.errors import (
 from desktop_app.services.logs import scrub, setup_logging
 
 if TYPE_CHECKING:
-    from desktop_app.storage.database import Store
+    from desktop_app.services.store import Store
 
 
 def _setup_streams() -> None:
@@ -264,14 +264,6 @@ LEDGER_HEADER = (
 )
 
 
-def _kind_label(scheme: str, kind: str) -> str:
-    from desktop_app.services.policies import policy_set
-
-    policy = policy_set().policies.get(scheme)
-    rule = policy.kinds.get(kind) if policy is not None else None
-    return rule.label if rule is not None else kind
-
-
 def _ledger_date(text: str | None, option: str) -> date | None:
     from desktop_app.domain.facts import InputError
     from desktop_app.domain.validators import parse_date
@@ -286,8 +278,9 @@ def _ledger_date(text: str | None, option: str) -> date | None:
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     from desktop_app.domain.facts import InputError
-    from desktop_app.services.applications import ledger, ledger_count
-    from desktop_app.services.ledger_view import LedgerFilter
+    from desktop_app.domain.ledger_filter import LedgerFilter
+    from desktop_app.services import presenter
+    from desktop_app.services.ledger_view import ledger, ledger_count
     from desktop_app.services.status import parse_status
 
     date_from = _ledger_date(args.date_from, "--from")
@@ -316,7 +309,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             row.id_number,
             row.card_number or "—",
             row.scheme,
-            _kind_label(row.scheme, row.kind),
+            presenter.kind_label(row.kind, row.scheme),
             row.occupation or "—",
             row.level or "—",
             "是" if row.eligible else "否",
@@ -334,29 +327,9 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cn(value: str | None) -> str:
-    if not value:
-        return "—"
-    from desktop_app.domain.text import cn_date
-
-    try:
-        return cn_date(date.fromisoformat(value))
-    except ValueError:
-        return value
-
-
 def cmd_ledger_show(args: argparse.Namespace) -> int:
-    from desktop_app.domain.policy import GRADE_LABELS
-    from desktop_app.services.applications import application_detail
-    from desktop_app.services.ledger_view import (
-        ACTION_LABELS,
-        ENTITY_LABELS,
-        event_text,
-        finding_verdict,
-        late_entry_text,
-        scheme_names,
-    )
-    from desktop_app.services.policies import policy_set
+    from desktop_app.services import presenter
+    from desktop_app.services.ledger_view import application_detail
 
     with _open(args) as store:
         detail = application_detail(store, args.receipt)
@@ -366,55 +339,17 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
             event["details"] = json.loads(event["details"])
         _print_json(result)
         return EXIT_OK
-    row, member, cert, decision = detail.row, detail.member, detail.certificate, detail.decision
-    lines = [
-        f"受理编号：{row.receipt}",
-        f"登记日期：{_cn(row.applied_on.isoformat())}" + ("（补录）" if row.late_entry else ""),
-        *([f"  {late_entry_text(row)}"] if row.late_entry else []),
-        f"受理服务站：{row.station_code}    经办人：{row.clerk}",
-        f"目前状态：{row.status_label}",
-        "",
-        "申请人",
-        f"  姓名：{member['name']}",
-        f"  身份证号：{member['id_number']}",
-        f"  京卡号：{member['card_number'] or '—'}",
-        f"  电话：{member['phone'] or '—'}",
-        f"  工作单位：{member['work_unit'] or '—'}",
-        f"  岗位：{member['position'] or '—'}",
-        "",
-        "证书",
-        f"  类别：{_kind_label(decision['scheme'], cert['kind'])}（{cert['kind']}）",
-    ]
-    if cert["kind"] == "competition":
-        stage = {"final": "决赛", "semifinal": "复赛"}.get(cert["stage"] or "", cert["stage"])
-        lines += [
-            f"  竞赛：{cert['competition'] or '—'}",
-            f"  职业（工种）：{cert['occupation'] or '—'}",
-            f"  成绩：{stage or '—'}第{cert['rank'] or '—'}名"
-            f"（初赛参赛 {cert['entrants'] or '—'} 人）",
-        ]
-    else:
-        lines.append(f"  职业（工种）/项目：{cert['occupation'] or '—'}")
-        if cert["level"] is not None:
-            level = policy_set().level_label(decision["scheme"], int(cert["level"]))
-            lines.append(f"  等级：{level}")
-        if cert["grade"]:
-            lines.append(f"  等级：{GRADE_LABELS.get(cert['grade'], cert['grade'])}")
+    lines: list[str] = []
+    for section in presenter.detail_sections(detail):
+        lines += [section.title, *(f"  {label}：{value}" for label, value in section.rows), ""]
+    decision = detail.decision
     lines += [
-        f"  证书编号：{cert['number'] or '—'}",
-        f"  签发日期：{_cn(cert['issued_on'])}",
-        f"  批准日期：{_cn(cert['approved_on'])}",
-        f"  签发单位：{cert['issuer'] or '—'}",
-        f"  管理号：{cert['management_number'] or '—'}",
-        "",
         "补助决定（保存时计算）",
-        "  结果："
-        + (f"符合条件，补助 {decision['amount']} 元" if decision["eligible"] else "不符合条件"),
-        f"  方案：{scheme_names().get(decision['scheme'], decision['scheme'])}",
+        "  结果：" + presenter.decision_text(bool(decision["eligible"]), int(decision["amount"])),
         "  逐条依据：",
     ]
     for finding in decision["findings"]:
-        mark, _verdict = finding_verdict(
+        mark, _verdict = presenter.finding_verdict(
             bool(finding.get("passed")), caution=bool(finding.get("caution"))
         )
         lines.append(f"    {mark} {finding.get('message', '')}")
@@ -422,22 +357,15 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
             lines.append(f"      出处：{finding['source']}")
     lines += ["", "状态记录"]
     for step in detail.history:
-        reason = f"（原因：{step['reason']}）" if step["reason"] else ""
-        lines.append(f"  {step['at']}  {step['to_label']}{reason}  {step['actor']}")
+        lines.append(f"  {step['at']}  {presenter.history_text(step)}  {step['actor']}")
     lines += ["", "审计事件"]
     for event in detail.events:
-        action = ACTION_LABELS.get(str(event["action"]), str(event["action"]))
-        entity = ENTITY_LABELS.get(str(event["entity"]), str(event["entity"]))
         lines.append(
             f"  第{event['id']}号  {event['at']}  {event['actor']}  "
-            f"{action}{entity}  {event_text(event)}"
+            f"{presenter.action_text(event)}  {presenter.event_text(event)}"
         )
-    lines += [
-        "",
-        "技术信息（供技术支持核对）",
-        f"  方案编号：{decision['scheme']}",
-        f"  政策文件 SHA-256：{decision['policy_sha256']}",
-    ]
+    technical = presenter.technical_text(decision["scheme"], decision["policy_sha256"])
+    lines += ["", "技术信息（供技术支持核对）", f"  {technical}"]
     print("\n".join(lines))
     return EXIT_OK
 
@@ -455,7 +383,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from desktop_app.services.applications import save_station, station
+    from desktop_app.services.station_settings import save_station, station
 
     changes = {
         "code": args.station_code,
@@ -514,7 +442,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from desktop_app.services.applications import verify_audit
+    from desktop_app.services.audit_trail import verify_audit
 
     with _open(args) as store:
         verification = verify_audit(store)
@@ -573,8 +501,8 @@ def _check_xlsx_name(path: Path, option: str) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from desktop_app.domain.ledger_filter import LedgerFilter
     from desktop_app.services.ledger_export import export_ledger
-    from desktop_app.services.ledger_view import LedgerFilter
     from desktop_app.services.status import parse_status
 
     _check_xlsx_name(args.file, "文件")

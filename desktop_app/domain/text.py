@@ -1,5 +1,6 @@
 """Text keys: catalogue names and codes compared as the look-up (domain/policy) and the search box
-(search.py) compare them, and the Chinese form of a date that every message and form uses."""
+(search.py) compare them, the key of the ledger's name search, and the Chinese form of a date
+that every message and form uses."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ def normalize_name(text: str) -> str:
 def code_digits(code: str) -> str:
     """The digits of an occupation code: "4-02-04-06" gives "4020406"."""
     return _NOT_DIGIT.sub("", unicodedata.normalize("NFKC", code))
+
+
+def name_chars(name: str) -> str:
+    """The key of the ledger's name search: a name's characters separated by spaces, white
+    space dropped ("张 伟" and "张伟" both give "张 伟"). Stored with each application
+    (`Application.name_chars`, indexed) and applied to the typed fragment, so a search for
+    "张伟" finds both. Migration 0002 keeps its own frozen copy."""
+    return " ".join(ch for ch in name if not ch.isspace())
 
 
 def cn_date(value: date) -> str:

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from desktop_app.domain.text import cn_date
+
 __all__ = [
     "Check",
     "DateCheck",
@@ -93,10 +95,6 @@ def _is_digits(text: str) -> bool:
     return _DIGITS_RE.fullmatch(text) is not None
 
 
-def _cn_date(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def _unique(chars: Iterable[str]) -> str:
     return "".join(dict.fromkeys(chars))
 
@@ -149,12 +147,12 @@ def _birth_date_from_id(yyyymmdd: str, today: date, errors: list[str]) -> date |
         return None
     if born < _ID_EARLIEST_BIRTH:
         errors.append(
-            f"出生日期不对：号码中的出生日期{_cn_date(born)}早于1900年1月1日，请核对号码是否抄错。"
+            f"出生日期不对：号码中的出生日期{cn_date(born)}早于1900年1月1日，请核对号码是否抄错。"
         )
         return None
     if born > today:
         errors.append(
-            f"出生日期不对：号码中的出生日期{_cn_date(born)}晚于今天（{_cn_date(today)}），"
+            f"出生日期不对：号码中的出生日期{cn_date(born)}晚于今天（{cn_date(today)}），"
             "请核对号码是否抄错。"
         )
         return None
@@ -436,14 +434,12 @@ def parse_date(text: str, *, earliest: date | None = None, latest: date | None =
     if earliest is not None and value < earliest:
         return DateCheck(
             None,
-            errors=(
-                f"日期{_cn_date(value)}早于最早可填的{_cn_date(earliest)}，请核对后重新输入。",
-            ),
+            errors=(f"日期{cn_date(value)}早于最早可填的{cn_date(earliest)}，请核对后重新输入。",),
         )
     if latest is not None and value > latest:
         return DateCheck(
             None,
-            errors=(f"日期{_cn_date(value)}晚于最晚可填的{_cn_date(latest)}，请核对后重新输入。",),
+            errors=(f"日期{cn_date(value)}晚于最晚可填的{cn_date(latest)}，请核对后重新输入。",),
         )
     return DateCheck(value)
 

@@ -1,4 +1,4 @@
-"""Use cases on applications: save (受理), the ledger (台账), one application, status changes.
+"""Use case: save an application (受理) — read what was entered, decide, number, store.
 
 The GUI and the command line both call these. Each use case is one database
 transaction: the application, its member, its first status, its receipt number and
@@ -7,9 +7,8 @@ its audit events are saved together or not at all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -20,117 +19,22 @@ from desktop_app.domain.engine import Decision
 from desktop_app.domain.facts import Application as Facts
 from desktop_app.domain.facts import InputError, application_from_mapping, parse_iso_date
 from desktop_app.domain.policy import PolicySet
-from desktop_app.domain.text import cn_date
+from desktop_app.domain.text import cn_date, name_chars
 from desktop_app.domain.validators import (
     check_phone,
     check_resident_id,
-    mask_card_number,
-    mask_phone,
-    mask_resident_id,
 )
-from desktop_app.errors import EXIT_INPUT
+from desktop_app.services import audit_trail
 from desktop_app.services.policies import policy_set
 from desktop_app.services.quote import quote_application
-from desktop_app.storage import audit, repository
+from desktop_app.services.station_settings import StationNotSetError
+from desktop_app.storage import repository
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import (
     ConflictError,
     DuplicateClaimError,
-    NotFoundError,
-    StoreError,
 )
 from desktop_app.storage.models import Application, Member
-
-# --- station settings ------------------------------------------------------------------
-
-_STATION_CODE = re.compile(r"^[A-Z0-9]{2,8}$")
-SETTING_LABELS = {"station_code": "服务站代码", "station_name": "服务站名称", "district": "所属区"}
-
-
-class StationNotSetError(StoreError):
-    exit_code = EXIT_INPUT  # refused until the station is set: nothing is wrong with the store
-
-
-@dataclass(frozen=True)
-class Station:
-    code: str
-    name: str
-    district: str
-
-
-def station(store: Store) -> Station | None:
-    with store.session() as session:
-        values = repository.get_settings(session)
-    if not values.get("station_code"):
-        return None
-    return Station(
-        values["station_code"], values.get("station_name", ""), values.get("district", "")
-    )
-
-
-def station_problems(
-    *, code: str | None = None, name: str | None = None, district: str | None = None
-) -> dict[str, str]:
-    """What is wrong with each station setting given (field → Chinese message); empty when
-    all can be saved. The one home of these rules: 设置, 首次设置 and the command line."""
-    problems: dict[str, str] = {}
-    if code is not None and not _STATION_CODE.match(code.strip().upper()):
-        problems["station_code"] = "服务站代码应为 2–8 位大写字母或数字，如 XC01"
-    if name is not None and not name.strip():
-        problems["station_name"] = "服务站名称不能为空"
-    return problems
-
-
-def station_values(
-    *, code: str | None = None, name: str | None = None, district: str | None = None
-) -> dict[str, str]:
-    """The settings as saved (code upper-case, texts trimmed); InputError on the first
-    problem `station_problems` finds."""
-    for field_name, message in station_problems(code=code, name=name, district=district).items():
-        raise InputError(field_name, message)
-    values: dict[str, str] = {}
-    if code is not None:
-        values["station_code"] = code.strip().upper()
-    if name is not None:
-        values["station_name"] = name.strip()
-    if district is not None:
-        values["district"] = district.strip()
-    return values
-
-
-def save_station(
-    store: Store,
-    *,
-    actor: str,
-    code: str | None = None,
-    name: str | None = None,
-    district: str | None = None,
-    now: datetime | None = None,
-) -> Station:
-    """Set the station's code, name and district (each optional); audited."""
-    values = station_values(code=code, name=name, district=district)
-    with store.session(write=True) as session:
-        changed = repository.put_settings(session, values)
-        current = repository.get_settings(session)
-        if changed:
-            audit.append(
-                session,
-                at=now or datetime.now(),
-                actor=actor,
-                station_code=current.get("station_code", ""),
-                action="change",
-                entity="settings",
-                entity_ref="settings",
-                details={
-                    "before": {k: b for k, (b, _a) in changed.items()},
-                    "after": {k: a for k, (_b, a) in changed.items()},
-                },
-            )
-    result = station(store)
-    if result is None:
-        raise StationNotSetError("尚未设置服务站代码。")
-    return result
-
 
 # --- reading an application to save ----------------------------------------------------------
 
@@ -346,7 +250,7 @@ def _save_once(
             member = Member(id_number=intake.id_number, created_at=now, updated_at=now, **values)
             session.add(member)
             session.flush()
-            audit.append(
+            audit_trail.record_in(
                 session,
                 at=now,
                 actor=clerk,
@@ -368,7 +272,7 @@ def _save_once(
                 for name, value in changed.items():
                     setattr(member, name, value)
                 member.updated_at = now
-                audit.append(
+                audit_trail.record_in(
                     session,
                     at=now,
                     actor=clerk,
@@ -425,7 +329,7 @@ def _save_once(
         # (models.Application.steps).
         session.add(application)
         session.flush()
-        audit.append(
+        audit_trail.record_in(
             session,
             at=now,
             actor=clerk,
@@ -453,251 +357,10 @@ def _save_once(
     return receipt
 
 
-def name_chars(name: str) -> str:
-    """The name's characters separated by spaces: what the name search indexes."""
-    return " ".join(ch for ch in name if not ch.isspace())
-
-
-# --- the ledger and one application -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LedgerRow:
-    id: int
-    receipt: str
-    applied_on: date
-    name: str
-    id_number: str
-    card_number: str
-    scheme: str
-    kind: str
-    occupation: str
-    level: str
-    eligible: bool
-    amount: int
-    status: str
-    status_label: str
-    station_code: str
-    clerk: str
-    # The day it was typed in; later than `applied_on` only for a late entry (补录).
-    entered_on: date | None = None
-    late_entry_reason: str | None = None
-
-    @property
-    def late_entry(self) -> bool:
-        return self.entered_on is not None and registration.is_late(
-            self.applied_on, self.entered_on
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        result = dict(self.__dict__)
-        result["applied_on"] = self.applied_on.isoformat()
-        result["entered_on"] = self.entered_on.isoformat() if self.entered_on else None
-        return result
-
-
-def _level_text(app: Application, policies: PolicySet) -> str:
-    """The level (in the scheme's own words), grade or rank of an application, as shown."""
-    from desktop_app.domain.policy import GRADE_LABELS
-
-    if app.level is not None:
-        return policies.level_label(app.scheme, app.level)
-    if app.grade:
-        return GRADE_LABELS.get(app.grade, app.grade)
-    if app.kind == "competition" and app.rank is not None:
-        stage = {"final": "决赛", "semifinal": "复赛"}.get(app.stage or "", app.stage or "")
-        return f"{stage}第{app.rank}名"
-    return ""
-
-
-def ledger_row(
-    app: Application, *, full_numbers: bool = False, policies: PolicySet | None = None
-) -> LedgerRow:
-    member = app.member
-    card = app.card_number or ""
-    return LedgerRow(
-        id=app.id,
-        receipt=app.receipt,
-        applied_on=app.applied_on,
-        name=member.name,
-        id_number=member.id_number if full_numbers else mask_resident_id(member.id_number),
-        card_number=card if full_numbers or not card else mask_card_number(card),
-        scheme=app.scheme,
-        kind=app.kind,
-        occupation=app.occupation or "",
-        level=_level_text(app, policies or policy_set()),
-        eligible=app.eligible,
-        amount=app.amount,
-        status=app.status,
-        status_label=app.status_label,
-        station_code=app.station_code,
-        clerk=app.clerk,
-        entered_on=app.created_at.date(),
-        late_entry_reason=app.late_entry_reason,
-    )
-
-
-def ledger(
-    store: Store,
-    filter_: repository.LedgerFilter,
-    *,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[LedgerRow]:
-    with store.session() as session:
-        rows = repository.ledger_page(session, filter_, limit=limit, offset=offset)
-        policies = policy_set()
-        return [ledger_row(app, policies=policies) for app in rows]
-
-
-def ledger_count(
-    store: Store, filter_: repository.LedgerFilter, *, limit: int | None = None
-) -> int:
-    """The filter's exact count, or with `limit` min(count, limit), found quickly."""
-    with store.session() as session:
-        return repository.ledger_count(session, filter_, limit=limit)
-
-
-@dataclass(frozen=True)
-class Detail:
-    """One application as the ledger's detail view and `ledger show` present it."""
-
-    row: LedgerRow
-    member: dict[str, Any]
-    certificate: dict[str, Any]
-    decision: dict[str, Any]
-    history: list[dict[str, Any]]
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "application": self.row.to_dict(),
-            "member": self.member,
-            "certificate": self.certificate,
-            "decision": self.decision,
-            "history": self.history,
-            "events": self.events,
-        }
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def application_detail(store: Store, receipt: str, *, full_numbers: bool = False) -> Detail:
-    with store.session() as session:
-        app = repository.application_by_receipt(session, receipt.strip().upper())
-        if app is None:
-            raise NotFoundError(f"找不到受理编号为 {receipt} 的申请。")
-        member = app.member
-        events = audit.events_about(session, [app.receipt, f"member:{member.id}"])
-        event_list = [
-            {
-                "id": e.id,
-                "at": e.at.isoformat(sep=" "),
-                "actor": e.actor,
-                "action": e.action,
-                "entity": e.entity,
-                "details": e.details,
-            }
-            for e in events
-        ]
-        row = ledger_row(app, full_numbers=full_numbers)
-        return Detail(
-            row=row,
-            member={
-                "name": member.name,
-                "id_number": row.id_number,
-                "card_number": row.card_number,
-                "phone": (member.phone if full_numbers else mask_phone(member.phone))
-                if member.phone
-                else None,
-                "work_unit": member.work_unit,
-                "position": member.position,
-            },
-            certificate={
-                "kind": app.kind,
-                "occupation": app.occupation,
-                "level": app.level,
-                "grade": app.grade,
-                "number": app.certificate_number,
-                "issued_on": _iso(app.issued_on),
-                "approved_on": _iso(app.approved_on),
-                "issuer": app.issuer,
-                "management_number": app.management_number,
-                "competition": app.competition,
-                "stage": app.stage,
-                "rank": app.rank,
-                "entrants": app.entrants,
-                "final_held": app.final_held,
-            },
-            decision={
-                "eligible": app.eligible,
-                "amount": app.amount,
-                "scheme": app.scheme,
-                "findings": app.findings,
-                "policy_sha256": app.policy_sha256,
-            },
-            history=[
-                {
-                    "from": h.from_status,
-                    "to": h.to_status,
-                    "to_label": statuses.label(h.to_status),
-                    "reason": h.reason,
-                    "actor": h.actor,
-                    "at": h.at.isoformat(sep=" "),
-                }
-                for h in app.steps
-            ],
-            events=event_list,
-        )
-
-
-def record_event(
-    store: Store,
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_ref: str,
-    details: Mapping[str, Any],
-    now: datetime | None = None,
-) -> None:
-    """Write one audit event of its own (a print, an export, a backup); numbers masked."""
-    with store.session(write=True) as session:
-        settings = repository.get_settings(session)
-        audit.append(
-            session,
-            at=now or datetime.now(),
-            actor=actor,
-            station_code=settings.get("station_code", ""),
-            action=action,
-            entity=entity,
-            entity_ref=entity_ref,
-            details=details,
-        )
-
-
-def verify_audit(store: Store) -> audit.Verification:
-    with store.session() as session:
-        return audit.verify(session)
-
-
 __all__: Sequence[str] = (
-    "Detail",
     "DuplicateClaimError",  # what save_application raises for a claim already saved
     "Intake",
-    "LedgerRow",
     "Saved",
-    "Station",
-    "StationNotSetError",
-    "application_detail",
     "intake_from_mapping",
-    "ledger",
-    "ledger_count",
-    "record_event",
     "save_application",
-    "save_station",
-    "station",
-    "verify_audit",
 )

@@ -21,10 +21,11 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop_app.errors import EXIT_INPUT
-from desktop_app.services.applications import record_event
+from desktop_app.services import audit_trail
+from desktop_app.services.audit_trail import record_event
 from desktop_app.services.store import open_store, prepare_home
-from desktop_app.storage import audit, repository
 from desktop_app.storage import backup as backups
+from desktop_app.storage import repository
 from desktop_app.storage.database import Store, resolve_url
 from desktop_app.storage.errors import BackupError, CorruptDatabaseError
 from desktop_app.storage.migrations import SchemaState, ensure_schema, head_revision, schema_state
@@ -176,12 +177,10 @@ def restore_backup(
         restored = repository.receipt_counters(session)
         raised = {p: n for p, n in floors.items() if restored.get(p, 0) < n}
         repository.raise_receipt_counters(session, raised)
-        settings = repository.get_settings(session)
-        audit.append(
+        audit_trail.record_in(
             session,
             at=moment,
             actor=actor,
-            station_code=settings.get("station_code", ""),
             action="restore",
             entity="database",
             entity_ref="database",

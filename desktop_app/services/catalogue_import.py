@@ -466,7 +466,7 @@ def apply_plan(
     or when the scheme changed since the plan was made. Either everything is written or
     nothing."""
     from desktop_app.domain.pinyin import write_index  # pypinyin: only when importing
-    from desktop_app.services.applications import record_event
+    from desktop_app.services.audit_trail import record_event
 
     if plan.already is not None:
         raise CatalogueImportError(

@@ -21,7 +21,7 @@ file is (a 200,000-row file peaks under 500 MB, SQLite's bulk page cache include
 found anywhere (a row, the manifest at the end, a conflict) stops the inserting and rolls the
 transaction back. Nothing is written when the file is refused or the import is cancelled.
 
-The exports read plain rows page by page (`repository.ledger_page_rows`), not ORM objects.
+The exports read plain rows page by page (`ledger_query.ledger_page_rows`), not ORM objects.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from desktop_app.domain.claims import claim_key
 from desktop_app.domain.engine import Decision, decide
 from desktop_app.domain.facts import Application as Facts
 from desktop_app.domain.facts import CertificateFacts, MemberFacts, stage_contradiction
+from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.policy import (
     GRADE_LABELS,
     KINDS,
@@ -51,10 +52,11 @@ from desktop_app.domain.status import LABELS as STATUS_LABELS
 from desktop_app.domain.validators import check_resident_id
 from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
-from desktop_app.services.applications import StationNotSetError, station
+from desktop_app.services import audit_trail
 from desktop_app.services.policies import policy_set
-from desktop_app.storage import audit, repository
+from desktop_app.services.station_settings import StationNotSetError, station
 from desktop_app.storage import exchange_reads as reads
+from desktop_app.storage import ledger_query
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import (
@@ -200,7 +202,7 @@ def _with_acceptance(
 
 
 def batch_rows(
-    store: Store, filter_: repository.LedgerFilter, station_code: str, *, page: int = PAGE
+    store: Store, filter_: LedgerFilter, station_code: str, *, page: int = PAGE
 ) -> Iterator[tuple[Any, ...]]:
     """The station's applications the filter selects, oldest first, as exchange rows.
 
@@ -216,7 +218,7 @@ def batch_rows(
         documents: dict[int, tuple[str, Any]] = {}
         after: int | None = None
         while True:
-            records = repository.ledger_page_rows(
+            records = ledger_query.ledger_page_rows(
                 session,
                 filter_,
                 (*_ROW_COLUMNS, Application.decision_id),
@@ -269,9 +271,9 @@ def export_batch(
             "尚未设置服务站代码，无法导出交换文件。请先在“设置”中填写服务站名称和代码。"
         )
     moment = (now or datetime.now()).replace(microsecond=0)
-    filter_ = repository.LedgerFilter(date_from=date_from, date_to=date_to)
+    filter_ = LedgerFilter(date_from=date_from, date_to=date_to)
     with store.session() as session:
-        total = repository.ledger_count(session, filter_)
+        total = ledger_query.ledger_count(session, filter_)
     path = Path(path)
     try:
         manifest = fmt.write_batch(
@@ -295,7 +297,7 @@ def export_batch(
     except Cancelled:
         return BatchExport(path, None, cancelled=True)
     with store.session(write=True) as session:
-        audit.append(
+        audit_trail.record_in(
             session,
             at=moment,
             actor=actor,
@@ -675,7 +677,7 @@ def import_batch(
                 raise _Refused()
             if progress is not None and not progress(done, max(manifest.count, done)):
                 raise Cancelled()
-            audit.append(
+            audit_trail.record_in(
                 session,
                 at=moment,
                 actor=actor,

@@ -1,6 +1,6 @@
 """Use case: export the ledger (台账 → 导出) to an Excel workbook.
 
-Rows are read from the store in pages by key (`repository.ledger_page` with `after_id`), each
+Rows are read from the store in pages by key (`ledger_query.ledger_page` with `after_id`), each
 page turned into plain values and streamed to the workbook (`exchange.ledger_book`), so
 memory stays flat however many applications match. ID and card numbers are masked unless
 `full_ids`; the export is recorded in the audit trail (with whether full numbers were
@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.domain import status as statuses
+from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.policy import PolicySet
 from desktop_app.domain.validators import mask_card_number, mask_resident_id
 from desktop_app.exchange.errors import Cancelled
 from desktop_app.exchange.ledger_book import LedgerLine, Summary, write_ledger
-from desktop_app.services.applications import _level_text, record_event
-from desktop_app.services.ledger_view import key_group_text
+from desktop_app.services import presenter
+from desktop_app.services.audit_trail import record_event
 from desktop_app.services.policies import policy_set
-from desktop_app.storage import repository
+from desktop_app.services.presenter import filter_text, key_group_text, level_of
+from desktop_app.storage import ledger_query
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import Application, Member
 
@@ -52,8 +54,7 @@ class _Labels:
     def scheme(self, scheme: str) -> str:
         label = self.schemes.get(scheme)
         if label is None:
-            policy = self.policies.get(scheme)
-            label = self.schemes[scheme] = policy.name if policy is not None else scheme
+            label = self.schemes[scheme] = presenter.scheme_name(scheme)
         return label
 
     def asks_key_group(self, scheme: str) -> bool:
@@ -68,9 +69,7 @@ class _Labels:
     def kind(self, scheme: str, kind: str) -> str:
         label = self.kinds.get((scheme, kind))
         if label is None:
-            policy = self.policies.get(scheme)
-            rule = policy.kinds.get(kind) if policy is not None else None
-            label = self.kinds[(scheme, kind)] = rule.label if rule is not None else kind
+            label = self.kinds[(scheme, kind)] = presenter.kind_label(kind, scheme)
         return label
 
 
@@ -98,7 +97,7 @@ _LINE_COLUMNS = (
 
 def _line(row: Any, labels: _Labels, full_ids: bool) -> LedgerLine:
     """A ledger line from a row of `_LINE_COLUMNS` (id first; the level's attributes by
-    name, as `_level_text` reads them from an application)."""
+    name, as `presenter.level_of` reads them)."""
     card = row.card_number or ""
     return LedgerLine(
         receipt=row.receipt,
@@ -109,7 +108,7 @@ def _line(row: Any, labels: _Labels, full_ids: bool) -> LedgerLine:
         scheme=labels.scheme(row.scheme),
         kind=labels.kind(row.scheme, row.kind),
         occupation=row.occupation or "",
-        level=_level_text(row, labels.policies),
+        level=level_of(row, labels.policies),
         eligible=row.eligible,
         amount=row.amount,
         status=statuses.label(row.status),
@@ -120,17 +119,17 @@ def _line(row: Any, labels: _Labels, full_ids: bool) -> LedgerLine:
 
 
 def ledger_lines(
-    store: Store, filter_: repository.LedgerFilter, *, full_ids: bool = False, page: int = PAGE
+    store: Store, filter_: LedgerFilter, *, full_ids: bool = False, page: int = PAGE
 ) -> Iterator[LedgerLine]:
     """Every application the filter selects, in ledger order (newest first), page by page.
 
     One read session for the whole walk (one consistent view); each page is read as plain
-    rows of the columns the export shows (`repository.ledger_page_rows`), no ORM objects."""
+    rows of the columns the export shows (`ledger_query.ledger_page_rows`), no ORM objects."""
     labels = _Labels(policy_set())
     with store.session() as session:
         after: int | None = None
         while True:
-            rows = repository.ledger_page_rows(
+            rows = ledger_query.ledger_page_rows(
                 session, filter_, _LINE_COLUMNS, limit=page, after_id=after
             )
             if not rows:
@@ -142,25 +141,10 @@ def ledger_lines(
                 return
 
 
-def _filter_text(filter_: repository.LedgerFilter) -> str:
-    parts = []
-    if filter_.date_from or filter_.date_to:
-        start = filter_.date_from.isoformat() if filter_.date_from else "…"
-        end = filter_.date_to.isoformat() if filter_.date_to else "…"
-        parts.append(f"受理日期 {start} 至 {end}")
-    if filter_.scheme:
-        parts.append(f"方案 {filter_.scheme}")
-    if filter_.status:
-        parts.append(f"状态 {statuses.label(filter_.status)}")
-    if filter_.text:
-        parts.append(f"查询“{filter_.text}”")
-    return "，".join(parts)
-
-
 def export_ledger(
     store: Store,
     path: Path,
-    filter_: repository.LedgerFilter | None = None,
+    filter_: LedgerFilter | None = None,
     *,
     actor: str,
     full_ids: bool = False,
@@ -171,7 +155,7 @@ def export_ledger(
 
     `progress(done, total)` may return False to cancel: then no file is written and the
     result says `cancelled`. ExchangeError / OSError when the file cannot be written."""
-    filter_ = filter_ or repository.LedgerFilter()
+    filter_ = filter_ or LedgerFilter()
     path = Path(path)
     total = repository_count(store, filter_)
     try:
@@ -179,7 +163,7 @@ def export_ledger(
             path,
             ledger_lines(store, filter_, full_ids=full_ids),
             total=total,
-            title=_filter_text(filter_),
+            title=filter_text(filter_),
             progress=progress,
         )
     except Cancelled:
@@ -195,16 +179,16 @@ def export_ledger(
             "rows": summary.total.count,
             "amount": summary.total.amount,
             "full_ids": full_ids,
-            "filter": _filter_text(filter_),
+            "filter": filter_text(filter_),
         },
         now=now,
     )
     return LedgerExport(path, summary.total.count, summary.total.amount, full_ids)
 
 
-def repository_count(store: Store, filter_: repository.LedgerFilter) -> int:
+def repository_count(store: Store, filter_: LedgerFilter) -> int:
     with store.session() as session:
-        return repository.ledger_count(session, filter_)
+        return ledger_query.ledger_count(session, filter_)
 
 
 __all__ = ["LedgerExport", "export_ledger", "ledger_lines"]

@@ -1,34 +1,216 @@
-"""What the ledger window (台账) reads, beyond `services.applications`: pages of the ledger
-walked from a known row or from the far end, the count, the schemes and labels it shows.
+"""Use cases: reading the ledger (台账) — its lines, pages walked from a known row or from the
+far end, counts, one application in full (`application_detail`), and the choices of the filter
+bar. The window, `union-counter ledger` / `ledger show`, the receipt and the exports read here.
 
 The ledger model in the GUI shows a million applications without reading them all: it
 reads pages of rows where the clerk looks. A page deep in the ledger is cheapest to find
 from a row already read nearby (keyset paging: the rows after a known id) or, near the end,
 from the oldest row backwards; `ledger_slice` offers both. Every page is in ledger order
-(newest first) and masked, as `applications.ledger` gives it. No Qt here.
+(newest first) and masked, as `ledger` gives it. No Qt here.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from desktop_app.domain import registration
 from desktop_app.domain import status as statuses
-from desktop_app.domain.policy import KINDS, STAGE_LABELS
-from desktop_app.domain.text import cn_date
-from desktop_app.services import applications
-from desktop_app.services.applications import LedgerRow
-from desktop_app.services.logs import scrub
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.domain.policy import PolicySet
+from desktop_app.domain.validators import mask_card_number, mask_phone, mask_resident_id
+from desktop_app.services import presenter
 from desktop_app.services.policies import policy_set
-from desktop_app.storage import repository
+from desktop_app.storage import audit, ledger_query, repository
 from desktop_app.storage.database import Store
-from desktop_app.storage.repository import (
-    LedgerFilter as LedgerFilter,
-)  # the ledger query, for the window and the CLI
+from desktop_app.storage.errors import NotFoundError
+from desktop_app.storage.models import Application
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One application as a line of the ledger: labels resolved, numbers masked unless the
+    reader asked for them in full."""
+
+    id: int
+    receipt: str
+    applied_on: date
+    name: str
+    id_number: str
+    card_number: str
+    scheme: str
+    kind: str
+    occupation: str
+    level: str
+    eligible: bool
+    amount: int
+    status: str
+    status_label: str
+    station_code: str
+    clerk: str
+    # The day it was typed in; later than `applied_on` only for a late entry (补录).
+    entered_on: date | None = None
+    late_entry_reason: str | None = None
+
+    @property
+    def late_entry(self) -> bool:
+        return self.entered_on is not None and registration.is_late(
+            self.applied_on, self.entered_on
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        result = dict(self.__dict__)
+        result["applied_on"] = self.applied_on.isoformat()
+        result["entered_on"] = self.entered_on.isoformat() if self.entered_on else None
+        return result
+
+
+def ledger_row(
+    app: Application, *, full_numbers: bool = False, policies: PolicySet | None = None
+) -> LedgerRow:
+    member = app.member
+    card = app.card_number or ""
+    return LedgerRow(
+        id=app.id,
+        receipt=app.receipt,
+        applied_on=app.applied_on,
+        name=member.name,
+        id_number=member.id_number if full_numbers else mask_resident_id(member.id_number),
+        card_number=card if full_numbers or not card else mask_card_number(card),
+        scheme=app.scheme,
+        kind=app.kind,
+        occupation=app.occupation or "",
+        level=presenter.level_of(app, policies or policy_set()),
+        eligible=app.eligible,
+        amount=app.amount,
+        status=app.status,
+        status_label=app.status_label,
+        station_code=app.station_code,
+        clerk=app.clerk,
+        entered_on=app.created_at.date(),
+        late_entry_reason=app.late_entry_reason,
+    )
+
+
+def ledger(
+    store: Store,
+    filter_: LedgerFilter,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[LedgerRow]:
+    """`limit` lines of the ledger from `offset`, newest first, numbers masked."""
+    with store.session() as session:
+        rows = ledger_query.ledger_page(session, filter_, limit=limit, offset=offset)
+        policies = policy_set()
+        return [ledger_row(app, policies=policies) for app in rows]
+
+
+def ledger_count(store: Store, filter_: LedgerFilter, *, limit: int | None = None) -> int:
+    """How many applications the filter matches: exactly, or with `limit` min(count, limit),
+    found quickly (the window's "10,000+")."""
+    with store.session() as session:
+        return ledger_query.ledger_count(session, filter_, limit=limit)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One application as the ledger's detail view and `ledger show` present it."""
+
+    row: LedgerRow
+    member: dict[str, Any]
+    certificate: dict[str, Any]
+    decision: dict[str, Any]
+    history: list[dict[str, Any]]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "application": self.row.to_dict(),
+            "member": self.member,
+            "certificate": self.certificate,
+            "decision": self.decision,
+            "history": self.history,
+            "events": self.events,
+        }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def application_detail(store: Store, receipt: str, *, full_numbers: bool = False) -> Detail:
+    """One application in full: member, certificate, decision, status record and audit
+    events; numbers masked unless `full_numbers` (the printed forms). NotFoundError when no
+    application has that receipt number."""
+    with store.session() as session:
+        app = repository.application_by_receipt(session, receipt.strip().upper())
+        if app is None:
+            raise NotFoundError(f"找不到受理编号为 {receipt} 的申请。")
+        member = app.member
+        events = audit.events_about(session, [app.receipt, f"member:{member.id}"])
+        event_list = [
+            {
+                "id": e.id,
+                "at": e.at.isoformat(sep=" "),
+                "actor": e.actor,
+                "action": e.action,
+                "entity": e.entity,
+                "details": e.details,
+            }
+            for e in events
+        ]
+        row = ledger_row(app, full_numbers=full_numbers)
+        return Detail(
+            row=row,
+            member={
+                "name": member.name,
+                "id_number": row.id_number,
+                "card_number": row.card_number,
+                "phone": (member.phone if full_numbers else mask_phone(member.phone))
+                if member.phone
+                else None,
+                "work_unit": member.work_unit,
+                "position": member.position,
+            },
+            certificate={
+                "kind": app.kind,
+                "occupation": app.occupation,
+                "level": app.level,
+                "grade": app.grade,
+                "number": app.certificate_number,
+                "issued_on": _iso(app.issued_on),
+                "approved_on": _iso(app.approved_on),
+                "issuer": app.issuer,
+                "management_number": app.management_number,
+                "competition": app.competition,
+                "stage": app.stage,
+                "rank": app.rank,
+                "entrants": app.entrants,
+                "final_held": app.final_held,
+            },
+            decision={
+                "eligible": app.eligible,
+                "amount": app.amount,
+                "scheme": app.scheme,
+                "findings": app.findings,
+                "policy_sha256": app.policy_sha256,
+            },
+            history=[
+                {
+                    "from": h.from_status,
+                    "to": h.to_status,
+                    "to_label": statuses.label(h.to_status),
+                    "reason": h.reason,
+                    "actor": h.actor,
+                    "at": h.at.isoformat(sep=" "),
+                }
+                for h in app.steps
+            ],
+            events=event_list,
+        )
 
 
 def ledger_slice(
@@ -48,7 +230,7 @@ def ledger_slice(
     then the one `offset` rows above `after_id` (or above the oldest row).
     """
     with store.session() as session:
-        found = repository.ledger_page(
+        found = ledger_query.ledger_page(
             session,
             filter_,
             limit=limit,
@@ -57,15 +239,10 @@ def ledger_slice(
             after_id=after_id,
         )
         policies = policy_set()
-        rows = [applications.ledger_row(app, policies=policies) for app in found]
+        rows = [ledger_row(app, policies=policies) for app in found]
     if backwards:
         rows.reverse()
     return rows
-
-
-def ledger_count(store: Store, filter_: LedgerFilter, *, limit: int | None = None) -> int:
-    """How many applications the filter matches; with `limit`, at most that many (quick)."""
-    return int(applications.ledger_count(store, filter_, limit=limit))
 
 
 # --- labels ----------------------------------------------------------------------------------
@@ -98,173 +275,6 @@ def status_choices() -> list[tuple[str, str]]:
 def next_statuses(status: str) -> list[tuple[str, str]]:
     """(code, label) of the statuses an application in `status` may be changed to."""
     return [(code, statuses.label(code)) for code in statuses.allowed(status)]
-
-
-def kind_label(kind: str) -> str:
-    return KINDS.get(kind, kind)
-
-
-def claim_text(row: LedgerRow) -> str:
-    """The 证书类别/项目 column: the occupation or item, with the kind of certificate."""
-    kind = kind_label(row.kind)
-    return f"{row.occupation}（{kind}）" if row.occupation else kind
-
-
-def applied_on_text(row: LedgerRow) -> str:
-    """The 受理日期 column: the registration date, marked when it was entered late."""
-    text = row.applied_on.isoformat()
-    return f"{text}（补录）" if row.late_entry else text
-
-
-def late_entry_text(row: LedgerRow) -> str:
-    """Who entered a late registration when, and why ('' for an application registered on
-    the day it was entered): what the ledger, the detail and the receipt show."""
-    if not row.late_entry or row.entered_on is None:
-        return ""
-    reason = row.late_entry_reason or "（未写明）"
-    return (
-        f"补录：登记日期{cn_date(row.applied_on)}，{cn_date(row.entered_on)}由{row.clerk}录入；"
-        f"补录原因：{reason}"
-    )
-
-
-def amount_text(row: LedgerRow) -> str:
-    return f"{row.amount} 元" if row.eligible else "不予补助"
-
-
-# --- the detail view's texts ----------------------------------------------------------------
-
-ACTION_LABELS = {
-    "create": "新建",
-    "change": "修改",
-    "status": "更改状态",
-    "undo": "撤销状态更改",
-    "print": "打印",
-    "export": "导出",
-    "import": "导入",
-    "backup": "备份",
-    "restore": "恢复",
-}
-ENTITY_LABELS = {"application": "申请", "member": "申请人", "settings": "设置"}
-_FIELD_LABELS = {
-    "name": "姓名",
-    "id_number": "身份证号",
-    "card_number": "京卡卡号",
-    "phone": "联系电话",
-    "work_unit": "工作单位",
-    "position": "职务",
-    "scheme": "方案",
-    "kind": "证书类别",
-    "claim": "补助项目",
-    "eligible": "符合条件",
-    "amount": "补助金额",
-    "member": "申请人",
-    "reason": "原因",
-    "policy_sha256": "政策文件指纹",
-    "applied_on": "登记日期",
-    "late_entry_reason": "补录原因",
-    "station_code": "服务站代码",
-    "station_name": "服务站名称",
-    "district": "所属区",
-}
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if value is None:
-        return "（空）"
-    if isinstance(value, Mapping):
-        return "，".join(f"{_FIELD_LABELS.get(k, k)}：{_value_text(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return "、".join(_value_text(v) for v in value if v is not None)
-    return str(value)
-
-
-def event_text(event: Mapping[str, Any]) -> str:
-    """One audit event's details as a clerk reads them (numbers masked)."""
-    details = event.get("details") or {}
-    if isinstance(details, str):  # as stored: canonical JSON
-        try:
-            details = json.loads(details)
-        except ValueError:
-            return scrub(details)
-    if not isinstance(details, Mapping):
-        return scrub(json.dumps(details, ensure_ascii=False))
-    if event.get("action") in ("status", "undo"):
-        before = statuses.label(str(details.get("before")))
-        after = statuses.label(str(details.get("after")))
-        reason = details.get("reason")
-        return f"{before} → {after}" + (f"，原因：{reason}" if reason else "")
-    parts = []
-    for key, value in details.items():
-        if key in ("before", "after") and isinstance(value, Mapping):
-            parts.append(("原为" if key == "before" else "改为") + "：" + _value_text(value))
-        elif key == "scheme":
-            parts.append(f"方案：{scheme_names().get(str(value), value)}")
-        elif key == "kind":
-            parts.append(f"证书类别：{kind_label(str(value))}")
-        elif key == "policy_sha256":
-            continue
-        else:
-            parts.append(f"{_FIELD_LABELS.get(key, key)}：{_value_text(value)}")
-    return scrub("；".join(parts))
-
-
-def finding_verdict(
-    passed: bool, *, caution: bool = False, pending: bool = False
-) -> tuple[str, str]:
-    """The mark and the word of one finding of a decision, wherever it is shown: passed,
-    passed but to be settled (重点群体 not confirmed), waiting for a fact, or failed."""
-    if passed:
-        return ("！", "请注意") if caution else ("✓", "符合")
-    return ("…", "待补充") if pending else ("✗", "不符合")
-
-
-def key_group_text(asked: bool, value: bool | None) -> str:
-    """Whether the member belongs to a 重点群体, where the scheme asks (POLICY.md: confirmed
-    by the clerk; without a confirmation the claim is computed and marked 未确认)."""
-    if not asked:
-        return ""
-    if value is None:
-        return "未确认"
-    return "已确认" if value else "确认不属于"
-
-
-def certificate_lines(certificate: Mapping[str, Any], scheme: str = "") -> list[tuple[str, str]]:
-    """(label, value) of the certificate's filled fields, in the paper form's order; the
-    level in the scheme's own words."""
-    from desktop_app.domain.policy import GRADE_LABELS
-
-    c = certificate
-    lines: list[tuple[str, str]] = [("证书类别", kind_label(str(c.get("kind") or "")))]
-    if c.get("competition"):
-        lines.append(("竞赛", str(c["competition"])))
-    if c.get("occupation"):
-        label = "项目" if c.get("kind") == "special_ability" else "职业（工种）"
-        lines.append((label, str(c["occupation"])))
-    if c.get("level") is not None:
-        lines.append(("等级", policy_set().level_label(scheme, int(c["level"]))))
-    if c.get("grade"):
-        lines.append(("水平级别", GRADE_LABELS.get(c["grade"], str(c["grade"]))))
-    if c.get("stage"):
-        lines.append(("赛段", STAGE_LABELS.get(c["stage"], str(c["stage"]))))
-    if c.get("rank") is not None:
-        lines.append(("名次", f"第{c['rank']}名"))
-    if c.get("entrants") is not None:
-        lines.append(("初赛人数", str(c["entrants"])))
-    if c.get("final_held") is not None:
-        lines.append(("是否举办决赛", "是" if c["final_held"] else "否"))
-    for key, label in (
-        ("number", "证书编号"),
-        ("issued_on", "首次发证日期"),
-        ("approved_on", "批准日期"),
-        ("issuer", "发证（签发）单位"),
-        ("management_number", "管理号"),
-    ):
-        if c.get(key):
-            lines.append((label, str(c[key])))
-    return lines
 
 
 # --- the filter bar --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Use case: print an application's forms (Annex 2, the receipt) as PDF — one or a batch.
 
-Reading the application goes through `applications.application_detail`; each print is an audit
-event (`applications.record_event`, action "print", with the form and the copy number) and moves
+Reading the application goes through `ledger_view.application_detail`; each print is an audit
+event (`audit_trail.record_event`, action "print", with the form and the copy number) and moves
 an application that is 已受理 to 已打印 (`services.status.change_status`).
 
 The copy number is not stored anywhere else: it is derived from the application's own audit
@@ -27,7 +27,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop_app.domain.policy import GRADE_LABELS, KINDS
 from desktop_app.domain.status import ACCEPTED, PRINTED
 from desktop_app.domain.text import cn_date
 from desktop_app.domain.validators import mask_resident_id
@@ -36,15 +35,18 @@ from desktop_app.printing.fonts import FontSet, default_fonts, describe_missing
 from desktop_app.printing.forms import FormSpec, get_form
 from desktop_app.printing.money import amount_in_capitals
 from desktop_app.printing.render import PageLayout, render
-from desktop_app.services.applications import (
-    Detail,
-    Station,
-    application_detail,
-    record_event,
-    station,
+from desktop_app.services.audit_trail import record_event
+from desktop_app.services.ledger_view import Detail, application_detail
+from desktop_app.services.presenter import (
+    applied_on_words,
+    date_text,
+    finding_verdict,
+    grade_label,
+    kind_label,
+    late_entry_text,
+    scheme_name,
 )
-from desktop_app.services.ledger_view import finding_verdict, late_entry_text
-from desktop_app.services.policies import policy_set
+from desktop_app.services.station_settings import Station, station
 from desktop_app.services.status import change_status
 from desktop_app.storage.database import Store
 
@@ -126,7 +128,7 @@ def choose_form(detail: Detail, form: str) -> FormSpec:
     spec = get_form(form)
     if not spec.applies(scheme, kind):
         raise PrintRefusedError(
-            f"申请 {detail.row.receipt}（{_scheme_name(scheme)}，{_kind_label(scheme, kind)}）"
+            f"申请 {detail.row.receipt}（{scheme_name(scheme)}，{kind_label(kind, scheme)}）"
             f"不能打印{spec.name}：{spec.refusal or '该表格不适用于这份申请。'}"
         )
     return spec
@@ -170,26 +172,6 @@ def print_count(detail: Detail, form_id: str) -> int:
 # --- the values a form shows ---------------------------------------------------------------------
 
 
-def _scheme_name(scheme: str) -> str:
-    policy = policy_set().policies.get(scheme)
-    return policy.name if policy is not None else scheme
-
-
-def _kind_label(scheme: str, kind: str) -> str:
-    policy = policy_set().policies.get(scheme)
-    rule = policy.kinds.get(kind) if policy is not None else None
-    return rule.label if rule is not None else KINDS.get(kind, kind)
-
-
-def _date(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return cn_date(date.fromisoformat(value))
-    except ValueError:
-        return value
-
-
 def reprint_mark(copy: int, on: date) -> str:
     return f"补打（第{copy}次）{cn_date(on)}" if copy > 1 else ""
 
@@ -220,9 +202,9 @@ def form_values(
         "print.mark": reprint_mark(copy, printed_on),
         "print.date": cn_date(printed_on),
         "application.receipt": row.receipt,
-        "application.applied_on": cn_date(row.applied_on) + ("（补录）" if row.late_entry else ""),
+        "application.applied_on": applied_on_words(row),
         "application.late_entry": late_entry_text(row),
-        "application.scheme_name": _scheme_name(scheme),
+        "application.scheme_name": scheme_name(scheme),
         "application.clerk": row.clerk,
         "member.name": member.get("name") or "",
         "member.id_number": member.get("id_number") or "",
@@ -232,14 +214,14 @@ def form_values(
         "member.work_unit": member.get("work_unit") or "",
         "member.position": member.get("position") or "",
         "member.signature": "",
-        "certificate.kind_label": _kind_label(scheme, cert.get("kind") or ""),
+        "certificate.kind_label": kind_label(cert.get("kind") or "", scheme),
         "certificate.occupation": cert.get("occupation") or "",
         "certificate.level_text": row.level,
-        "certificate.grade": GRADE_LABELS.get(grade, grade or "") if grade else "",
+        "certificate.grade": grade_label(grade) if grade else "",
         "certificate.number": cert.get("number") or "",
-        "certificate.approved_on": _date(cert.get("approved_on")),
+        "certificate.approved_on": date_text(cert.get("approved_on")),
         "certificate.issuer": cert.get("issuer") or "",
-        "certificate.issued_on": _date(cert.get("issued_on")),
+        "certificate.issued_on": date_text(cert.get("issued_on")),
         "certificate.management_number": cert.get("management_number") or "",
         "decision.result": "符合条件" if decision.get("eligible") else "不符合条件",
         "decision.amount": f"{amount}元",

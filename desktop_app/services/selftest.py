@@ -257,7 +257,7 @@ def step_database(ctx: _Context) -> str:
 
 
 def step_station(ctx: _Context) -> str:
-    from desktop_app.services.applications import save_station, station
+    from desktop_app.services.station_settings import save_station, station
 
     save_station(
         _store(ctx), actor=CLERK, code=STATION, name=STATION_NAME, district="西城区", now=NOW
@@ -333,7 +333,7 @@ def step_print_annex2(ctx: _Context) -> str:
 
 
 def step_print_receipts(ctx: _Context) -> str:
-    from desktop_app.services.applications import application_detail
+    from desktop_app.services.ledger_view import application_detail
     from desktop_app.services.printing import print_to_file
 
     receipts = list(ctx.receipts.values())
@@ -373,10 +373,11 @@ def step_ledger_export(ctx: _Context) -> str:
 
 def step_second_copy(ctx: _Context) -> str:
     """A second copy of the program opens the same data folder while the first has it open."""
-    from desktop_app.services.applications import ledger_count, save_station
+    from desktop_app.domain.ledger_filter import LedgerFilter
+    from desktop_app.services.ledger_view import ledger_count
+    from desktop_app.services.station_settings import save_station
     from desktop_app.services.store import open_store
     from desktop_app.storage.errors import DatabaseLockedError
-    from desktop_app.storage.repository import LedgerFilter
 
     first = _store(ctx)
     second = open_store(None, ctx.home, now=NOW, busy_timeout_ms=300)
@@ -399,7 +400,7 @@ def step_second_copy(ctx: _Context) -> str:
 
 
 def step_audit(ctx: _Context) -> str:
-    from desktop_app.services.applications import verify_audit
+    from desktop_app.services.audit_trail import verify_audit
 
     result = verify_audit(_store(ctx))
     _expect(result.ok, f"审计记录校验失败：{result.message}")

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from desktop_app.domain.facts import InputError
@@ -24,6 +24,7 @@ from desktop_app.domain.policy import (
     Policy,
     Rate,
 )
+from desktop_app.domain.text import cn_date
 
 URL_FIELD = "database/url"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -241,10 +242,6 @@ class SchemeSummary:
     rates: tuple[SummaryLine, ...]  # label: kind, text: "A档 四级（中级工） 1800元"
 
 
-def _day(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 _CONDITION_LABELS = {
     "member_card": "持有京卡·互助服务卡的工会会员",
     "union_affiliated": "所在单位工会关系隶属于市总工会",
@@ -255,11 +252,13 @@ _CONDITION_LABELS = {
 
 def condition_text(condition: Condition, kind_labels: Mapping[str, str]) -> str:
     if condition.rule == "issued_within":
-        start = _day(condition.date_from) if condition.date_from else "不限"
-        end = _day(condition.date_to) if condition.date_to else "不限"
+        start = cn_date(condition.date_from) if condition.date_from else "不限"
+        end = cn_date(condition.date_to) if condition.date_to else "不限"
         text = f"证书首次发证日期在{start}至{end}（含）之内"
     elif condition.rule == "registered_by":
-        text = f"须于{_day(condition.date_to)}（含）前登记申报" if condition.date_to else "登记申报"
+        text = (
+            f"须于{cn_date(condition.date_to)}（含）前登记申报" if condition.date_to else "登记申报"
+        )
     else:
         text = _CONDITION_LABELS.get(condition.rule, condition.rule)
     if condition.applies_to:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from desktop_app.domain import status as statuses
 from desktop_app.domain.facts import InputError
-from desktop_app.storage import audit, repository
+from desktop_app.services import audit_trail
+from desktop_app.storage import repository
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import ConflictError, NotFoundError, StatusChangeError
 from desktop_app.storage.models import Application, StatusChange, load_terms
@@ -58,11 +59,10 @@ def _record(
     details: dict[str, object] = {"before": current, "after": target, "reason": reason}
     if undo_of is not None:
         details["undo_of"] = undo_of
-    audit.append(
+    audit_trail.record_in(
         session,
         at=at,
         actor=actor,
-        station_code=repository.get_settings(session).get("station_code", ""),
         action="undo" if undo_of is not None else "status",
         entity="application",
         entity_ref=application.receipt,

@@ -14,7 +14,11 @@ from pathlib import Path
 
 from desktop_app.paths import data_home
 from desktop_app.storage import backup as backups
-from desktop_app.storage.database import DEFAULT_BUSY_TIMEOUT_MS, Store, resolve_url
+from desktop_app.storage.database import DEFAULT_BUSY_TIMEOUT_MS, resolve_url
+
+# The open database: a handle the window and the command line hold and pass back to the
+# services, never look into.
+from desktop_app.storage.database import Store as Store
 from desktop_app.storage.errors import CannotOpenError, StoreError, corrupt_database
 from desktop_app.storage.migrations import SchemaState, ensure_schema
 

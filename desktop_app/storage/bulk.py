@@ -47,10 +47,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from desktop_app.domain.status import ACCEPTED, WITHDRAWN
+from desktop_app.domain.text import name_chars
 from desktop_app.storage import audit
 from desktop_app.storage.models import (
-    ACCEPTED,
-    WITHDRAWN_STATUS,
     Application,
     Base,
     Decision,
@@ -142,12 +142,6 @@ class BulkResult:
     @property
     def inserted(self) -> int:
         return sum(1 for receipt in self.receipts if receipt is not None)
-
-
-def name_chars(name: str) -> str:
-    """The name's characters separated by spaces (what the name search indexes)."""
-    # str.split() splits at exactly the characters for which str.isspace() holds.
-    return " ".join("".join(name.split()))
 
 
 class _NameChars(dict[str, str]):
@@ -754,7 +748,7 @@ def insert_applications(
         member_id = member_ids[item.member.id_number]
         values = item.values
         receipt = values.get("receipt")
-        if values.get("status", ACCEPTED) != WITHDRAWN_STATUS:
+        if values.get("status", ACCEPTED) != WITHDRAWN:
             kind = values["kind"]
             key = (
                 member_id,
@@ -808,9 +802,7 @@ def insert_applications(
     make = inserter.row_maker(len(_FILLED_ORDER))
     chars = _NameChars()
     names: list[str] = [chars[item.member.name] for item in accepted]
-    lives = [
-        None if item.values.get("status", ACCEPTED) == WITHDRAWN_STATUS else 1 for item in accepted
-    ]
+    lives = [None if item.values.get("status", ACCEPTED) == WITHDRAWN else 1 for item in accepted]
     trigger = _drop_search_trigger(connection)
     try:
         application_ids = inserter.new_ids(len(accepted))

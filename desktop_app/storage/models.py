@@ -53,6 +53,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import operators
 
 from desktop_app.domain import status as status_words
+from desktop_app.domain.status import WITHDRAWN
 from desktop_app.storage.types import CODES, Code, Day, Moment
 
 # Stable constraint names, so migrations can refer to them on every backend.
@@ -64,16 +65,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-# Status codes kept in the database and what the clerk sees: the domain's vocabulary.
-ACCEPTED = status_words.ACCEPTED
-PRINTED = status_words.PRINTED
-SUBMITTED = status_words.SUBMITTED
-PAID = status_words.PAID
-RETURNED = status_words.RETURNED
-STATUS_LABELS = status_words.LABELS
-# The claim key is unique among applications in every status but this one.
-WITHDRAWN_STATUS = status_words.WITHDRAWN
-_WITHDRAWN_NUMBER = CODES["status"].index(WITHDRAWN_STATUS) + 1
+# The status codes kept in the database are the domain's (domain/status.py). The claim key is
+# unique among applications in every status but the withdrawn one.
+_WITHDRAWN_NUMBER = CODES["status"].index(WITHDRAWN) + 1
 
 
 class Base(DeclarativeBase):
@@ -368,7 +362,7 @@ class Application(Base):
 
     @validates("status")
     def _keep_live(self, _key: str, value: str) -> str:
-        self.live = None if value == WITHDRAWN_STATUS else 1
+        self.live = None if value == WITHDRAWN else 1
         return value
 
     @property
@@ -388,7 +382,7 @@ class Application(Base):
         stored = [Step(s.from_status, s.to_status, s.reason, s.actor, s.at) for s in self.history]
         if stored and stored[0].from_status is None:
             return stored
-        return [Step(None, ACCEPTED, None, self.clerk, self.created_at), *stored]
+        return [Step(None, status_words.ACCEPTED, None, self.clerk, self.created_at), *stored]
 
     @property
     def findings(self) -> list[Any]:
@@ -406,7 +400,7 @@ def implicit_acceptance(first: Mapping[str, Any], clerk: str, created_at: dateti
     by `clerk` at `created_at`, no reason), and so is not stored (`Application.steps`)."""
     return (
         first.get("from_status") is None
-        and first.get("to_status") == ACCEPTED
+        and first.get("to_status") == status_words.ACCEPTED
         and not first.get("reason")
         and first.get("actor") == clerk
         and first.get("at") == created_at

@@ -21,9 +21,9 @@ from desktop_app.domain import validators
 from desktop_app.errors import ClerkError
 
 if TYPE_CHECKING:
-    from desktop_app.services.applications import Station
     from desktop_app.services.catalogue import CatalogueSearch
-    from desktop_app.storage.database import Store
+    from desktop_app.services.station_settings import Station
+    from desktop_app.services.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class AppContext(QObject):
 
     def station(self) -> Station | None:
         if self._station is None and self.store is not None:
-            from desktop_app.services.applications import station
+            from desktop_app.services.station_settings import station
 
             self._station = station(self.store)
         return self._station

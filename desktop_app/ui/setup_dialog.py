@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.context import AppContext, check_clerk_name
 
 if TYPE_CHECKING:
-    from desktop_app.services.applications import Station
+    from desktop_app.services.station_settings import Station
 
 ERROR_STYLE = "color: #b00020;"
 URL_SETTING = "database/url"  # as the 设置 page saves it
@@ -211,8 +211,8 @@ class FirstRunDialog(QDialog):
     def finish(self) -> None:
         """完成: check everything; save only when everything is right."""
         from desktop_app.domain.facts import InputError
-        from desktop_app.services.applications import save_station, station_problems
         from desktop_app.services.settings_view import check_database_url
+        from desktop_app.services.station_settings import save_station, station_problems
         from desktop_app.ui.context import StoreNotReadyError
         from desktop_app.ui.errors import known_message, show_error
 

@@ -87,7 +87,7 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from desktop_app.services.applications import save_station
+    from desktop_app.services.station_settings import save_station
     from desktop_app.ui.app import build_window, make_application
     from desktop_app.ui.context import AppContext
 
@@ -230,8 +230,8 @@ def main() -> int:
 
 
 def _receipts(store: object) -> list[tuple[str, str]]:
-    from desktop_app.services.applications import ledger
-    from desktop_app.storage.repository import LedgerFilter
+    from desktop_app.services.ledger_view import ledger
+    from desktop_app.domain.ledger_filter import LedgerFilter
 
     return [(r.receipt, r.status) for r in ledger(store, LedgerFilter(), limit=50)]  # type: ignore[arg-type]
 

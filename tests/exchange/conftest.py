@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from desktop_app.services import applications
+from desktop_app.services import applications, station_settings
 from desktop_app.services import status as status_service
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import Store
@@ -50,7 +50,7 @@ def save(db: Store, serial: int, **changes: Any) -> str:
 def station(tmp_path: Path) -> Iterator[Store]:
     """A station's own SQLite database (XC01) with a few applications of every kind."""
     opened = open_store(None, tmp_path / "station", now=NOW)
-    applications.save_station(
+    station_settings.save_station(
         opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW
     )
     try:

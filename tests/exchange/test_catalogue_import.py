@@ -19,7 +19,7 @@ from desktop_app.cli.main import main
 from desktop_app.domain.engine import decide
 from desktop_app.domain.facts import application_from_mapping
 from desktop_app.exchange.errors import ExchangeError
-from desktop_app.services import applications
+from desktop_app.services import applications, audit_trail, ledger_view
 from desktop_app.services.catalogue import CatalogueSearch, lookup_for
 from desktop_app.services.catalogue_import import (
     CatalogueImportError,
@@ -223,7 +223,7 @@ def test_after_confirmation_search_dates_and_old_decisions(
 
     # The application saved before still shows its stored decision; its fingerprint resolves
     # to the old version, which gives that decision again.
-    detail = applications.application_detail(store, before.receipt)
+    detail = ledger_view.application_detail(store, before.receipt)
     assert detail.decision["amount"] == 1000
     assert detail.decision["policy_sha256"] == old_sha != result.sha256
     old = loaded.by_sha256(old_sha)
@@ -269,7 +269,7 @@ def test_an_import_is_an_audit_event(store: Store, tmp_path: Path) -> None:
         ["收银员"],
         ["电工"],
     )
-    assert applications.verify_audit(store).ok
+    assert audit_trail.verify_audit(store).ok
 
 
 def test_an_earlier_effective_date_makes_search_find_the_new_name(
@@ -483,5 +483,5 @@ def test_an_exchange_import_recomputes_under_the_older_version_it_names(
     report = import_batch(store, batch, actor=CLERK, now=NOW)
     assert report.ok and report.inserted == [saved.receipt]
     assert report.flags == []
-    detail = applications.application_detail(store, saved.receipt)
+    detail = ledger_view.application_detail(store, saved.receipt)
     assert detail.decision["amount"] == 1000 and detail.decision["policy_sha256"] == old_sha

@@ -14,11 +14,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.exchange.ledger_book import LEDGER_HEADER, SUMMARY_HEADER
-from desktop_app.services import applications
+from desktop_app.services import audit_trail
 from desktop_app.services.ledger_export import export_ledger
 from desktop_app.storage.database import Store
-from desktop_app.storage.repository import LedgerFilter
 from tests.exchange.conftest import CLERK, NOW, fill_station, make_id, save
 
 
@@ -54,7 +54,7 @@ def test_full_ids_are_written_and_recorded_in_the_audit_trail(store: Store, tmp_
             select(AuditEvent).where(AuditEvent.action == "export")
         ).scalar_one()
         assert event.entity == "ledger" and '"full_ids":true' in event.details
-    assert applications.verify_audit(store).ok
+    assert audit_trail.verify_audit(store).ok
 
 
 def test_the_key_group_column_says_whether_the_clerk_confirmed(
@@ -216,9 +216,9 @@ def test_the_export_opens_in_libreoffice_with_the_same_values(store: Store, tmp_
 def test_lines_read_page_by_page_match_the_stored_applications(store: Store) -> None:
     """The export reads plain rows page by page: the same applications, in ledger order,
     with the same level text and masked numbers as the 台账 view shows."""
-    from desktop_app.services.applications import ledger_row
     from desktop_app.services.ledger_export import ledger_lines
-    from desktop_app.storage.repository import ledger_page
+    from desktop_app.services.ledger_view import ledger_row
+    from desktop_app.storage.ledger_query import ledger_page
 
     fill_station(store)
     lines = list(ledger_lines(store, LedgerFilter(), page=4))

@@ -8,21 +8,21 @@ from typing import Any
 
 import openpyxl
 
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.domain.status import WITHDRAWN as WITHDRAWN_STATUS
 from desktop_app.exchange import batch as fmt
-from desktop_app.services import applications
+from desktop_app.services import audit_trail, ledger_view, station_settings
 from desktop_app.services.exchange import export_batch, import_batch
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import WITHDRAWN_STATUS
-from desktop_app.storage.repository import LedgerFilter
 from tests.exchange.conftest import CLERK, NOW, counts, fill_station, save
 
 
 def details(store: Store) -> dict[str, dict[str, Any]]:
     """Every application as its detail view shows it, minus the audit events."""
-    rows = applications.ledger(store, LedgerFilter(), limit=1000)
+    rows = ledger_view.ledger(store, LedgerFilter(), limit=1000)
     result = {}
     for row in rows:
-        detail = applications.application_detail(store, row.receipt, full_numbers=True).to_dict()
+        detail = ledger_view.application_detail(store, row.receipt, full_numbers=True).to_dict()
         detail.pop("events")
         detail["application"].pop("id")
         result[row.receipt] = detail
@@ -37,7 +37,7 @@ def test_round_trip_gives_the_same_applications_and_decisions(
     exported = export_batch(station, path, actor=CLERK, now=NOW)
     assert exported.manifest is not None and exported.manifest.count == len(receipts)
 
-    applications.save_station(store, actor=CLERK, code="DQ01", name="西城区总工会", now=NOW)
+    station_settings.save_station(store, actor=CLERK, code="DQ01", name="西城区总工会", now=NOW)
     report = import_batch(store, path, actor="区经办人", now=NOW)
     assert report.ok, report.problems
     assert sorted(report.inserted) == sorted(receipts)
@@ -45,7 +45,7 @@ def test_round_trip_gives_the_same_applications_and_decisions(
     assert details(store) == details(station)
 
     # The import is in the district's audit trail.
-    verification = applications.verify_audit(store)
+    verification = audit_trail.verify_audit(store)
     assert verification.ok
     # Importing the same file again adds nothing and says so.
     before = counts(store)
@@ -62,7 +62,7 @@ def test_the_same_claim_from_another_station_is_reported_not_imported(
     path = tmp_path / "batch.xlsx"
     export_batch(station, path, actor=CLERK, now=NOW)
     # The district already holds serial 2's claim, saved at its own counter.
-    applications.save_station(store, actor=CLERK, code="DQ01", name="区总", now=NOW)
+    station_settings.save_station(store, actor=CLERK, code="DQ01", name="区总", now=NOW)
     first = save(store, 2)
     report = import_batch(store, path, actor=CLERK, now=NOW)
     assert report.ok
@@ -319,7 +319,7 @@ def test_a_claim_repeated_in_a_later_chunk_is_reported_as_a_duplicate(
     rows = [list(row) for row in book.rows] + [copy]
     target = tmp_path / "twice.xlsx"
     fmt.write_batch(target, rows, manifest=book.manifest, total=len(rows))
-    applications.save_station(store, actor=CLERK, code="DQ01", name="西城区总工会", now=NOW)
+    station_settings.save_station(store, actor=CLERK, code="DQ01", name="西城区总工会", now=NOW)
     report = import_batch(store, target, actor=CLERK, now=NOW)
     assert report.ok, [p.describe() for p in report.problems]
     assert len(report.inserted) == 6

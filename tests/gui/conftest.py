@@ -50,7 +50,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def ctx(qapp: Any, home: Path) -> Iterator[Any]:
     """An AppContext on a fresh database with the station set."""
-    from desktop_app.services.applications import save_station
+    from desktop_app.services.station_settings import save_station
     from desktop_app.ui.context import AppContext
     from desktop_app.ui.fonts import apply_ui_font, register_fonts
 

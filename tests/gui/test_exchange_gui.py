@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from desktop_app.exchange.errors import Problem
 from desktop_app.exchange.ledger_book import LEDGER_HEADER, LEDGER_SHEET
-from desktop_app.services import applications
+from desktop_app.services import applications, audit_trail, ledger_view, station_settings
 from desktop_app.services import status as status_service
 from desktop_app.storage.models import AuditEvent
 from desktop_app.ui import errors, tasks
@@ -244,7 +244,7 @@ def test_full_ids_unmask_and_are_audited(
     assert {row[3] for row in rows[1:]} == {make_id(p[1]) for p in PEOPLE}
     [event] = exports(ledger.ctx.store, "ledger")
     assert event["full_ids"] is True and event["rows"] == len(PEOPLE)
-    assert applications.verify_audit(ledger.ctx.store).ok
+    assert audit_trail.verify_audit(ledger.ctx.store).ok
 
 
 def test_cancelled_export_leaves_no_file_and_no_record(
@@ -301,7 +301,7 @@ def district(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     folder.mkdir()
     context = AppContext(folder, clerk="赵区干")
     store = context.open_store_now()
-    applications.save_station(
+    station_settings.save_station(
         store, code="XC99", name="西城区总工会", district="西城区", actor="赵区干"
     )
     context.station_saved()
@@ -350,9 +350,9 @@ def import_files(qtbot: Any, page: Any, files: Files, paths: list[Path]) -> Any:
 
 
 def district_receipts(page: Any) -> set[str]:
-    from desktop_app.storage.repository import LedgerFilter
+    from desktop_app.domain.ledger_filter import LedgerFilter
 
-    return {r.receipt for r in applications.ledger(page.ctx.store, LedgerFilter(), limit=1000)}
+    return {r.receipt for r in ledger_view.ledger(page.ctx.store, LedgerFilter(), limit=1000)}
 
 
 def test_exchange_export_then_import_at_the_district(

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_app.services import applications
+from desktop_app.services import ledger_view, station_settings
 from desktop_app.ui import errors
 from desktop_app.ui.context import AppContext, ClerkNotSetError
 from tests.gui.conftest import CLERK, STATION, make_id, type_text
@@ -145,7 +145,7 @@ def test_a_bad_station_code_is_said_and_nothing_is_saved(
     assert error.isVisible()
     assert error.text() == "服务站代码应为 2–8 位大写字母或数字，如 XC01"
     assert dialog.station_code.hasFocus() and dialog.isVisible()
-    assert applications.station(run.ctx.store) is None
+    assert station_settings.station(run.ctx.store) is None
     assert _stored_clerk(fresh) is None
     assert run.window.status_label.text() == "服务站未设置　经办人：未填写"
 
@@ -161,7 +161,7 @@ def test_a_bad_station_code_is_said_and_nothing_is_saved(
     assert error.text() == "经办人姓名不能为空"
     assert dialog.clerk_name.hasFocus()
     assert not dialog.findChild(QWidget, "error_station_code").isVisible()
-    assert applications.station(run.ctx.store) is None and _stored_clerk(fresh) is None
+    assert station_settings.station(run.ctx.store) is None and _stored_clerk(fresh) is None
 
     # Both wrong at once: both said, the cursor at the first.
     dialog.station_code.clear()
@@ -179,7 +179,7 @@ def test_a_bad_station_code_is_said_and_nothing_is_saved(
     qtbot.keyClick(dialog.database_url, Qt.Key.Key_Return)
     assert "不支持“mysql”数据库" in dialog.findChild(QWidget, "error_database/url").text()
     assert dialog.database_url.hasFocus()
-    assert applications.station(run.ctx.store) is None and _stored_clerk(fresh) is None
+    assert station_settings.station(run.ctx.store) is None and _stored_clerk(fresh) is None
     assert shown == []
 
 
@@ -193,7 +193,7 @@ def test_a_complete_entry_saves_station_and_clerk_and_the_next_start_does_not_as
     with qtbot.waitSignal(dialog.finished):
         qtbot.keyClick(dialog.database_url, Qt.Key.Key_Return)
 
-    saved = applications.station(run.ctx.store)
+    saved = station_settings.station(run.ctx.store)
     assert (saved.code, saved.name, saved.district) == STATION
     assert _stored_clerk(fresh) == CLERK
     # The address takes effect at the next start, as 设置 does it.
@@ -224,7 +224,7 @@ def test_cancel_saves_nothing_and_the_window_says_setup_is_not_done(
     with qtbot.waitSignal(dialog.finished):
         qtbot.keyClick(dialog.database_url, Qt.Key.Key_Escape)
 
-    assert applications.station(run.ctx.store) is None and _stored_clerk(fresh) is None
+    assert station_settings.station(run.ctx.store) is None and _stored_clerk(fresh) is None
     window = run.window
     assert window.setup_dialog is None
     assert window.statusBar().currentMessage().startswith("首次设置未完成：还不能保存申请")
@@ -255,7 +255,7 @@ def test_without_a_clerks_name_saving_an_application_is_refused(
     from desktop_app.services.store import open_store
 
     with open_store(None, fresh) as store:
-        applications.save_station(
+        station_settings.save_station(
             store, actor="命令行", code="XC01", name=STATION[1], district=STATION[2]
         )
     run = start(fresh)
@@ -274,9 +274,9 @@ def test_without_a_clerks_name_saving_an_application_is_refused(
     ((title, text),) = shown
     assert title == "未能保存"
     assert "还没有填写经办人姓名" in text and "首次设置" in text
-    from desktop_app.storage.repository import LedgerFilter
+    from desktop_app.domain.ledger_filter import LedgerFilter
 
-    assert list(applications.ledger(run.ctx.store, LedgerFilter())) == []
+    assert list(ledger_view.ledger(run.ctx.store, LedgerFilter())) == []
 
 
 def test_the_clerk_in_the_environment_counts_as_entered(
@@ -286,7 +286,7 @@ def test_the_clerk_in_the_environment_counts_as_entered(
 
     monkeypatch.setenv("UNION_COUNTER_CLERK", "环境变量里的人")
     with open_store(None, fresh) as store:
-        applications.save_station(store, actor="命令行", code="XC01", name=STATION[1])
+        station_settings.save_station(store, actor="命令行", code="XC01", name=STATION[1])
     run = start(fresh)
     QApplication.processEvents()
     assert run.window.setup_dialog is None and not run.window.setup_banner.isVisible()

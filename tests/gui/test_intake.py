@@ -127,8 +127,8 @@ def text_of(page: Any, name: str) -> str:
 
 
 def saved_receipts(ctx: Any) -> list[str]:
-    from desktop_app.services.applications import ledger
-    from desktop_app.storage.repository import LedgerFilter
+    from desktop_app.domain.ledger_filter import LedgerFilter
+    from desktop_app.services.ledger_view import ledger
 
     return [row.receipt for row in ledger(ctx.require_store(), LedgerFilter())]
 
@@ -137,7 +137,7 @@ def saved_receipts(ctx: Any) -> list[str]:
 
 
 def test_a_clerks_whole_flow_without_the_mouse(qtbot: Any, window: Any, said: Dialogs) -> None:
-    from desktop_app.services.applications import application_detail
+    from desktop_app.services.ledger_view import application_detail
 
     page = window.intake
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
@@ -449,7 +449,7 @@ def test_a_2016_social_worker_registered_on_paper_is_entered_late(
 ) -> None:
     """Registered on paper on 2017-11-30, typed in today: 登记日期 and 补录原因, found in the
     ledger and the audit trail as a late entry by this clerk."""
-    from desktop_app.services.applications import application_detail
+    from desktop_app.services.ledger_view import application_detail
 
     page.now = lambda: datetime(2026, 12, 2, 10, 30)
     choose(qtbot, page, "社会工作者", "社会工作者")

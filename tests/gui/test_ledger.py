@@ -248,7 +248,7 @@ def test_keyboard_opens_the_detail_with_findings_and_history(
 def test_returning_needs_a_reason_two_confirmations_and_the_row_follows(
     page: Any, saved: Any, qtbot: Any, boxes: Any
 ) -> None:
-    from desktop_app.services.applications import application_detail
+    from desktop_app.services.ledger_view import application_detail
 
     page.view.setFocus()
     page._select(3)  # 李娜
@@ -294,7 +294,7 @@ def test_returning_needs_a_reason_two_confirmations_and_the_row_follows(
 def test_enter_held_down_on_a_ledger_row_changes_nothing(
     page: Any, saved: Any, qtbot: Any, boxes: Any
 ) -> None:
-    from desktop_app.services.applications import application_detail
+    from desktop_app.services.ledger_view import application_detail
 
     _search(page, qtbot, "王芳")  # 已打印
     qtbot.keyClick(page.filters.search, Qt.Key.Key_Down)
@@ -330,7 +330,7 @@ def test_enter_held_down_on_a_ledger_row_changes_nothing(
 def test_a_confirmed_change_can_be_undone_by_its_maker(
     page: Any, saved: Any, qtbot: Any, boxes: Any
 ) -> None:
-    from desktop_app.services.applications import application_detail
+    from desktop_app.services.ledger_view import application_detail
 
     _search(page, qtbot, "王芳")
     qtbot.keyClick(page.filters.search, Qt.Key.Key_Down)
@@ -397,7 +397,8 @@ def test_a_new_application_shows_when_saved(page: Any, qtbot: Any) -> None:
 
 def test_the_page_waits_for_the_database(qtbot: Any, home: Any, qapp: Any) -> None:
     """Built before the database opens (the window shows first): loads when it opens."""
-    from desktop_app.services.applications import save_application, save_station
+    from desktop_app.services.applications import save_application
+    from desktop_app.services.station_settings import save_station
     from desktop_app.services.store import open_store
     from desktop_app.ui.context import AppContext
     from desktop_app.ui.pages.ledger import LedgerPage

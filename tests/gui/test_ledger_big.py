@@ -87,8 +87,7 @@ def _settled(page: Any) -> bool:
 
 def _receipts_at(store: Any, offset: int, count: int) -> list[str]:
     """What the service says is at that place (newest first)."""
-    from desktop_app.services.applications import ledger
-    from desktop_app.services.ledger_view import make_filter
+    from desktop_app.services.ledger_view import ledger, make_filter
 
     return [r.receipt for r in ledger(store, make_filter(), limit=count, offset=offset)]
 
@@ -145,8 +144,7 @@ def test_the_ledger_reads_only_what_is_shown(big_window: Any, qtbot: Any) -> Non
 
 
 def test_a_filter_on_the_big_ledger_counts_in_the_database(big_window: Any, qtbot: Any) -> None:
-    from desktop_app.services.applications import ledger_count
-    from desktop_app.services.ledger_view import make_filter
+    from desktop_app.services.ledger_view import ledger_count, make_filter
 
     big_window.show_section("ledger")
     page = big_window.ledger

@@ -17,7 +17,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.services import applications
+from desktop_app.services import applications, ledger_view
 from desktop_app.ui import errors
 from desktop_app.ui.printing import preview as preview_module
 from tests.gui.conftest import CLERK, make_id
@@ -76,12 +76,12 @@ def save(ctx: Any, data: dict[str, Any], minute: int = 0) -> str:
 
 
 def prints(ctx: Any, receipt: str) -> list[dict[str, Any]]:
-    detail = applications.application_detail(ctx.require_store(), receipt)
+    detail = ledger_view.application_detail(ctx.require_store(), receipt)
     return [json.loads(e["details"]) for e in detail.events if e["action"] == "print"]
 
 
 def status(ctx: Any, receipt: str) -> str:
-    return applications.application_detail(ctx.require_store(), receipt).row.status_label
+    return ledger_view.application_detail(ctx.require_store(), receipt).row.status_label
 
 
 def page_sizes(pdf: Path) -> list[tuple[int, int]]:

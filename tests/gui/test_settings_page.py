@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from desktop_app.services import applications
-from desktop_app.storage.repository import LedgerFilter
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.services import applications, ledger_view, station_settings
 from desktop_app.ui import errors
 from desktop_app.ui.settings import dialogs
 from tests.gui.conftest import CLERK, GOOD_CARD, STATION, make_id
@@ -96,7 +96,7 @@ def _apply(serial: int) -> dict[str, Any]:
 
 
 def _receipts(store: Any) -> list[str]:
-    return sorted(row.receipt for row in applications.ledger(store, LedgerFilter()))
+    return sorted(row.receipt for row in ledger_view.ledger(store, LedgerFilter()))
 
 
 # --- station and clerk ------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def test_shows_the_station_and_saving_it_updates_the_store_and_status_bar(
     _replace(qtbot, page.district, "西城区")
     qtbot.keyClick(page.district, Qt.Key.Key_Return)
 
-    saved = applications.station(window.ctx.store)
+    saved = station_settings.station(window.ctx.store)
     assert (saved.code, saved.name, saved.district) == (
         "XC02",
         "西城区新街口街道工会服务站",
@@ -137,7 +137,7 @@ def test_an_invalid_station_code_shows_the_message_and_saves_nothing(
     assert page.station_message.isVisible()
     assert page.station_message.text() == "服务站代码应为 2–8 位大写字母或数字，如 XC01"
     assert page.station_code.hasFocus()
-    saved = applications.station(window.ctx.store)
+    saved = station_settings.station(window.ctx.store)
     assert (saved.code, saved.name, saved.district) == STATION
     assert f"{STATION[1]}（{STATION[0]}）" in window.status_label.text()
     assert answers.errors == []
@@ -315,7 +315,7 @@ def test_a_file_that_is_no_backup_is_refused_and_the_database_reopens(
 def test_waits_for_the_database_and_fills_in_when_it_opens(
     qtbot: Any, home: Path, answers: Dialogs
 ) -> None:
-    from desktop_app.services.applications import save_station
+    from desktop_app.services.station_settings import save_station
     from desktop_app.services.store import open_store
     from desktop_app.ui.context import AppContext
     from desktop_app.ui.pages.settings import SettingsPage
@@ -372,7 +372,7 @@ def test_every_button_has_its_own_alt_letter(qtbot: Any, window: Any, answers: D
     qtbot.waitUntil(lambda: window.isActiveWindow())
     qtbot.keyClick(page.clerk_name, "s", Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: page.station_message.text().startswith("已保存"))
-    assert applications.station(window.ctx.store).name == "西城区新街口街道工会服务站"
+    assert station_settings.station(window.ctx.store).name == "西城区新街口街道工会服务站"
 
 
 def test_the_restore_question_has_alt_letters_and_cancel_is_the_default(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from desktop_app.services import applications
+from desktop_app.services import applications, station_settings
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import Store
 from tests.storage.conftest import make_id
@@ -79,7 +79,7 @@ def qualification(serial: int = 2) -> dict[str, Any]:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     opened = open_store(None, tmp_path / "home", now=NOW)
-    applications.save_station(
+    station_settings.save_station(
         opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW
     )
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from desktop_app.services import applications
+from desktop_app.services import audit_trail, ledger_view, station_settings
 from desktop_app.services import printing as service
 from desktop_app.services import status as status_service
 from desktop_app.services.printing import PrintRefusedError, prepare, print_to_file
@@ -28,7 +28,7 @@ def outdir(tmp_path: Path) -> Path:
 
 
 def prints(store, receipt: str) -> list[dict]:
-    detail = applications.application_detail(store, receipt)
+    detail = ledger_view.application_detail(store, receipt)
     return [json.loads(e["details"]) for e in detail.events if e["action"] == "print"]
 
 
@@ -41,10 +41,10 @@ def test_first_print_is_the_original_and_moves_the_application_to_printed(store,
     assert result.pages[0].find("print.mark").text == ""
     assert "补打" not in PdfReader(out).pages[0].extract_text()
     assert prints(store, receipt) == [{"copy": 1, "form": "annex2", "reprint": False}]
-    detail = applications.application_detail(store, receipt)
+    detail = ledger_view.application_detail(store, receipt)
     assert detail.row.status_label == "已打印"
     assert [h["to_label"] for h in detail.history] == ["已受理", "已打印"]
-    assert applications.verify_audit(store).ok
+    assert audit_trail.verify_audit(store).ok
 
 
 def test_later_prints_are_marked_reprint_with_count_and_date(store, outdir) -> None:
@@ -59,7 +59,7 @@ def test_later_prints_are_marked_reprint_with_count_and_date(store, outdir) -> N
     third = print_to_file(store, [receipt], outdir / "3.pdf", actor=CLERK, form="annex2", now=LATER)
     assert third.pages[0].find("print.mark").text == "补打（第3次）2026年11月23日"
     assert [p["copy"] for p in prints(store, receipt)] == [1, 2, 3]
-    detail = applications.application_detail(store, receipt)
+    detail = ledger_view.application_detail(store, receipt)
     assert [h["to_label"] for h in detail.history] == ["已受理", "已打印"]  # moved once only
 
 
@@ -83,7 +83,7 @@ def test_a_status_past_accepted_is_left_as_it_is(store, outdir) -> None:
     status_service.change_status(store, receipt, "已打印", actor=CLERK, now=NOW)
     status_service.change_status(store, receipt, "已报送", actor=CLERK, now=NOW)
     print_to_file(store, [receipt], outdir / "x.pdf", actor=CLERK, form="receipt", now=NOW)
-    assert applications.application_detail(store, receipt).row.status_label == "已报送"
+    assert ledger_view.application_detail(store, receipt).row.status_label == "已报送"
     assert len(prints(store, receipt)) == 1
 
 
@@ -92,7 +92,7 @@ def test_preview_records_nothing(store) -> None:
     result = prepare(store, [receipt], form="annex2", now=NOW)
     assert result.pdf.startswith(b"%PDF")
     assert prints(store, receipt) == []
-    assert applications.application_detail(store, receipt).row.status_label == "已受理"
+    assert ledger_view.application_detail(store, receipt).row.status_label == "已受理"
 
 
 def test_annex2_is_refused_for_an_application_that_does_not_use_it(store, outdir) -> None:
@@ -159,8 +159,10 @@ def test_every_field_a_form_uses_is_provided(store) -> None:
     from desktop_app.printing import available_forms, get_form
 
     receipt = save(store, social_worker(1))
-    detail = applications.application_detail(store, receipt, full_numbers=True)
-    values = service.form_values(detail, applications.station(store), copy=1, printed_on=NOW.date())
+    detail = ledger_view.application_detail(store, receipt, full_numbers=True)
+    values = service.form_values(
+        detail, station_settings.station(store), copy=1, printed_on=NOW.date()
+    )
     for form_id in available_forms():
         assert get_form(form_id).fields <= set(values), form_id
 

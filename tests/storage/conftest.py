@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from desktop_app.domain.validators import resident_id_check_char
-from desktop_app.services import applications
+from desktop_app.services import station_settings
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import Store
 
@@ -120,7 +120,7 @@ def db_url(backend: str, home: Path, request: pytest.FixtureRequest) -> str | No
 @pytest.fixture
 def store(db_url: str | None, home: Path) -> Iterator[Store]:
     opened = open_store(db_url, home, now=NOW)
-    applications.save_station(
+    station_settings.save_station(
         opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW
     )
     try:

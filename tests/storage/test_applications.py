@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from desktop_app.domain.facts import InputError
-from desktop_app.services import applications
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.services import applications, ledger_view, station_settings
 from desktop_app.services import status as status_service
 from desktop_app.services.quote import quote_mapping
 from desktop_app.storage.errors import DuplicateClaimError
-from desktop_app.storage.repository import LedgerFilter
 from tests.storage.conftest import CLERK, NOW, apply_input, make_id
 
 
@@ -21,7 +21,7 @@ def test_save_gives_receipt_and_stores_the_decision_exactly(store):
     assert saved.receipt == "XC01-20261121-0001"
     expected = quote_mapping(data).to_dict()
     assert saved.decision.to_dict() == expected
-    detail = applications.application_detail(store, saved.receipt, full_numbers=True)
+    detail = ledger_view.application_detail(store, saved.receipt, full_numbers=True)
     assert detail.decision == expected
     assert detail.member["id_number"] == make_id(1)
     assert detail.certificate["number"] == "S000011010500001"
@@ -53,8 +53,8 @@ def test_same_claim_is_refused_naming_the_first(store):
     assert "西城区某街道工会服务站" in message and "XC01" in message
     assert caught.value.first["receipt"] == first.receipt
     # Nothing of the refused attempt was saved: no new application, member details unchanged.
-    assert applications.ledger_count(store, LedgerFilter()) == 1
-    detail = applications.application_detail(store, first.receipt, full_numbers=True)
+    assert ledger_view.ledger_count(store, LedgerFilter()) == 1
+    detail = ledger_view.application_detail(store, first.receipt, full_numbers=True)
     assert detail.member["phone"] == "13800138000"
 
 
@@ -67,7 +67,7 @@ def test_other_level_or_occupation_or_person_is_a_different_claim(store):
         store, apply_input(**{"certificate.occupation": "电工"}), clerk=CLERK, now=NOW
     )
     applications.save_application(store, apply_input(2), clerk=CLERK, now=NOW)
-    assert applications.ledger_count(store, LedgerFilter()) == 4
+    assert ledger_view.ledger_count(store, LedgerFilter()) == 4
 
 
 def test_occupation_by_code_or_by_name_is_the_same_claim(store):
@@ -93,7 +93,7 @@ def test_ineligible_application_is_saved_as_such(store):
     data = apply_input(**{"certificate.occupation": "不存在的工种"})
     saved = applications.save_application(store, data, clerk=CLERK, now=NOW)
     assert saved.decision.eligible is False and saved.decision.amount == 0
-    row = applications.ledger(store, LedgerFilter(query=saved.receipt))[0]
+    row = ledger_view.ledger(store, LedgerFilter(query=saved.receipt))[0]
     assert row.eligible is False and row.amount == 0
 
 
@@ -103,7 +103,7 @@ def test_bad_id_number_is_refused_with_the_validators_message(store):
         applications.save_application(store, data, clerk=CLERK, now=NOW)
     assert caught.value.field == "member.id_number"
     assert "校验" in caught.value.message
-    assert applications.ledger_count(store, LedgerFilter()) == 0
+    assert ledger_view.ledger_count(store, LedgerFilter()) == 0
 
 
 @pytest.mark.parametrize(
@@ -120,14 +120,14 @@ def test_bad_input_names_the_field_and_saves_nothing(store, path, value, field):
     with pytest.raises(InputError) as caught:
         applications.save_application(store, apply_input(**{path: value}), clerk=CLERK, now=NOW)
     assert caught.value.field == field
-    assert applications.ledger_count(store, LedgerFilter()) == 0
+    assert ledger_view.ledger_count(store, LedgerFilter()) == 0
 
 
 def test_member_details_are_updated_and_the_change_audited(store):
     applications.save_application(store, apply_input(), clerk=CLERK, now=NOW)
     later = apply_input(**{"member.phone": "13900139000", "certificate.level": 2})
     saved = applications.save_application(store, later, clerk=CLERK, now=NOW)
-    detail = applications.application_detail(store, saved.receipt, full_numbers=True)
+    detail = ledger_view.application_detail(store, saved.receipt, full_numbers=True)
     assert detail.member["phone"] == "13900139000"
     changes = [e for e in detail.events if e["entity"] == "member" and e["action"] == "change"]
     assert len(changes) == 1
@@ -139,7 +139,7 @@ def test_applied_on_defaults_to_today(store):
     data = apply_input()
     del data["applied_on"]
     saved = applications.save_application(store, data, clerk=CLERK, now=NOW)
-    row = applications.ledger(store, LedgerFilter(query=saved.receipt))[0]
+    row = ledger_view.ledger(store, LedgerFilter(query=saved.receipt))[0]
     assert row.applied_on == date(2026, 11, 21)
 
 
@@ -148,7 +148,7 @@ def test_station_must_be_set_before_saving(db_url, home):
 
     bare = open_store(db_url, home, now=NOW)
     try:
-        with pytest.raises(applications.StationNotSetError) as caught:
+        with pytest.raises(station_settings.StationNotSetError) as caught:
             applications.save_application(bare, apply_input(), clerk=CLERK, now=NOW)
         assert "服务站代码" in str(caught.value)
     finally:
@@ -157,8 +157,8 @@ def test_station_must_be_set_before_saving(db_url, home):
 
 def test_station_code_is_checked(store):
     with pytest.raises(InputError):
-        applications.save_station(store, actor=CLERK, code="西城01")
-    station = applications.save_station(store, actor=CLERK, code="dc02")
+        station_settings.save_station(store, actor=CLERK, code="西城01")
+    station = station_settings.save_station(store, actor=CLERK, code="dc02")
     assert station.code == "DC02"
     saved = applications.save_application(
         store, apply_input(), clerk=CLERK, now=datetime(2026, 11, 22, 8, 0)

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
-from desktop_app.services import applications
+from desktop_app.services import applications, audit_trail
 from desktop_app.services import status as status_service
 from desktop_app.storage.audit import GENESIS, event_hash
 from desktop_app.storage.errors import DuplicateClaimError
@@ -81,7 +81,7 @@ def test_chain_links_each_event_to_the_one_before(store):
         assert after.prev_hash == before.hash
         assert after.id == before.id + 1
     assert all(event_hash(e) == e.hash for e in events)
-    result = applications.verify_audit(store)
+    result = audit_trail.verify_audit(store)
     assert result.ok and result.events == len(events)
     assert "完整" in result.message
 
@@ -93,7 +93,7 @@ def test_edited_event_is_reported(store):
             text("UPDATE audit_event SET details = :d WHERE id = 5"),
             {"d": json.dumps({"amount": 99999})},
         )
-    result = applications.verify_audit(store)
+    result = audit_trail.verify_audit(store)
     assert not result.ok and result.first_bad == 5
     assert "第5号事件" in result.message and "改动" in result.message
 
@@ -104,7 +104,7 @@ def test_edited_actor_or_time_is_reported(store):
         connection.execute(
             text("UPDATE audit_event SET at = :t WHERE id = 3"), {"t": datetime(2026, 1, 1)}
         )
-    result = applications.verify_audit(store)
+    result = audit_trail.verify_audit(store)
     assert not result.ok and result.first_bad == 3
 
 
@@ -112,7 +112,7 @@ def test_deleted_event_in_the_middle_is_reported(store):
     _fill(store)
     with store.connection(write=True) as connection:
         connection.execute(text("DELETE FROM audit_event WHERE id = 4"))
-    result = applications.verify_audit(store)
+    result = audit_trail.verify_audit(store)
     assert not result.ok and result.first_bad == 4
     assert "第4号事件缺失" in result.message
 
@@ -122,7 +122,7 @@ def test_deleted_last_events_are_reported(store):
     last = _events(store)[-1].id
     with store.connection(write=True) as connection:
         connection.execute(text("DELETE FROM audit_event WHERE id >= :n"), {"n": last - 1})
-    result = applications.verify_audit(store)
+    result = audit_trail.verify_audit(store)
     assert not result.ok and result.first_bad == last - 1
     assert "缺失" in result.message
 
@@ -145,7 +145,7 @@ def test_inserted_event_is_reported(store):
     forged.hash = event_hash(forged)  # a well-formed event, but not written by the program
     with store.session(write=True) as session:
         session.add(forged)
-    result = applications.verify_audit(store)
+    result = audit_trail.verify_audit(store)
     assert not result.ok and result.first_bad == last.id + 1
     assert "插入" in result.message
 
@@ -159,7 +159,7 @@ def test_replaced_event_with_its_own_hash_breaks_the_link(store):
         row.details = json.dumps({"amount": 1})
         row.prev_hash = "f" * 64
         row.hash = event_hash(row)  # internally consistent, but no longer chained
-    result = applications.verify_audit(store)
+    result = audit_trail.verify_audit(store)
     assert not result.ok and result.first_bad == victim.id
     assert "接不上" in result.message
 
@@ -170,12 +170,12 @@ def test_refused_duplicate_writes_no_event(store):
     with pytest.raises(DuplicateClaimError):
         applications.save_application(store, apply_input(2), clerk=CLERK, now=NOW)
     assert len(_events(store)) == count
-    assert applications.verify_audit(store).ok
+    assert audit_trail.verify_audit(store).ok
 
 
 def test_print_and_export_events_are_chained_and_masked(store):
     receipt = _fill(store)
-    applications.record_event(
+    audit_trail.record_event(
         store,
         actor=CLERK,
         action="print",
@@ -184,7 +184,7 @@ def test_print_and_export_events_are_chained_and_masked(store):
         details={"form": "annex2", "id_number": make_id(1)},
         now=NOW,
     )
-    applications.record_event(
+    audit_trail.record_event(
         store,
         actor=CLERK,
         action="export",
@@ -197,4 +197,4 @@ def test_print_and_export_events_are_chained_and_masked(store):
     assert [e.action for e in events[-2:]] == ["print", "export"]
     assert make_id(1) not in events[-2].details
     assert json.loads(events[-1].details) == {"rows": 3, "full_ids": True}
-    assert applications.verify_audit(store).ok
+    assert audit_trail.verify_audit(store).ok

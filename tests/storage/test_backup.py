@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import applications
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.services import applications, audit_trail, ledger_view, station_settings
 from desktop_app.services.backups import (
     BackupRefusedError,
     make_backup,
@@ -27,14 +28,13 @@ from desktop_app.storage.backup import check_backup_file, pg_tool, program_backu
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import BackupError, CorruptDatabaseError, DatabaseLockedError
 from desktop_app.storage.models import AuditEvent
-from desktop_app.storage.repository import LedgerFilter
 from tests.storage.conftest import CLERK, NOW, apply_input
 
 LATER = NOW + timedelta(hours=2)
 
 
 def _receipts(store: Store) -> list[str]:
-    return sorted(r.receipt for r in applications.ledger(store, LedgerFilter()))
+    return sorted(r.receipt for r in ledger_view.ledger(store, LedgerFilter()))
 
 
 def _save(store: Store, serial: int, when: datetime = NOW) -> str:
@@ -51,7 +51,7 @@ def _last_event(store: Store) -> AuditEvent:
 def sqlite_store(home: Path) -> Iterator[Store]:
     """A store on the SQLite file in the data folder (restore is a SQLite matter)."""
     opened = open_store(None, home, now=NOW)
-    applications.save_station(opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
+    station_settings.save_station(opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
     try:
         yield opened
     finally:
@@ -87,7 +87,7 @@ def test_backup_is_a_checked_file_in_the_backups_folder(backend, store, home):
     event = _last_event(store)
     assert (event.action, event.entity, event.actor) == ("backup", "database", CLERK)
     assert path.name in event.details
-    assert applications.verify_audit(store).ok
+    assert audit_trail.verify_audit(store).ok
 
 
 def test_backup_into_a_folder_or_to_a_file_name(store, tmp_path):
@@ -237,7 +237,7 @@ def test_restore_round_trip_never_reuses_receipt_numbers(sqlite_store, home, tmp
     restore_events = [e for e in _events(sqlite_store) if e.action == "restore"]
     assert len(restore_events) == 1 and restore_events[0].actor == "李组长"
     assert result.kept.name in restore_events[0].details
-    assert applications.verify_audit(sqlite_store).ok
+    assert audit_trail.verify_audit(sqlite_store).ok
 
 
 def _events(store: Store) -> list[AuditEvent]:
@@ -253,7 +253,7 @@ def test_restoring_the_kept_file_undoes_a_restore(sqlite_store, tmp_path):
     assert first.kept is not None
     restore_backup(sqlite_store, first.kept, actor=CLERK, now=LATER + timedelta(minutes=1))
     assert _receipts(sqlite_store) == [a, b]
-    assert applications.verify_audit(sqlite_store).ok
+    assert audit_trail.verify_audit(sqlite_store).ok
 
 
 def _corrupt_middle(path: Path) -> None:
@@ -329,7 +329,9 @@ def test_the_live_database_cannot_restore_itself(sqlite_store, home):
 def test_postgresql_is_not_restored_from_a_counter(pg_url, home, tmp_path):
     store = open_store(pg_url, home, now=NOW)
     try:
-        applications.save_station(store, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
+        station_settings.save_station(
+            store, actor=CLERK, code="XC01", name="西城区某街道工会服务站"
+        )
         a = _save(store, 1)
         backup = make_backup(store, tmp_path, actor=CLERK, now=NOW)
         b = _save(store, 2)
@@ -369,11 +371,11 @@ def test_an_older_backup_is_upgraded_after_restoring(sqlite_store, tmp_path):
     assert (result.revision, result.schema) == ("0001", migrations.head_revision())
     assert result.upgraded
     assert migrations.schema_state(sqlite_store).up_to_date
-    rows = applications.ledger(sqlite_store, LedgerFilter(query="明月"))  # the new name search
+    rows = ledger_view.ledger(sqlite_store, LedgerFilter(query="明月"))  # the new name search
     assert [r.receipt for r in rows] == ["XC01-20261120-0001"]
     assert _save(sqlite_store, 3, LATER) == "XC01-20261121-0003"
     assert _save(sqlite_store, 4, datetime(2026, 11, 20, 16, 0)) == "XC01-20261120-0002"
-    assert applications.verify_audit(sqlite_store).ok
+    assert audit_trail.verify_audit(sqlite_store).ok
 
 
 def _damage_header(path: Path) -> bytes:
@@ -386,7 +388,7 @@ def _damage_header(path: Path) -> bytes:
 @pytest.mark.parametrize("where", ["header", "middle"])
 def test_a_damaged_database_can_still_be_restored(home, tmp_path, where):
     store = open_store(None, home, now=NOW)
-    applications.save_station(store, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
+    station_settings.save_station(store, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
     a = _save(store, 1)
     backup = make_backup(store, tmp_path, actor=CLERK, now=NOW)
     for n in range(2, 41):
@@ -416,7 +418,7 @@ def test_a_damaged_database_can_still_be_restored(home, tmp_path, where):
     try:
         assert _receipts(store) == [a]
         assert _save(store, 41, LATER) == "XC01-20261121-0041"
-        assert applications.verify_audit(store).ok
+        assert audit_trail.verify_audit(store).ok
     finally:
         store.dispose()
     check_backup_file(live)

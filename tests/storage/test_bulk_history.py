@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from desktop_app.services import applications
+from desktop_app.services import applications, ledger_view
 from desktop_app.services import status as status_service
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.models import Application, StatusChange
@@ -111,7 +111,7 @@ def test_status_changes_at_the_counter_are_numbered_after_the_acceptance(store):
         reason="材料不全",
         now=later + timedelta(hours=1),
     )
-    detail = applications.application_detail(store, receipt)
+    detail = ledger_view.application_detail(store, receipt)
     assert [(h["from"], h["to"], h["actor"], h["reason"]) for h in detail.history] == [
         (None, "accepted", CLERK, None),
         ("accepted", "printed", "李柜员", None),

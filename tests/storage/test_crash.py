@@ -22,7 +22,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from desktop_app.services import applications
+from desktop_app.services import audit_trail
 from desktop_app.services.store import open_store
 from desktop_app.storage.models import (
     Application,
@@ -127,7 +127,7 @@ def check_nothing_half_written(store) -> list[str]:
     assert statuses == 0
     assert app_events == receipts
     assert sorted(member_events) == sorted(members)
-    verification = applications.verify_audit(store)
+    verification = audit_trail.verify_audit(store)
     assert verification.ok, verification.message
     # Receipt numbers: in saving order, without a gap (a save lost in the crash gave its
     # number back) and without a repeat; the counter stands at the last one issued.

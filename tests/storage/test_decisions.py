@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from desktop_app.services import applications
+from desktop_app.services import applications, ledger_view
 from desktop_app.services.applications import intake_from_mapping
 from desktop_app.services.quote import quote_application
 from desktop_app.storage import repository
@@ -46,7 +46,7 @@ def test_identical_decisions_share_one_row(store):
     assert stored[0].policy_sha256 == sha
     assert stored[0].digest == decision_digest(sha, findings)
     for receipt in (first.receipt, second.receipt):
-        detail = applications.application_detail(store, receipt)
+        detail = ledger_view.application_detail(store, receipt)
         assert detail.decision["findings"] == findings
         assert detail.decision["policy_sha256"] == sha
         assert detail.decision["eligible"] is True and detail.decision["amount"] > 0
@@ -66,7 +66,7 @@ def test_different_findings_get_their_own_rows(store):
     ids = _decision_ids(store)
     for receipt, data in zip(receipts, (eligible, other_level, no_key_group), strict=True):
         findings, sha = _computed(data)
-        detail = applications.application_detail(store, receipt)
+        detail = ledger_view.application_detail(store, receipt)
         assert detail.decision["findings"] == findings
         assert detail.decision["policy_sha256"] == sha
         assert next(d for d in stored if d.id == ids[receipt]).findings == findings
@@ -132,7 +132,7 @@ def test_bulk_insert_stores_each_document_once(store):
     assert [ids[r] for r in result.receipts if r] == [known, known, *[stored[1].id] * 2]
     for receipt, expected in zip(result.receipts, (findings, findings, other, other), strict=True):
         assert receipt is not None
-        assert applications.application_detail(store, receipt).decision["findings"] == expected
+        assert ledger_view.application_detail(store, receipt).decision["findings"] == expected
 
 
 def test_racing_counters_store_one_decision(backend, db_url, home, store):

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, event, func, make_url, select, text
 
-from desktop_app.services import applications
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.services import applications, audit_trail, ledger_view, station_settings
 from desktop_app.services.store import open_store
 from desktop_app.storage.backup import program_backups
 from desktop_app.storage.database import DB_FILE_NAME, Store
@@ -40,7 +41,6 @@ from desktop_app.storage.errors import (
     StoreError,
 )
 from desktop_app.storage.models import Application, Member
-from desktop_app.storage.repository import LedgerFilter
 from tests.storage.conftest import CLERK, NOW, apply_input, make_id, pg_server_url
 
 NEXT_DAY = datetime(2026, 11, 22, 8, 0)
@@ -50,7 +50,7 @@ LONG_UNIT = "北京市西城区某街道某社区某物业服务有限公司第�
 @pytest.fixture
 def sqlite_store(home: Path) -> Iterator[Store]:
     opened = open_store(None, home, now=NOW)
-    applications.save_station(
+    station_settings.save_station(
         opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW
     )
     try:
@@ -71,7 +71,7 @@ def saved_id_numbers(store: Store) -> set[str]:
 
 
 def count_applications(store: Store) -> int:
-    return applications.ledger_count(store, LedgerFilter())
+    return ledger_view.ledger_count(store, LedgerFilter())
 
 
 def sqlite_integrity(path: Path) -> list[tuple[str]]:
@@ -123,7 +123,7 @@ def test_full_disk_refuses_the_save_whole_and_saving_works_once_there_is_room(tm
     with mounted(home, "-t", "tmpfs", "-o", "size=3m", "tmpfs"):
         store = open_store(None, home, now=NOW)
         try:
-            applications.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
+            station_settings.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
             done: list[int] = []
             with pytest.raises(StoreError) as caught:
                 for serial in range(900):
@@ -141,7 +141,7 @@ def test_full_disk_refuses_the_save_whole_and_saving_works_once_there_is_room(tm
             assert sqlite_integrity(home / DB_FILE_NAME) == [("ok",)]
             assert saved_id_numbers(store) == {make_id(n) for n in done}
             assert count_applications(store) == failed
-            assert applications.verify_audit(store).ok
+            assert audit_trail.verify_audit(store).ok
             # Nothing of the refused save blocks it now: same claim, next receipt number.
             receipt = save(store, failed, **{"member.work_unit": LONG_UNIT})
             assert receipt == f"XC01-20261121-{failed + 1:04d}"
@@ -175,7 +175,7 @@ def test_database_at_its_size_limit_is_reported_as_disk_full(sqlite_store):
 
     assert sqlite_integrity(path) == [("ok",)]
     assert saved_id_numbers(sqlite_store) == {make_id(n) for n in done}
-    assert applications.verify_audit(sqlite_store).ok
+    assert audit_trail.verify_audit(sqlite_store).ok
     save(sqlite_store, len(done) + 1)
     assert count_applications(sqlite_store) == len(done) + 1
 
@@ -213,7 +213,7 @@ def test_server_disk_full_refuses_the_save_whole_and_saving_works_once_there_is_
             try:
                 store = open_store(url, home, now=NOW)
                 try:
-                    applications.save_station(
+                    station_settings.save_station(
                         store, actor=CLERK, code="XC01", name="某服务站", now=NOW
                     )
                     done: list[int] = []
@@ -227,7 +227,7 @@ def test_server_disk_full_refuses_the_save_whole_and_saving_works_once_there_is_
 
                     remount(disk, "size=16m")
                     assert saved_id_numbers(store) == {make_id(n) for n in done}
-                    assert applications.verify_audit(store).ok
+                    assert audit_trail.verify_audit(store).ok
                     receipt = save(store, len(done), **{"member.work_unit": LONG_UNIT})
                     assert receipt == f"XC01-20261121-{len(done) + 1:04d}"
                 finally:
@@ -269,7 +269,7 @@ def test_locked_database_gives_up_after_the_busy_timeout_with_a_message(sqlite_s
 def test_locked_server_row_gives_up_after_the_busy_timeout_with_a_message(pg_url, home):
     """Another counter's transaction holds the audit chain's head row (every save needs it)."""
     store = open_store(pg_url, home, now=NOW)
-    applications.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
+    station_settings.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
     save(store, 1)
     impatient = open_store(pg_url, home, now=NOW, busy_timeout_ms=200)
     other = store.engine.connect()
@@ -296,7 +296,7 @@ def test_locked_server_row_gives_up_after_the_busy_timeout_with_a_message(pg_url
         other.rollback()
         save(impatient, 2)
         assert saved_id_numbers(impatient) == {make_id(1), make_id(2)}
-        assert applications.verify_audit(impatient).ok
+        assert audit_trail.verify_audit(impatient).ok
     finally:
         other.rollback()  # lets a save still waiting go on
         other.close()
@@ -320,7 +320,7 @@ def _damage_the_middle(path: Path) -> bytes:
 def _filled_and_closed(home: Path, applications_count: int = 80) -> Path:
     store = open_store(None, home, now=NOW)
     try:
-        applications.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
+        station_settings.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
         for serial in range(applications_count):
             save(store, serial)
     finally:
@@ -361,8 +361,8 @@ def test_damaged_database_is_reported_and_left_as_it_is(home):
     else:
         try:
             for attempt in (
-                lambda: applications.ledger(store, LedgerFilter(), limit=1000),
-                lambda: applications.verify_audit(store),
+                lambda: ledger_view.ledger(store, LedgerFilter(), limit=1000),
+                lambda: audit_trail.verify_audit(store),
             ):
                 try:
                     attempt()
@@ -433,7 +433,7 @@ def test_read_only_folder_refuses_a_save_whole(sqlite_store, home, tmp_path):
         finally:
             store.dispose()
     assert saved_id_numbers(sqlite_store) == {make_id(1)}
-    assert applications.verify_audit(sqlite_store).ok
+    assert audit_trail.verify_audit(sqlite_store).ok
     save(sqlite_store, 2)  # the writable folder is unaffected
 
 
@@ -441,7 +441,7 @@ def test_read_only_server_refuses_a_save_whole(pg_url, home):
     """A server that accepts only reads (a standby; here a read-only default) → 25006."""
     store = open_store(pg_url, home, now=NOW)
     try:
-        applications.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
+        station_settings.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
         save(store, 1)
         url = make_url(pg_url)
         options = f"{url.query['options']} -cdefault_transaction_read_only=on"
@@ -458,7 +458,7 @@ def test_read_only_server_refuses_a_save_whole(pg_url, home):
         finally:
             read_only.dispose()
         assert saved_id_numbers(store) == {make_id(1)}
-        assert applications.verify_audit(store).ok
+        assert audit_trail.verify_audit(store).ok
     finally:
         store.dispose()
 
@@ -574,7 +574,7 @@ def test_daily_backup_failing_on_a_full_disk_still_opens_with_a_warning(tmp_path
     with mounted(home, "-t", "tmpfs", "-o", "size=3m", "tmpfs"):
         store = open_store(None, home, now=NOW)
         try:
-            applications.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
+            station_settings.save_station(store, actor=CLERK, code="XC01", name="某服务站", now=NOW)
             saved = 0
             with pytest.raises(DiskFullError):
                 for serial in range(900):

@@ -15,23 +15,19 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.domain.status import ACCEPTED, PAID, PRINTED, RETURNED, SUBMITTED
 from desktop_app.domain.validators import mask_resident_id
-from desktop_app.services import applications
+from desktop_app.services import applications, audit_trail, ledger_view
 from desktop_app.services import status as status_service
-from desktop_app.storage import migrations, repository
+from desktop_app.storage import ledger_query, migrations
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store, resolve_url
 from desktop_app.storage.models import (
-    ACCEPTED,
-    PAID,
-    PRINTED,
-    RETURNED,
-    SUBMITTED,
     Application,
     AuditEvent,
     Member,
 )
-from desktop_app.storage.repository import LedgerFilter
 from tests.storage.conftest import CLERK, NOW, apply_input, make_id
 
 SCHEMES = ("bj-2026-skills", "bj-2016-union-boost")
@@ -156,23 +152,23 @@ def _expected(rows: list[Row], f: LedgerFilter) -> list[int]:
 
 def _page(store: Store, f: LedgerFilter, **kw: int | bool | None) -> list[int]:
     with store.session() as session:
-        return [a.id for a in repository.ledger_page(session, f, **kw)]  # type: ignore[arg-type]
+        return [a.id for a in ledger_query.ledger_page(session, f, **kw)]  # type: ignore[arg-type]
 
 
 def _count(store: Store, f: LedgerFilter) -> int:
     with store.session() as session:
-        return repository.ledger_count(session, f)
+        return ledger_query.ledger_count(session, f)
 
 
-@pytest.fixture(params=[repository.SMALL, 0, 6], ids=["planned", "walks", "mixed"])
+@pytest.fixture(params=[ledger_query.SMALL, 0, 6], ids=["planned", "walks", "mixed"])
 def plans(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """The planner's threshold: its own, 0 (every part counts as many rows: the ordered walks)
     and 6 (some parts few, some many), so every way to a page is taken."""
-    monkeypatch.setattr(repository, "SMALL", request.param)
-    monkeypatch.setattr(repository, "COUNT_PROBE", request.param)
+    monkeypatch.setattr(ledger_query, "SMALL", request.param)
+    monkeypatch.setattr(ledger_query, "COUNT_PROBE", request.param)
     if request.param == 0:
         # PostgreSQL: every name common enough to be walked for, not collected.
-        monkeypatch.setattr(repository._Planner, "_estimate", lambda self, condition: 1e9)
+        monkeypatch.setattr(ledger_query._Planner, "_estimate", lambda self, condition: 1e9)
     yield request.param
 
 
@@ -252,7 +248,7 @@ def test_name_fragments_of_one_to_three_characters(store, length):
             store, apply_input(serial, **{"member.name": name}), clerk=CLERK, now=NOW
         )
     fragment = {1: "伟", 2: "张伟", 3: "张伟华"}[length]
-    names = [r.name for r in applications.ledger(store, LedgerFilter(query=fragment))]
+    names = [r.name for r in ledger_view.ledger(store, LedgerFilter(query=fragment))]
     assert names == {1: ["伟张", "张伟", "张伟华"], 2: ["张伟", "张伟华"], 3: ["张伟华"]}[length]
 
 
@@ -266,7 +262,7 @@ def test_receipt_fragments_and_id_starts(store):
     assert saved[6] == "XC01-20261121-0007"
 
     def names(query: str) -> list[str]:
-        return [r.name for r in applications.ledger(store, LedgerFilter(query=query))]
+        return [r.name for r in ledger_view.ledger(store, LedgerFilter(query=query))]
 
     assert names("0007") == ["测试7"]
     assert names("xc01-20261121-0007") == ["测试7"]  # typed in lower case
@@ -297,7 +293,7 @@ def test_search_syntax_is_taken_literally(store, query):
 def test_ledger_rows_mask_id_numbers(ledger):
     store, rows = ledger
     full = {r.id: r.id_number for r in rows}
-    for row in applications.ledger(store, LedgerFilter(query="110105"), limit=50):
+    for row in ledger_view.ledger(store, LedgerFilter(query="110105"), limit=50):
         assert row.id_number == mask_resident_id(full[row.id])
         assert row.id_number != full[row.id] and "********" in row.id_number
 
@@ -320,9 +316,9 @@ def test_saves_status_changes_and_bulk_inserts_keep_the_index(store):
     second = applications.save_application(
         store, apply_input(3, **{"member.name": "司马光"}), clerk=CLERK, now=NOW
     )
-    names = [r.name for r in applications.ledger(store, LedgerFilter(query="欧阳"))]
+    names = [r.name for r in ledger_view.ledger(store, LedgerFilter(query="欧阳"))]
     assert names == ["欧阳修", "欧阳明月"]
-    assert [r.receipt for r in applications.ledger(store, LedgerFilter(query="马光"))] == [
+    assert [r.receipt for r in ledger_view.ledger(store, LedgerFilter(query="马光"))] == [
         second.receipt
     ]
     if store.is_sqlite:
@@ -342,8 +338,8 @@ def test_saves_status_changes_and_bulk_inserts_keep_the_index(store):
                 ).scalar_one()
                 == 0
             )
-        assert [r.receipt for r in applications.ledger(store, LedgerFilter(query="明月"))] == []
-        assert len(applications.ledger(store, LedgerFilter(query="欧阳明"))) == 1
+        assert [r.receipt for r in ledger_view.ledger(store, LedgerFilter(query="明月"))] == []
+        assert len(ledger_view.ledger(store, LedgerFilter(query="欧阳明"))) == 1
 
 
 def test_a_failed_bulk_insert_leaves_nothing_behind(store):
@@ -351,11 +347,11 @@ def test_a_failed_bulk_insert_leaves_nothing_behind(store):
     clash = dict(_values(random.Random(2), 2, STATIONS[0], NOW.date()), receipt=saved.receipt)
     with pytest.raises(IntegrityError), store.session(write=True) as session:
         insert_applications(session, [NewApplication(NewMember(make_id(5), "赵六"), clash)])
-    assert applications.ledger_count(store, LedgerFilter()) == 1
+    assert ledger_view.ledger_count(store, LedgerFilter()) == 1
     later = applications.save_application(
         store, apply_input(6, **{"member.name": "钱七"}), clerk=CLERK, now=NOW
     )
-    assert [r.receipt for r in applications.ledger(store, LedgerFilter(query="钱七"))] == [
+    assert [r.receipt for r in ledger_view.ledger(store, LedgerFilter(query="钱七"))] == [
         later.receipt
     ]
     if store.is_sqlite:
@@ -402,7 +398,7 @@ def test_bulk_insert_refuses_taken_claims_and_numbers_receipts_like_the_counter(
             select(AuditEvent).where(AuditEvent.action == "import")
         ).scalar_one()
         assert '"count":1' in event.details
-        assert applications.verify_audit(store).ok
+        assert audit_trail.verify_audit(store).ok
     with store.session() as session:
         stored = session.execute(
             text(
@@ -461,7 +457,7 @@ def test_upgrading_a_filled_0002_database_fills_the_search_index(backend, db_url
         def receipts(query: str) -> list[str]:
             with old.session() as session:
                 return [
-                    a.receipt for a in repository.ledger_page(session, LedgerFilter(query=query))
+                    a.receipt for a in ledger_query.ledger_page(session, LedgerFilter(query=query))
                 ]
 
         assert receipts("明月") == ["XC01-20261120-0001"]

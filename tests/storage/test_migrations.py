@@ -18,7 +18,8 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ColumnClause
 
-from desktop_app.services import applications
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.services import applications, ledger_view, station_settings
 from desktop_app.services import status as status_service
 from desktop_app.services.store import open_store
 from desktop_app.storage import migrations
@@ -26,7 +27,6 @@ from desktop_app.storage.backup import program_backups
 from desktop_app.storage.database import Store, resolve_url
 from desktop_app.storage.errors import DuplicateClaimError, NewerSchemaError
 from desktop_app.storage.models import Application, Base, Member, Step
-from desktop_app.storage.repository import LedgerFilter
 from tests.storage.conftest import CLERK, NOW, apply_input, make_id
 
 SEARCH_PREFIXES = ("application_search", "ix_application_search_")
@@ -156,10 +156,10 @@ def test_filled_first_schema_upgrades_after_a_backup(backend, db_url, home):
             assert before_upgrade[0].stat().st_size > 0  # a pg_dump archive
 
         # The old row is intact and found by the new name search.
-        rows = applications.ledger(store, LedgerFilter(query="明月"))
+        rows = ledger_view.ledger(store, LedgerFilter(query="明月"))
         assert [r.receipt for r in rows] == ["XC01-20261120-0001"]
         assert rows[0].name == "欧阳明月" and rows[0].amount == 2400
-        detail = applications.application_detail(store, "XC01-20261120-0001")
+        detail = ledger_view.application_detail(store, "XC01-20261120-0001")
         assert detail.row.status_label == "已受理"
 
         # New saves work on the upgraded database and continue the day's numbers.
@@ -399,12 +399,12 @@ def test_filled_third_schema_moves_decisions_to_their_table(backend, db_url, hom
         assert _plain_indexes(store) == COMPACT_INDEXES
         assert _search_objects(_index_names(store)) == _search_objects(indexes_before)
         for receipt, (findings, sha) in written.items():
-            detail = applications.application_detail(store, receipt)
+            detail = ledger_view.application_detail(store, receipt)
             assert detail.decision["findings"] == findings
             assert detail.decision["policy_sha256"] == sha
         # The search (FTS tables and triggers on SQLite) still finds old and new rows, and
         # the claim index still refuses a second live claim and ignores returned ones.
-        assert [r.receipt for r in applications.ledger(store, LedgerFilter(query="明月"))] == [
+        assert [r.receipt for r in ledger_view.ledger(store, LedgerFilter(query="明月"))] == [
             "XC01-20261120-0002",
             "XC01-20261120-0001",
         ]
@@ -413,9 +413,9 @@ def test_filled_third_schema_moves_decisions_to_their_table(backend, db_url, hom
             store, apply_input(8, applied_on="2026-11-20"), clerk=CLERK, now=later
         )
         assert saved.receipt == "XC01-20261120-0005"
-        found = applications.ledger(store, LedgerFilter(query="张伟"))
+        found = ledger_view.ledger(store, LedgerFilter(query="张伟"))
         assert saved.receipt in [r.receipt for r in found]
-        assert applications.ledger_count(store, LedgerFilter(query="20261120-000")) == 5
+        assert ledger_view.ledger_count(store, LedgerFilter(query="20261120-000")) == 5
         with pytest.raises(IntegrityError), store.connection(write=True) as connection:
             connection.execute(text("UPDATE application SET level = 1 WHERE id = 2"))
             connection.execute(text("UPDATE application SET claim_level = '1' WHERE id = 2"))
@@ -748,7 +748,7 @@ def test_filled_fourth_schema_reads_back_the_same_after_compacting(backend, db_u
         assert [tuple(r) for r in kept] == _STORED_STEPS_0005
         assert term_counts[0] == term_counts[1]  # each text once
 
-        detail = applications.application_detail(store, "XC01-20261120-0004", full_numbers=True)
+        detail = ledger_view.application_detail(store, "XC01-20261120-0004", full_numbers=True)
         assert detail.row.card_number == "6217000010000000022"
         assert detail.row.kind == "competition" and detail.row.status == "submitted"
         assert detail.member["work_unit"] == "北京市西城区某物业公司"
@@ -761,7 +761,7 @@ def test_filled_fourth_schema_reads_back_the_same_after_compacting(backend, db_u
             ("accepted", "printed", "李", "2026-11-21 09:00:00"),
             ("printed", "submitted", "赵", "2026-11-25 09:00:00"),
         ]
-        detail = applications.application_detail(store, "XC01-20261120-0002", full_numbers=True)
+        detail = ledger_view.application_detail(store, "XC01-20261120-0002", full_numbers=True)
         assert detail.certificate["approved_on"] == "2020-05-01"
         assert detail.certificate["management_number"] == "GL2020-0042"
         assert detail.row.status_label == "退回" and detail.row.clerk == "李"
@@ -822,12 +822,12 @@ def test_filled_fourth_schema_reads_back_the_same_after_compacting(backend, db_u
         )
         assert saved.receipt == "XC01-20261120-0007"
         assert saved.receipt in [
-            r.receipt for r in applications.ledger(store, LedgerFilter(query="张伟"))
+            r.receipt for r in ledger_view.ledger(store, LedgerFilter(query="张伟"))
         ]
-        assert [r.receipt for r in applications.ledger(store, LedgerFilter(query="0003"))] == [
+        assert [r.receipt for r in ledger_view.ledger(store, LedgerFilter(query="0003"))] == [
             "XC01-20261120-0003"
         ]
-        new = applications.application_detail(store, saved.receipt)
+        new = ledger_view.application_detail(store, saved.receipt)
         assert new.row.clerk == CLERK and new.row.scheme == "bj-2026-skills"
         assert [(h["to"], h["actor"]) for h in new.history] == [("accepted", CLERK)]
 
@@ -887,7 +887,7 @@ def _free_share(path: Path) -> float:
 
 def test_compact_rewrites_a_file_with_many_free_pages_and_keeps_every_row(home):
     store = open_store(None, home, now=NOW, auto_backup=False)
-    applications.save_station(store, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
+    station_settings.save_station(store, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
     try:
         receipts = [
             applications.save_application(store, apply_input(n), clerk=CLERK, now=NOW).receipt
@@ -905,7 +905,7 @@ def test_compact_rewrites_a_file_with_many_free_pages_and_keeps_every_row(home):
         assert _free_share(path) == 0
         # Nothing lost, and a second call finds nothing to do.
         assert migrations.compact(store) is False
-        found = [applications.application_detail(store, r).row.receipt for r in receipts]
+        found = [ledger_view.application_detail(store, r).row.receipt for r in receipts]
         assert found == receipts
         with store.connection() as connection:
             assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
@@ -915,7 +915,7 @@ def test_compact_rewrites_a_file_with_many_free_pages_and_keeps_every_row(home):
 
 def test_compact_while_another_program_reads_leaves_the_database_usable(home):
     store = open_store(None, home, now=NOW, auto_backup=False)
-    applications.save_station(store, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
+    station_settings.save_station(store, actor=CLERK, code="XC01", name="西城区某街道工会服务站")
     path = home / "union-counter.sqlite3"
     try:
         applications.save_application(store, apply_input(1), clerk=CLERK, now=NOW)

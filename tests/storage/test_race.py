@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from desktop_app.services import applications
+from desktop_app.domain.status import WITHDRAWN as WITHDRAWN_STATUS
+from desktop_app.services import applications, audit_trail
 from desktop_app.storage.models import (
-    WITHDRAWN_STATUS,
     Application,
     AuditEvent,
     Member,
@@ -110,7 +110,7 @@ def check_database_whole(store) -> None:
     assert changes == 0
     assert created == receipts
     assert member_events == len(members)
-    verification = applications.verify_audit(store)
+    verification = audit_trail.verify_audit(store)
     assert verification.ok, verification.message
 
 

@@ -8,10 +8,10 @@ from datetime import datetime
 import pytest
 
 from desktop_app.domain.facts import InputError
-from desktop_app.services import applications
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.services import applications, audit_trail, ledger_view
 from desktop_app.services import status as status_service
 from desktop_app.storage.errors import DuplicateClaimError, NotFoundError, StatusChangeError
-from desktop_app.storage.repository import LedgerFilter
 from tests.storage.conftest import CLERK, NOW, apply_input
 
 
@@ -26,7 +26,7 @@ def test_the_whole_way_to_paid_is_recorded(store, receipt):
         status_service.change_status(
             store, receipt, status, actor=actor, now=datetime(2026, 11, 21 + n, 10, 0)
         )
-    detail = applications.application_detail(store, receipt)
+    detail = ledger_view.application_detail(store, receipt)
     assert [h["to_label"] for h in detail.history] == ["已受理", "已打印", "已报送", "已发放"]
     assert [h["actor"] for h in detail.history] == [CLERK, "李", "王", "区总工会张"]
     assert detail.history[-1]["at"] == "2026-11-24 10:00:00"
@@ -38,9 +38,9 @@ def test_return_needs_a_reason_and_keeps_it(store, receipt):
         status_service.change_status(store, receipt, "退回", actor=CLERK, reason="  ")
     assert "原因" in caught.value.message
     status_service.change_status(store, receipt, "returned", actor=CLERK, reason="证书已过期")
-    detail = applications.application_detail(store, receipt)
+    detail = ledger_view.application_detail(store, receipt)
     assert detail.history[-1]["reason"] == "证书已过期"
-    assert applications.ledger(store, LedgerFilter(status="returned"))[0].receipt == receipt
+    assert ledger_view.ledger(store, LedgerFilter(status="returned"))[0].receipt == receipt
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_moves_off_the_path_are_refused(store, receipt, path, target):
     with pytest.raises(StatusChangeError) as caught:
         status_service.change_status(store, receipt, target, actor=CLERK, reason="原因")
     assert receipt in str(caught.value) and "不能改为" in str(caught.value)
-    history = applications.application_detail(store, receipt).history
+    history = ledger_view.application_detail(store, receipt).history
     assert len(history) == len(path) + 1  # nothing recorded by the refused move
 
 
@@ -91,20 +91,20 @@ def test_ledger_masks_numbers_and_filters(store):
         clerk=CLERK,
         now=NOW,
     )
-    rows = applications.ledger(store, LedgerFilter())
+    rows = ledger_view.ledger(store, LedgerFilter())
     assert len(rows) == 4
     assert rows[0].id > rows[-1].id  # newest first
     for row in rows:
         assert "********" in row.id_number and len(row.id_number) == 18
         assert row.card_number == "***************4569"
-    assert [r.name for r in applications.ledger(store, LedgerFilter(query="测试2"))] == ["测试2"]
-    assert len(applications.ledger(store, LedgerFilter(scheme="bj-2016-union-boost"))) == 1
+    assert [r.name for r in ledger_view.ledger(store, LedgerFilter(query="测试2"))] == ["测试2"]
+    assert len(ledger_view.ledger(store, LedgerFilter(scheme="bj-2016-union-boost"))) == 1
     from datetime import date
 
     early = LedgerFilter(date_to=date(2016, 12, 31))
-    assert [r.scheme for r in applications.ledger(store, early)] == ["bj-2016-union-boost"]
-    assert applications.ledger_count(store, LedgerFilter(date_from=date(2026, 1, 1))) == 3
-    page = applications.ledger(store, LedgerFilter(), limit=2, offset=2)
+    assert [r.scheme for r in ledger_view.ledger(store, early)] == ["bj-2016-union-boost"]
+    assert ledger_view.ledger_count(store, LedgerFilter(date_from=date(2026, 1, 1))) == 3
+    page = ledger_view.ledger(store, LedgerFilter(), limit=2, offset=2)
     assert [r.id for r in page] == [r.id for r in rows[2:]]
 
 
@@ -116,7 +116,7 @@ def _later(minutes: int) -> datetime:
 
 
 def test_a_change_is_undone_by_its_maker_as_a_recorded_step_back(store, receipt):
-    from desktop_app.services.ledger_view import event_text
+    from desktop_app.services.presenter import event_text
 
     status_service.change_status(store, receipt, "已打印", actor=CLERK, now=_later(0))
     status_service.change_status(store, receipt, "已报送", actor=CLERK, now=_later(1))
@@ -126,14 +126,14 @@ def test_a_change_is_undone_by_its_maker_as_a_recorded_step_back(store, receipt)
         store, receipt, actor=CLERK, step=2, since=_later(0), now=_later(2)
     )
     assert undone.status == "printed"
-    detail = applications.application_detail(store, receipt)
+    detail = ledger_view.application_detail(store, receipt)
     assert [h["to_label"] for h in detail.history] == ["已受理", "已打印", "已报送", "已打印"]
     assert detail.history[-1]["actor"] == CLERK
     assert "撤销第2步" in detail.history[-1]["reason"]
     event = detail.events[-1]
     assert event["action"] == "undo" and json.loads(event["details"])["undo_of"] == 2
     assert event_text(event).startswith("已报送 → 已打印")
-    assert applications.verify_audit(store).ok
+    assert audit_trail.verify_audit(store).ok
     # The step back is itself the last change: undoing it again is a new decision, not a loop.
     assert status_service.undoable_change(store, receipt, actor=CLERK, since=_later(0)) is not None
 
@@ -151,7 +151,7 @@ def test_only_the_maker_and_only_in_the_session(store, receipt, actor, since, me
     with pytest.raises(StatusChangeError) as caught:
         status_service.undo_status_change(store, receipt, actor=actor, step=1, since=since)
     assert message in caught.value.message
-    assert applications.application_detail(store, receipt).row.status == "printed"
+    assert ledger_view.application_detail(store, receipt).row.status == "printed"
 
 
 def test_paid_is_never_undone_and_a_stale_step_is_refused(store, receipt):
@@ -164,7 +164,7 @@ def test_paid_is_never_undone_and_a_stale_step_is_refused(store, receipt):
     with pytest.raises(StatusChangeError) as caught:
         status_service.undo_status_change(store, receipt, actor=CLERK, step=2)
     assert "之后又有更改" in caught.value.message
-    assert applications.application_detail(store, receipt).row.status == "paid"
+    assert ledger_view.application_detail(store, receipt).row.status == "paid"
 
 
 def test_nothing_to_undo_on_a_new_application(store, receipt):
@@ -180,14 +180,14 @@ def test_undoing_a_return_after_the_claim_was_taken_again_is_refused(store, rece
     with pytest.raises(StatusChangeError) as caught:
         status_service.undo_status_change(store, receipt, actor=CLERK, step=1)
     assert "重新受理" in caught.value.message
-    assert applications.application_detail(store, receipt).row.status == "returned"
-    assert applications.application_detail(store, again.receipt).row.status == "accepted"
-    assert applications.verify_audit(store).ok
+    assert ledger_view.application_detail(store, receipt).row.status == "returned"
+    assert ledger_view.application_detail(store, again.receipt).row.status == "accepted"
+    assert audit_trail.verify_audit(store).ok
 
 
 def test_undoing_a_return_gives_the_claim_back(store, receipt):
     status_service.change_status(store, receipt, "退回", actor=CLERK, reason="点错", now=_later(0))
     status_service.undo_status_change(store, receipt, actor=CLERK, step=1, now=_later(1))
-    assert applications.application_detail(store, receipt).row.status == "accepted"
+    assert ledger_view.application_detail(store, receipt).row.status == "accepted"
     with pytest.raises(DuplicateClaimError):
         applications.save_application(store, apply_input(), clerk=CLERK, now=_later(2))

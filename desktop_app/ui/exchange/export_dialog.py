@@ -35,8 +35,8 @@ from desktop_app.ui.context import AppContext
 from desktop_app.ui.exchange import common
 
 if TYPE_CHECKING:
-    from desktop_app.storage.database import Store
-    from desktop_app.storage.repository import LedgerFilter
+    from desktop_app.domain.ledger_filter import LedgerFilter
+    from desktop_app.services.store import Store
     from desktop_app.ui.tasks import Progress, Task
 
 _NOTE = "color: #8a5300;"
@@ -206,22 +206,6 @@ class _ExportDialog(QDialog):
         if self.running():
             return  # the progress dialog's 取消 stops the work; the dialog stays until it ends
         super().reject()
-
-
-def filter_text(filter_: LedgerFilter, scheme_name: str | None, status_name: str | None) -> str:
-    """What the ledger's filter selects, in words."""
-    parts = []
-    if filter_.date_from or filter_.date_to:
-        start = f"{filter_.date_from:%Y-%m-%d}" if filter_.date_from else "不限"
-        end = f"{filter_.date_to:%Y-%m-%d}" if filter_.date_to else "不限"
-        parts.append(f"受理日期 {start} 至 {end}")
-    if filter_.scheme:
-        parts.append(f"方案：{scheme_name or filter_.scheme}")
-    if filter_.status:
-        parts.append(f"状态：{status_name or filter_.status}")
-    if filter_.text:
-        parts.append(f"查找“{filter_.text}”")
-    return "；".join(parts) if parts else "全部申请（没有筛选）"
 
 
 class LedgerExportDialog(_ExportDialog):

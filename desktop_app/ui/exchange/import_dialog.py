@@ -32,7 +32,7 @@ from desktop_app.ui.exchange.problems import ProblemsView
 if TYPE_CHECKING:
     from desktop_app.exchange.errors import Problem
     from desktop_app.services.exchange import ImportReport
-    from desktop_app.storage.database import Store
+    from desktop_app.services.store import Store
     from desktop_app.ui.tasks import Progress, Task
 
 

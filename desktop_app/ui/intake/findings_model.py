@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from desktop_app.services.ledger_view import finding_verdict
+from desktop_app.services.presenter import finding_verdict
 
 Index = QModelIndex | QPersistentModelIndex
 

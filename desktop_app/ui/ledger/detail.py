@@ -27,7 +27,7 @@ from desktop_app.ui import questions
 from desktop_app.ui.context import AppContext
 
 if TYPE_CHECKING:
-    from desktop_app.services.applications import Detail, LedgerRow
+    from desktop_app.services.ledger_view import Detail, LedgerRow
     from desktop_app.services.status import Undoable
 
 CHOOSE = "（请选择新状态）"
@@ -42,127 +42,71 @@ th { background: #eef1f5; text-align: left; font-weight: normal; color: #333; }
 """
 
 
-def _rows(pairs: list[tuple[str, Any]]) -> str:
+def _rows(pairs: tuple[tuple[str, str], ...]) -> str:
     cells = "".join(
-        f"<tr><th width='22%'>{escape(label)}</th><td>{escape(str(value))}</td></tr>"
+        f"<tr><th width='22%'>{escape(label)}</th><td>{escape(value)}</td></tr>"
         for label, value in pairs
-        if value not in (None, "")
     )
     return f"<table class='grid' cellspacing='0' width='100%'>{cells}</table>"
 
 
-def detail_html(detail: Detail) -> str:
-    """The detail as HTML (numbers already masked by the service)."""
-    from desktop_app.services.ledger_view import (
-        ACTION_LABELS,
-        ENTITY_LABELS,
-        applied_on_text,
-        certificate_lines,
-        event_text,
-        finding_verdict,
-        late_entry_text,
-        scheme_choices,
+def _table(header: tuple[str, ...], rows: list[str]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    return (
+        f"<table class='grid' cellspacing='0' width='100%'><tr>{head}</tr>{''.join(rows)}</table>"
     )
 
-    row = detail.row
-    names = {c.id: c.name for c in scheme_choices()}
-    m = detail.member
+
+def detail_html(detail: Detail) -> str:
+    """The detail as HTML: the presenter's words (numbers already masked by the service)."""
+    from desktop_app.services import presenter
+
     parts = [f"<style>{_CSS}</style>"]
-    parts.append("<h2>申请</h2>")
-    parts.append(
-        _rows(
-            [
-                ("受理编号", row.receipt),
-                ("登记日期", applied_on_text(row)),
-                ("补录", late_entry_text(row)),
-                ("方案", names.get(row.scheme, row.scheme)),
-                ("状态", row.status_label),
-                ("服务站", row.station_code),
-                ("经办人", row.clerk),
-            ]
-        )
-    )
-    parts.append("<h2>申请人</h2>")
-    parts.append(
-        _rows(
-            [
-                ("姓名", m.get("name")),
-                ("身份证号", m.get("id_number")),
-                ("京卡·互助服务卡", m.get("card_number") or "无"),
-                ("联系电话", m.get("phone")),
-                ("工作单位", m.get("work_unit")),
-                ("职务", m.get("position")),
-            ]
-        )
-    )
-    parts.append("<h2>证书</h2>")
-    scheme = str(detail.decision.get("scheme") or "")
-    parts.append(_rows(certificate_lines(detail.certificate, scheme)))
+    for section in presenter.detail_sections(detail):
+        parts.append(f"<h2>{escape(section.title)}</h2>")
+        parts.append(_rows(section.rows))
 
     decision = detail.decision
     eligible = bool(decision.get("eligible"))
-    verdict = (
-        f"<span class='pass'>符合条件，补助 {int(decision.get('amount') or 0)} 元</span>"
-        if eligible
-        else "<span class='fail'>不符合条件，不予补助</span>"
+    result = presenter.decision_text(eligible, int(decision.get("amount") or 0))
+    parts.append(
+        f"<h2>补助决定（保存时）：<span class='{'pass' if eligible else 'fail'}'>"
+        f"{escape(result)}</span></h2>"
     )
-    parts.append(f"<h2>补助决定（保存时）：{verdict}</h2>")
-    findings = decision.get("findings") or []
     lines = []
-    for finding in findings:
+    for finding in decision.get("findings") or []:
         passed = bool(finding.get("passed"))
         caution = bool(finding.get("caution"))
-        sign, verdict = finding_verdict(passed, caution=caution)
+        sign, verdict = presenter.finding_verdict(passed, caution=caution)
         style = "warn" if caution else ("pass" if passed else "fail")
         mark = f"<span class='{style}'>{sign} {verdict}</span>"
         lines.append(
             f"<tr><td>{mark}</td><td>{escape(str(finding.get('message', '')))}</td>"
             f"<td class='muted'>{escape(str(finding.get('source', '')))}</td></tr>"
         )
-    parts.append(
-        "<table class='grid' cellspacing='0' width='100%'>"
-        "<tr><th>结果</th><th>依据</th><th>出处</th></tr>" + "".join(lines) + "</table>"
-    )
+    parts.append(_table(("结果", "依据", "出处"), lines))
 
     parts.append("<h2>状态记录</h2>")
-    history = []
-    for step in detail.history:
-        reason = step.get("reason") or ""
-        history.append(
-            f"<tr><td>{escape(step.get('at', ''))}</td><td>{escape(step.get('to_label', ''))}"
-            f"</td><td>{escape(reason)}</td><td>{escape(step.get('actor', ''))}</td></tr>"
-        )
-    parts.append(
-        "<table class='grid' cellspacing='0' width='100%'>"
-        "<tr><th>时间</th><th>状态</th><th>原因</th><th>经办人</th></tr>"
-        + "".join(history)
-        + "</table>"
-    )
+    history = [
+        f"<tr><td>{escape(step.get('at', ''))}</td><td>{escape(step.get('to_label', ''))}"
+        f"</td><td>{escape(step.get('reason') or '')}</td>"
+        f"<td>{escape(step.get('actor', ''))}</td></tr>"
+        for step in detail.history
+    ]
+    parts.append(_table(("时间", "状态", "原因", "经办人"), history))
     parts.append("<h2>审计记录</h2>")
-    events = []
-    for event in detail.events:
-        action = ACTION_LABELS.get(str(event.get("action")), str(event.get("action")))
-        entity = ENTITY_LABELS.get(str(event.get("entity")), str(event.get("entity")))
-        events.append(
-            f"<tr><td>{escape(str(event.get('at', '')))}</td><td>{escape(action + entity)}</td>"
-            f"<td>{escape(event_text(event))}</td><td>{escape(str(event.get('actor', '')))}</td>"
-            "</tr>"
-        )
-    if not events:
-        events.append("<tr><td colspan='4' class='muted'>（无）</td></tr>")
-    parts.append(
-        "<table class='grid' cellspacing='0' width='100%'>"
-        "<tr><th>时间</th><th>操作</th><th>内容</th><th>经办人</th></tr>"
-        + "".join(events)
-        + "</table>"
+    events = [
+        f"<tr><td>{escape(str(event.get('at', '')))}</td>"
+        f"<td>{escape(presenter.action_text(event))}</td>"
+        f"<td>{escape(presenter.event_text(event))}</td>"
+        f"<td>{escape(str(event.get('actor', '')))}</td></tr>"
+        for event in detail.events
+    ] or ["<tr><td colspan='4' class='muted'>（无）</td></tr>"]
+    parts.append(_table(("时间", "操作", "内容", "经办人"), events))
+    technical = presenter.technical_text(
+        detail.row.scheme, str(decision.get("policy_sha256") or "") or None
     )
-    sha = decision.get("policy_sha256")
-    parts.append(
-        "<h2>技术信息</h2><p class='muted'>供技术支持核对：方案编号 "
-        f"{escape(row.scheme)}"
-        + (f"；计算所用政策文件指纹 {escape(str(sha)[:16])}…" if sha else "")
-        + "</p>"
-    )
+    parts.append(f"<h2>技术信息</h2><p class='muted'>供技术支持核对：{escape(technical)}</p>")
     return "".join(parts)
 
 
@@ -274,8 +218,7 @@ class DetailDialog(QDialog):
     # --- content ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        from desktop_app.services.applications import application_detail
-        from desktop_app.services.ledger_view import next_statuses
+        from desktop_app.services.ledger_view import application_detail, next_statuses
 
         detail = application_detail(self.ctx.require_store(), self.receipt)
         self.detail = detail

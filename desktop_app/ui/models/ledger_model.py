@@ -35,12 +35,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from desktop_app.domain.status import RETURNED
 from desktop_app.ui.models.base import ColumnsTableModel
 
 if TYPE_CHECKING:
-    from desktop_app.services.applications import LedgerRow
-    from desktop_app.storage.database import Store
-    from desktop_app.storage.repository import LedgerFilter
+    from desktop_app.domain.ledger_filter import LedgerFilter
+    from desktop_app.services.ledger_view import LedgerRow
+    from desktop_app.services.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,13 @@ def _schemes() -> dict[str, str]:
 
 
 def _claim(row: LedgerRow) -> str:
-    from desktop_app.services.ledger_view import claim_text  # loaded with the first page
+    from desktop_app.services.presenter import claim_text  # loaded with the first page
 
     return claim_text(row)
 
 
 def _applied_on(row: LedgerRow) -> str:
-    from desktop_app.services.ledger_view import applied_on_text
+    from desktop_app.services.presenter import applied_on_text
 
     return applied_on_text(row)
 
@@ -362,7 +363,7 @@ class LedgerModel(ColumnsTableModel):
         if kind == _DISPLAY:
             return self._text(row, column)
         if kind == _FOREGROUND:
-            if column == STATUS_COLUMN and row.status_label == "退回":
+            if column == STATUS_COLUMN and row.status == RETURNED:
                 return _RED
             if column == AMOUNT_COLUMN and not row.eligible:
                 return _GREY
@@ -373,7 +374,7 @@ class LedgerModel(ColumnsTableModel):
             return row.receipt
         # the tool tip: the whole text (columns are narrow), the scheme's full name
         if column == 1 and row.late_entry:
-            from desktop_app.services.ledger_view import late_entry_text
+            from desktop_app.services.presenter import late_entry_text
 
             return late_entry_text(row)
         if column == 5:

@@ -564,11 +564,8 @@ class IntakePage(Page):
             return
         from desktop_app.domain.facts import InputError
         from desktop_app.errors import ClerkError
-        from desktop_app.services.applications import (
-            DuplicateClaimError,
-            StationNotSetError,
-            save_application,
-        )
+        from desktop_app.services.applications import DuplicateClaimError, save_application
+        from desktop_app.services.station_settings import StationNotSetError
         from desktop_app.ui.errors import show_error
 
         state = self.form_state()

@@ -32,7 +32,7 @@ from desktop_app.ui.models.ledger_model import COLUMNS, RECEIPT_ROLE, LedgerMode
 from desktop_app.ui.pages.base import Page
 
 if TYPE_CHECKING:
-    from desktop_app.services.applications import LedgerRow
+    from desktop_app.services.ledger_view import LedgerRow
     from desktop_app.ui.exchange.export_dialog import BatchExportDialog, LedgerExportDialog
     from desktop_app.ui.exchange.import_dialog import FileOutcome, ImportResultDialog
     from desktop_app.ui.ledger.detail import DetailDialog
@@ -407,7 +407,8 @@ class LedgerPage(Page):
     def export_ledger(self) -> LedgerExportDialog | None:
         """导出: the applications the filter bar selects (as the table shows them), to Excel."""
         from desktop_app.services.ledger_view import make_filter
-        from desktop_app.ui.exchange.export_dialog import LedgerExportDialog, filter_text
+        from desktop_app.services.presenter import filter_text
+        from desktop_app.ui.exchange.export_dialog import LedgerExportDialog
 
         if self.export_dialog is not None and self.export_dialog.running():
             return None
@@ -428,11 +429,7 @@ class LedgerPage(Page):
             return None
         self.filters.apply_now()  # the table shows what is exported
         self._close_export_dialog()
-        description = filter_text(
-            filter_,
-            self.filters.scheme.currentText() if values.scheme else None,
-            self.filters.status.currentText() if values.status else None,
-        )
+        description = filter_text(filter_)
         total = self.model.total if self.model.filter == filter_ else None
         dialog = LedgerExportDialog(
             self.ctx,

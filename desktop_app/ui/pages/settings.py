@@ -37,7 +37,7 @@ from desktop_app.ui.settings.backup_model import BackupModel
 if TYPE_CHECKING:
     from desktop_app.services.backups import RestoreResult
     from desktop_app.services.settings_view import BackupFile
-    from desktop_app.storage.database import Store
+    from desktop_app.services.store import Store
 
 ERROR_STYLE = "color: #b00020;"
 DONE_STYLE = "color: #1b5e20;"
@@ -349,7 +349,7 @@ class SettingsPage(Page):
 
     def save_station(self) -> None:
         from desktop_app.domain.facts import InputError
-        from desktop_app.services.applications import save_station
+        from desktop_app.services.station_settings import save_station
 
         store = self._store_or_say()
         actor = self._clerk_or_say()

@@ -1,0 +1,78 @@
+"""The audit trail (审计记录) as the services write and check it.
+
+Every use case that changes or hands out data records one event: in the same transaction as
+the change (`record_in`, so the event commits with what it records, or neither does), or in
+a transaction of its own for what changes nothing in the database (`record_event`: a print,
+an export, a backup). The event names the station the database belongs to, read from its
+settings here once rather than by every caller. Personal numbers are masked and the events
+are chained by hashes in `storage/audit.py`; `verify_audit` checks the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.storage import audit, repository
+from desktop_app.storage.database import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # the caller's transaction, passed through
+
+
+def record_in(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_ref: str,
+    details: Mapping[str, Any],
+    at: datetime | None = None,
+    station_code: str | None = None,
+) -> None:
+    """One audit event in the caller's transaction. `station_code`: the station the caller
+    already read (else it is read from the settings); `at`: now unless given."""
+    if station_code is None:
+        station_code = repository.get_settings(session).get("station_code", "")
+    audit.append(
+        session,
+        at=at or datetime.now(),
+        actor=actor,
+        station_code=station_code,
+        action=action,
+        entity=entity,
+        entity_ref=entity_ref,
+        details=details,
+    )
+
+
+def record_event(
+    store: Store,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_ref: str,
+    details: Mapping[str, Any],
+    now: datetime | None = None,
+) -> None:
+    """Write one audit event of its own (a print, an export, a backup); numbers masked."""
+    with store.session(write=True) as session:
+        record_in(
+            session,
+            at=now,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_ref=entity_ref,
+            details=details,
+        )
+
+
+def verify_audit(store: Store) -> audit.Verification:
+    """Whether the chain of audit events is whole: no event changed, removed or inserted
+    since it was written (`Verification` says where it breaks)."""
+    with store.session() as session:
+        return audit.verify(session)
