@@ -1,0 +1,149 @@
+"""What the command line's commands share: reading input, who acts (--clerk), opening the
+database (--db), printing JSON, dates and file names given as options."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from desktop_app.services.logs import setup_logging
+
+if TYPE_CHECKING:
+    from desktop_app.services.store import Store
+
+
+def setup_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+def read_input(name: str, stdin: TextIO) -> str:
+    if name == "-":
+        return stdin.read()
+    path = Path(name)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"找不到文件：{name}") from None
+    except OSError as exc:
+        raise InputFileError(f"无法读取文件 {name}：{exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFileError(f"文件 {name} 不是 UTF-8 编码的文本") from None
+
+
+class InputFileError(Exception):
+    pass
+
+
+def warn_refused() -> None:
+    from desktop_app.services.policies import policy_set
+
+    for error in policy_set().errors:
+        print(f"警告：{error}", file=sys.stderr)
+
+
+def clerk_of(args: argparse.Namespace) -> str:
+    """Who acts: --clerk, else UNION_COUNTER_CLERK, else the login name."""
+    from desktop_app.domain.facts import InputError
+    from desktop_app.domain.validators import check_clerk_name
+
+    name = getattr(args, "clerk", None) or os.environ.get("UNION_COUNTER_CLERK")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # no login name (some services and containers)
+            name = ""
+    if not " ".join((name or "").split()):
+        raise InputError("--clerk", "请用 --clerk 写明经办人姓名")
+    checked = check_clerk_name(name or "")
+    if checked.value is None:
+        raise InputError("--clerk", "".join(checked.errors))
+    return checked.value
+
+
+def check_url(db_url: str | None) -> None:
+    """A malformed `--db` URL is bad input, not a fault of the database."""
+    from desktop_app.services.settings_view import check_url_syntax
+
+    check_url_syntax(db_url, "--db")
+
+
+LOG_STATE: dict[str, Path] = {}
+
+
+@contextmanager
+def open_store_for(args: argparse.Namespace) -> Iterator[Store]:
+    """Open the database as the program always does (upgrade, daily backup)."""
+    from desktop_app.services.store import open_store
+
+    db_url = getattr(args, "db", None)
+    check_url(db_url)
+    store = open_store(db_url)
+    LOG_STATE["file"] = setup_logging(store.folder.root)
+    for warning in store.warnings:
+        print(f"警告：{warning}", file=sys.stderr)
+        logging.getLogger("desktop_app.cli").warning(warning)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def load_json(text: str) -> Any:
+    from desktop_app.domain.facts import InputError
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            "(输入)", f"不是合法的 JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）"
+        ) from None
+    except RecursionError:
+        raise InputError("(输入)", "JSON 嵌套过深") from None
+
+
+def option_date(text: str | None, option: str) -> date | None:
+    from desktop_app.domain.facts import InputError
+    from desktop_app.domain.validators import parse_date
+
+    if text is None:
+        return None
+    checked = parse_date(text)
+    if not checked.ok:
+        raise InputError(option, "".join(checked.errors))
+    return checked.value
+
+
+def date_range(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    from desktop_app.domain.facts import InputError
+
+    date_from = option_date(args.date_from, "--from")
+    date_to = option_date(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise InputError("--from", "开始日期晚于结束日期")
+    return date_from, date_to
+
+
+def check_xlsx_name(path: Path, option: str) -> None:
+    from desktop_app.domain.facts import InputError
+
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(option, f"文件名“{path.name}”应以 .xlsx 结尾")
