@@ -234,7 +234,7 @@ def test_the_checksum_is_the_hash_of_the_canonical_rows(station: Store, tmp_path
 
 
 def _small_chunks(monkeypatch: Any) -> None:
-    from desktop_app.services import exchange as service
+    from desktop_app.services.exchange import batch_import as service
 
     monkeypatch.setattr(service, "INSERT_CHUNK", 2)
     monkeypatch.setattr(service, "PROGRESS_EVERY", 1)

@@ -1,44 +1,19 @@
-"""Use cases: the station → district exchange (服务站 → 区总工会).
-
-`export_batch` writes the station's applications of a period to an exchange workbook
-(`exchange.batch`: every fact, the stored decision, the status history, and a manifest with a
-checksum). `import_batch` reads one such workbook and, all or nothing:
-
-1. checks the file, its manifest and checksum (`exchange.batch.open_batch`), and every row
-   (ID number, scheme, kind, status, occupation code, history);
-2. decides every application again under the policy version its row names (matched by the
-   policy file's SHA-256) and flags rows whose stored decision differs, or whose policy
-   version is not loaded here (then it is decided under the scheme's current version);
-3. finds receipts already in the database: the same content is "already imported" (skipped),
-   different content a conflict (the file is refused);
-4. inserts the rest (`storage.bulk.insert_applications`, one transaction for the file, one
-   audit event); claims already taken (e.g. by another station) are reported as duplicates
-   and not inserted.
-
-The file is read once, row by row (`exchange.xlsx_reader`), and the rows go to the database
-in chunks inside the file's one write transaction, so memory stays flat however long the
-file is (a 200,000-row file peaks under 500 MB, SQLite's bulk page cache included). A problem
-found anywhere (a row, the manifest at the end, a conflict) stops the inserting and rolls the
-transaction back. Nothing is written when the file is refused or the import is cancelled.
-
-The exports read plain rows page by page (`ledger_query.ledger_page_rows`), not ORM objects.
-"""
+"""Use case: read one exchange workbook into the database, all or nothing (see the package's
+notes)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from desktop_app import __version__
 from desktop_app.domain.claims import claim_key
 from desktop_app.domain.engine import Decision, decide
 from desktop_app.domain.facts import Application as Facts
 from desktop_app.domain.facts import CertificateFacts, MemberFacts, stage_contradiction
-from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.policy import (
     GRADE_LABELS,
     KINDS,
@@ -47,277 +22,24 @@ from desktop_app.domain.policy import (
     Policy,
     PolicySet,
 )
-from desktop_app.domain.status import ACCEPTED
 from desktop_app.domain.status import LABELS as STATUS_LABELS
 from desktop_app.domain.validators import check_resident_id
 from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
 from desktop_app.services import audit_trail
+from desktop_app.services.exchange.batch_export import application_row, load_decisions
 from desktop_app.services.policies import policy_set
-from desktop_app.services.station_settings import StationNotSetError, station
+from desktop_app.services.station_settings import station
 from desktop_app.storage import exchange_reads as reads
-from desktop_app.storage import ledger_query
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import (
-    Application,
-    Member,
-    Step,
-)
 from desktop_app.storage.models import Decision as StoredDecision
 
-PAGE = 2000
 INSERT_CHUNK = 5000
 PROGRESS_EVERY = 1000
 Progress = Callable[[int, int], bool]
 SHEET = fmt.APPLICATIONS_SHEET
 _CODE = re.compile(r"^[0-9][0-9-]{4,}$")
-
-
-# --- export -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchExport:
-    path: Path
-    manifest: fmt.Manifest | None
-    cancelled: bool = False
-
-
-def _history(steps: Sequence[Step]) -> list[dict[str, Any]]:
-    return [
-        {
-            "from": s.from_status,
-            "to": s.to_status,
-            "reason": s.reason,
-            "actor": s.actor,
-            "at": s.at.isoformat(sep=" "),
-        }
-        for s in steps
-    ]
-
-
-def application_row(app: Application, decision: StoredDecision) -> tuple[Any, ...]:
-    """One application as an exchange row (values in `batch.KEYS` order)."""
-    member = app.member
-    values: dict[str, Any] = {
-        "receipt": app.receipt,
-        "applied_on": app.applied_on,
-        "station_code": app.station_code,
-        "station_name": app.station_name,
-        "clerk": app.clerk,
-        "status": app.status,
-        "name": member.name,
-        "id_number": member.id_number,
-        "card_number": app.card_number,
-        "phone": member.phone,
-        "work_unit": member.work_unit,
-        "position": member.position,
-        "scheme": app.scheme,
-        "kind": app.kind,
-        "occupation": app.occupation,
-        "level": app.level,
-        "grade": app.grade,
-        "certificate_number": app.certificate_number,
-        "issued_on": app.issued_on,
-        "approved_on": app.approved_on,
-        "issuer": app.issuer,
-        "management_number": app.management_number,
-        "competition": app.competition,
-        "stage": app.stage,
-        "rank": app.rank,
-        "entrants": app.entrants,
-        "final_held": app.final_held,
-        "union_affiliated": app.union_affiliated,
-        "full_time_union_social_worker": app.full_time_union_social_worker,
-        "key_group": app.key_group,
-        "eligible": app.eligible,
-        "amount": app.amount,
-        "policy_sha256": decision.policy_sha256,
-        "findings": decision.findings,
-        "history": _history(app.steps),
-        "created_at": app.created_at,
-        "updated_at": app.updated_at,
-        "late_entry_reason": app.late_entry_reason,
-    }
-    return fmt.normal(tuple(values[key] for key in fmt.KEYS))
-
-
-def _decisions(session: Any, ids: set[int], cache: dict[int, StoredDecision]) -> None:
-    for found in reads.decisions(session, ids - cache.keys()):
-        cache[found.id] = found
-
-
-_MEMBER_KEYS = ("name", "id_number", "card_number", "phone", "work_unit", "position")
-_DECISION_KEYS = ("policy_sha256", "findings", "history")
-# The exchange columns read straight from the tables, in `KEYS` order (then the decision id).
-_ROW_COLUMNS = tuple(
-    getattr(Member if key in _MEMBER_KEYS else Application, key)
-    for key in fmt.KEYS
-    if key not in _DECISION_KEYS
-)
-_ROW_SLOTS = tuple(
-    (n, key in _DECISION_KEYS) for n, key in enumerate(fmt.KEYS)
-)  # position in KEYS, and whether it comes from the decision / history
-
-
-def _decision_documents(session: Any, ids: set[int], cache: dict[int, tuple[str, Any]]) -> None:
-    """(policy SHA-256, findings) of each decision id not yet in `cache`: few, shared."""
-    for found, sha, findings in reads.decision_documents(session, ids - cache.keys()):
-        cache[found] = (sha, findings)
-
-
-def _history_steps(session: Any, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each application's stored status changes as the exchange writes them (see `_history`;
-    `_with_acceptance` adds the acceptance the application row records)."""
-    result: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for application_id, before, after, reason, actor, at in reads.status_changes(session, ids):
-        result[application_id].append(
-            {
-                "from": before,
-                "to": after,
-                "reason": reason,
-                "actor": actor,
-                "at": at.isoformat(sep=" "),
-            }
-        )
-    return result
-
-
-def _with_acceptance(
-    stored: list[dict[str, Any]], clerk: str, created_at: datetime
-) -> list[dict[str, Any]]:
-    """The whole history (as `Application.steps`): the stored changes, after the acceptance
-    by the clerk when the application was saved unless a stored first step says otherwise."""
-    if stored and stored[0]["from"] is None:
-        return stored
-    acceptance = {
-        "from": None,
-        "to": ACCEPTED,
-        "reason": None,
-        "actor": clerk,
-        "at": created_at.isoformat(sep=" "),
-    }
-    return [acceptance, *stored]
-
-
-def batch_rows(
-    store: Store, filter_: LedgerFilter, station_code: str, *, page: int = PAGE
-) -> Iterator[tuple[Any, ...]]:
-    """The station's applications the filter selects, oldest first, as exchange rows.
-
-    Read page by page as plain rows (only the columns the exchange writes), the decision
-    documents once each; the same values `application_row` gives."""
-
-    def at(key: str) -> int:  # the key's position in a record (after the id)
-        before = fmt.KEYS[: fmt.INDEX[key]]
-        return 1 + fmt.INDEX[key] - sum(1 for k in before if k in _DECISION_KEYS)
-
-    station_at, clerk_at, created_at = at("station_code"), at("clerk"), at("created_at")
-    with store.session() as session:
-        documents: dict[int, tuple[str, Any]] = {}
-        after: int | None = None
-        while True:
-            records = ledger_query.ledger_page_rows(
-                session,
-                filter_,
-                (*_ROW_COLUMNS, Application.decision_id),
-                limit=page,
-                newest_first=False,
-                after_id=after,
-            )
-            if not records:
-                return
-            mine = [r for r in records if r[station_at] == station_code]
-            _decision_documents(session, {r[-1] for r in mine}, documents)
-            histories = _history_steps(session, [r[0] for r in mine])
-            after = records[-1][0]
-            for record in mine:
-                sha, findings = documents[record[-1]]
-                extra = {
-                    "policy_sha256": sha,
-                    "findings": findings,
-                    "history": _with_acceptance(
-                        histories[record[0]], record[clerk_at], record[created_at]
-                    ),
-                }
-                values: list[Any] = []
-                taken = 1
-                for n, from_decision in _ROW_SLOTS:
-                    if from_decision:
-                        values.append(extra[fmt.KEYS[n]])
-                    else:
-                        values.append(record[taken])
-                        taken += 1
-                yield fmt.normal(values)
-            if len(records) < page:
-                return
-
-
-def export_batch(
-    store: Store,
-    path: Path,
-    *,
-    actor: str,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    progress: Progress | None = None,
-    now: datetime | None = None,
-) -> BatchExport:
-    """Write the station's applications applied for in [date_from, date_to] to `path`."""
-    here = station(store)
-    if here is None:
-        raise StationNotSetError(
-            "尚未设置服务站代码，无法导出交换文件。请先在“设置”中填写服务站名称和代码。"
-        )
-    moment = (now or datetime.now()).replace(microsecond=0)
-    filter_ = LedgerFilter(date_from=date_from, date_to=date_to)
-    with store.session() as session:
-        total = ledger_query.ledger_count(session, filter_)
-    path = Path(path)
-    try:
-        manifest = fmt.write_batch(
-            path,
-            batch_rows(store, filter_, here.code),
-            manifest=fmt.Manifest(
-                station_code=here.code,
-                station_name=here.name,
-                district=here.district,
-                date_from=date_from,
-                date_to=date_to,
-                count=0,
-                checksum="",
-                program_version=__version__,
-                exported_at=moment,
-                exported_by=actor,
-            ),
-            total=total,
-            progress=progress,
-        )
-    except Cancelled:
-        return BatchExport(path, None, cancelled=True)
-    with store.session(write=True) as session:
-        audit_trail.record_in(
-            session,
-            at=moment,
-            actor=actor,
-            station_code=here.code,
-            action="export",
-            entity="exchange",
-            entity_ref=f"{here.code}:{manifest.checksum[:16]}",
-            details={
-                "file": path.name,
-                "count": manifest.count,
-                "from": date_from.isoformat() if date_from else None,
-                "to": date_to.isoformat() if date_to else None,
-                "checksum": manifest.checksum,
-                "full_ids": True,
-            },
-        )
-    return BatchExport(path, manifest)
-
-
-# --- import -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -582,7 +304,7 @@ def _present(session: Any, receipts: Sequence[str]) -> dict[str, tuple[Any, ...]
     found: dict[str, tuple[Any, ...]] = {}
     decisions: dict[int, StoredDecision] = {}
     apps = list(reads.applications_by_receipt(session, receipts))
-    _decisions(session, {a.decision_id for a in apps}, decisions)
+    load_decisions(session, {a.decision_id for a in apps}, decisions)
     for app in apps:
         found[app.receipt] = application_row(app, decisions[app.decision_id])
     return found
@@ -770,13 +492,3 @@ def _insert_chunk(
 def all_problems(report: ImportReport) -> list[Problem]:
     """Everything to show or save for one file: refusals, duplicates, flags."""
     return [*report.problems, *report.duplicates, *report.flags]
-
-
-__all__ = [
-    "BatchExport",
-    "ImportReport",
-    "all_problems",
-    "application_row",
-    "export_batch",
-    "import_batch",
-]
