@@ -6,7 +6,8 @@ transaction each; this module inserts a whole batch in the caller's one transact
 members (new ones inserted, known ones updated), applications, their status history, and
 receipt numbers reserved from the same counters the counter uses. The rows go to the driver
 in one go per table (SQLite: executemany; PostgreSQL: COPY, with ids drawn from the tables'
-own sequences), with each column converted exactly as SQLAlchemy would convert it.
+own sequences), with each column converted exactly as SQLAlchemy would convert it (the
+generic inserter is `storage/fast_insert.py`; this module holds the rules of the rows).
 
 Nothing is bypassed: the database's constraints (unique resident ID number, unique receipt
 number, never paid twice, foreign keys) hold for every row and a violation rolls the whole
@@ -36,20 +37,28 @@ import runs every row through the same checks and the subsidy engine as `apply`)
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from operator import attrgetter, itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Boolean, Connection, Date, DateTime, Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from desktop_app.domain.status import ACCEPTED, WITHDRAWN
 from desktop_app.domain.text import name_chars
 from desktop_app.storage import audit
+from desktop_app.storage.fast_insert import (
+    Inserter,
+    Memos,
+    Terms,
+    bulk_connection,
+    chunks,
+    ids_by,
+    rows_in,
+)
 from desktop_app.storage.models import (
     Application,
     Base,
@@ -60,7 +69,7 @@ from desktop_app.storage.models import (
     decision_digest,
     implicit_acceptance,
 )
-from desktop_app.storage.types import Code, Day, Moment, day_to_int, moment_to_int
+from desktop_app.storage.types import Code
 
 
 def _table(model: type[Base]) -> Table:
@@ -94,8 +103,6 @@ _APPLICATION_ORDER = _FILLED_ORDER + tuple(sorted(_APPLICATION_COLUMNS - {"recei
 _APPLICATION_KEYS = tuple(_KEY_OF.get(c, c) for c in _APPLICATION_ORDER)
 _HISTORY_ORDER = ("application_id", "step", "from_status", "to_status", "reason", "actor_id", "at")
 _HISTORY_COLUMNS = frozenset({"from_status", "to_status", "reason", "actor", "at"})
-# Keys looked up with IN (…) per statement: well under SQLite's smallest variable limit.
-_LOOKUP_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -152,125 +159,20 @@ class _NameChars(dict[str, str]):
         return chars
 
 
-def _chunks(values: Sequence[Any], size: int = _LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _ids_by(connection: Connection, column: Any, keys: Sequence[str]) -> dict[str, int]:
-    """Row ids by a unique column's values (read back after an executemany insert; RETURNING
-    with many rows is neither portable nor fast on SQLite)."""
-    table = column.table
-    ids: dict[str, int] = {}
-    for chunk in _chunks(keys):
-        for row in connection.execute(select(column, table.c.id).where(column.in_(chunk))):
-            ids[row[0]] = row[1]
-    return ids
-
-
-def _rows_in(connection: Connection, sql: str, keys: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    """Rows of `sql` (ending in "IN ") for each chunk of `keys`, through the driver: the
-    statement is plain text with one marker per key, no compiling per chunk."""
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    for chunk in _chunks(keys):
-        statement = f"{sql}({', '.join([marker] * len(chunk))})"
-        yield from connection.exec_driver_sql(statement, tuple(chunk)).fetchall()
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _exact(type_: Any, dialect: Any, slow: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
-    """SQLite's `Moment` and `Day` (storage/types.py) without the type machinery around
-    them: the conversion itself, for the values it holds for (naive datetimes, dates:
-    `_kind`), or None."""
-    if dialect.name != "sqlite":
-        return None
-    if isinstance(type_, Moment):
-        return moment_to_int
-    if isinstance(type_, Day):
-        return day_to_int
-    return None
-
-
-def _kind(type_: Any) -> type | None:
-    """The one value type whose conversion for a column of `type_` depends on the value
-    alone, so that it can be remembered by value (`_Converted`)."""
-    if isinstance(type_, (DateTime, Moment)):
-        return datetime
-    if isinstance(type_, (Date, Day)):
-        return date
-    if isinstance(type_, Boolean):
-        return bool
-    if isinstance(type_, Code):
-        return str
-    return None
-
-
-def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """The column type's bind processor for `dialect`, with the shortcut of `_exact` for
-    the naive datetimes and the dates the program stores."""
-    process: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return process
-    slow = process
-    exact = _exact(type_, dialect, slow)
-    if exact is None:
-        return process
-    kind = _kind(type_)
-
-    def fast(value: Any) -> Any:
-        # `exact` refuses what it cannot convert exactly (a time with a zone).
-        return exact(value) if type(value) is kind else slow(value)
-
-    return fast
-
-
-class _Converted(dict[Any, Any]):
-    """A column type's converted values by value: the conversion runs once per distinct
-    value of a batch (a batch has few distinct dates, and a datetime often comes back in
-    another column or a history step).
-
-    Only for the types whose conversion depends on the value alone (dates, naive datetimes,
-    booleans: `_kind`), and only values of exactly that type (or None) are kept; an equal
-    value of another type (1 for True) converts to the same text or number anyway."""
-
-    def __init__(self, type_: Any, dialect: Any, kind: type) -> None:
-        super().__init__()
-        slow = type_.dialect_impl(dialect).bind_processor(dialect)
-        self.slow: Callable[[Any], Any] = slow
-        self.exact: Callable[[Any], Any] = _exact(type_, dialect, slow) or slow
-        self.kind = kind
-
-    def __missing__(self, value: Any) -> Any:
-        if type(value) is self.kind and getattr(value, "tzinfo", None) is None:
-            converted = self[value] = self.exact(value)
-            return converted
-        converted = self.slow(value)
-        if value is None:
-            self[value] = converted
-        return converted
-
-
-class _Terms(dict[str | None, int | None]):
-    """Texts of a batch → their `term` numbers (None stays None); see `_intern`."""
-
-
-def _intern(connection: Connection, texts: Iterable[str | None]) -> _Terms:
+def _intern(connection: Connection, texts: Iterable[str | None]) -> Terms:
     """The `term` number of each distinct text, new texts stored (another counter storing the
     same text meanwhile is harmless: its row is then used)."""
     wanted = sorted({t for t in texts if t is not None})
-    terms = _Terms({None: None})
+    terms = Terms({None: None})
     table = _table(Term)
-    terms.update(_ids_by(connection, table.c.text, wanted))
+    terms.update(ids_by(connection, table.c.text, wanted))
     missing = [t for t in wanted if t not in terms]
     if missing:
         connection.execute(
             _upsert(connection)(table).on_conflict_do_nothing(index_elements=[table.c.text]),
             [{"text": t} for t in missing],
         )
-        terms.update(_ids_by(connection, table.c.text, missing))
+        terms.update(ids_by(connection, table.c.text, missing))
     return terms
 
 
@@ -293,209 +195,6 @@ def _batch_texts(items: Sequence[NewApplication]) -> set[str | None]:
         add(member.work_unit)
         add(member.position)
     return texts
-
-
-# Conversions remembered by value, shared by the tables of one batch (`_Inserter`): by the
-# column type's repr ("DateTime()"), which tells its settings.
-_Memos = dict[str, _Converted]
-
-
-class _Inserter:
-    """Many rows into one table through the driver itself.
-
-    SQLAlchemy's Core executemany builds a parameter dictionary per row, which costs more
-    than SQLite's insert itself; here each column's type conversion (the dialect's bind
-    processor: dates to text on SQLite, JSON to text, booleans) is looked up once and the
-    rows go to the driver as tuples: sqlite3's executemany, psycopg's COPY. Same types, same
-    constraints, same triggers.
-    """
-
-    def __init__(
-        self,
-        connection: Connection,
-        table: Table,
-        columns: Sequence[str],
-        memos: _Memos | None = None,
-        *,
-        keys: Sequence[str] | None = None,
-        terms: Mapping[str, _Terms] | None = None,
-    ) -> None:
-        dialect = connection.dialect
-        quote = dialect.identifier_preparer.quote
-        marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
-        if marker is None:  # pragma: no cover - the program supports SQLite and psycopg only
-            raise NotImplementedError(f"parameter style {dialect.paramstyle}")
-        self.connection = connection
-        self.table = table
-        self.columns = tuple(columns)
-        # The keys of the caller's values each column is taken from (`row_maker`).
-        self.keys = tuple(keys) if keys is not None else self.columns
-        self.sql = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(marker for _c in columns)})"
-        )
-        self.sql_with_id = (
-            f"INSERT INTO {quote(table.name)} (id, {', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(marker for _c in ('id', *columns))})"
-        )
-        self.pairs = [(c, _processor(table.c[c].type, dialect)) for c in columns]
-        # Each column's conversion: None (the value as it is), a `_Converted` (remembered by
-        # value: a batch has few distinct dates, and a datetime often comes back as another
-        # column or a history step) or the processor itself.
-        self.conversions: dict[str, Callable[[Any], Any] | _Converted | _Terms | None] = {}
-        for column, process in self.pairs:
-            if terms and column in terms:
-                self.conversions[column] = terms[column]  # text → its term's number
-                continue
-            type_ = table.c[column].type
-            kind = _kind(type_)
-            # Times are nearly all distinct: remembering them costs more than converting.
-            if process is None or kind is None or kind is datetime or memos is None:
-                self.conversions[column] = process
-                continue
-            memo = memos.get(repr(type_))
-            if memo is None:
-                memo = memos[repr(type_)] = _Converted(type_, dialect, kind)
-            self.conversions[column] = memo
-
-    def processor(self, column: str) -> Callable[[Any], Any]:
-        """The conversion of one column's values (the identity when there is none)."""
-        found = self.conversions[column]
-        if found is None:
-            return _same
-        if isinstance(found, dict):
-            return found.__getitem__
-        return found
-
-    def row_maker(self, skip: int) -> Callable[..., tuple[Any, ...]]:
-        """One generated function making a row with its id: `make(values, id, *first)` is
-        the id, the first `skip` columns' values as given (already converted), then the
-        other columns taken from `values` (a missing one is None) and converted as
-        `processor` would convert them.
-
-        The columns are read from `values` in one call (operator.itemgetter) when they are
-        all there, and no loop over the columns runs for each row."""
-        names = self.keys[skip:]
-        scope: dict[str, Any] = {"pick": itemgetter(*names), "names": names}
-        given = [f"a{n}" for n in range(skip)]
-        parts = ["row_id", *given]
-        for n, column in enumerate(self.columns[skip:]):
-            conversion = self.conversions[column]
-            if conversion is None:
-                parts.append(f"t[{n}]")
-            else:
-                scope[f"c{n}"] = conversion
-                parts.append(f"c{n}[t[{n}]]" if isinstance(conversion, dict) else f"c{n}(t[{n}])")
-        source = (
-            f"def make(values, {', '.join(['row_id', *given])}):\n"
-            "    try:\n"
-            "        t = pick(values)\n"
-            "    except KeyError:\n"
-            "        get = values.get\n"
-            "        t = [get(c) for c in names]\n"
-            f"    return ({', '.join(parts)},)\n"
-        )
-        exec(compile(source, f"<bulk row of {self.table.name}>", "exec"), scope)
-        return cast(Callable[..., tuple[Any, ...]], scope["make"])
-
-    def execute(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert `rows` (the columns without the id; the database numbers them)."""
-        if not rows:
-            return
-        if self._copying:
-            self._copy(self.columns, rows)
-        else:
-            self.connection.exec_driver_sql(self.sql, list(rows))
-
-    @property
-    def _copying(self) -> bool:
-        return self.connection.dialect.driver == "psycopg"
-
-    def _copy(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """PostgreSQL: COPY … FROM STDIN, several times faster than INSERT per row. COPY
-        checks every constraint and fires every trigger just as INSERT does."""
-        quote = self.connection.dialect.identifier_preparer.quote
-        statement = (
-            f"COPY {quote(self.table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        )
-        driver: Any = self.connection.connection.driver_connection  # psycopg's connection
-        error = self.connection.dialect.loaded_dbapi.Error
-        try:
-            with driver.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except error as exc:
-            # As SQLAlchemy raises it for its own statements (IntegrityError, …).
-            raise DBAPIError.instance(statement, None, exc, error) from exc
-
-    def new_ids(self, count: int) -> Sequence[int]:
-        """Ids for `count` new rows, to be given with the rows (`execute_with_ids`), as each
-        database would have chosen them: PostgreSQL draws them from the table's own sequence
-        (no other session can be given them); SQLite numbers on from the largest id, which
-        is what it does itself for a row without one (INTEGER PRIMARY KEY), and no other
-        connection can insert meanwhile: the bulk insert runs in a write transaction
-        (BEGIN IMMEDIATE), and a read transaction that another writer overtook cannot write
-        at all (SQLITE_BUSY_SNAPSHOT). Knowing the ids saves reading them back by key; no
-        other row may be inserted into the table between this and `execute_with_ids`."""
-        if count <= 0:
-            return []
-        if self._copying:
-            return [
-                int(value)
-                for (value,) in self.connection.exec_driver_sql(
-                    "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
-                    "FROM generate_series(1, %(count)s)",
-                    {"table": self.table.name, "count": count},
-                )
-            ]
-        quote = self.connection.dialect.identifier_preparer.quote
-        top = self.connection.exec_driver_sql(
-            f"SELECT max(id) FROM {quote(self.table.name)}"
-        ).scalar_one()
-        first = int(top or 0) + 1
-        return range(first, first + count)
-
-    def execute_with_ids(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert `rows`, each the id (from `new_ids`) followed by the columns."""
-        if not rows:
-            return
-        if self._copying:
-            self._copy(("id", *self.columns), rows)
-        else:
-            self.connection.exec_driver_sql(self.sql_with_id, list(rows))
-
-
-# SQLite page cache for a bulk insert's transaction (KiB). The default (2 MB) holds a small
-# part of the indexes a batch inserts into at random places (resident ID numbers, claims),
-# so pages go back and forth to the file; 256 MB holds them at a million applications.
-# Only the cache's size: the journal, the syncing and every check stay as they are. The
-# connection keeps it for the batches that follow (an import or the benchmark's fill inserts
-# batch after batch on the pooled connection; a cache emptied between them would read the
-# indexes again each time); it is memory only, filled as pages are read, and given back
-# when the connection closes.
-BULK_CACHE_KIB = 256 * 1024
-
-
-# WAL pages after which a commit on the bulk connection copies the WAL into the database
-# (a checkpoint). SQLite's default, 1,000 pages (4 MB), checkpoints after every batch, and
-# the pages every batch touches (the member, claim and receipt indexes, the search tables) are
-# then written twice per batch; 25,600 pages (100 MB) copies them once per several batches
-# (+10 % applications/s at a million). The WAL file can grow to that size; every commit is
-# still synced as before (crash safety does not depend on checkpoints).
-BULK_CHECKPOINT_PAGES = 25_600
-
-
-def _big_cache(connection: Connection) -> None:
-    if connection.dialect.name != "sqlite":
-        return
-    size = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
-    wanted = -BULK_CACHE_KIB
-    # Negative sizes are KiB, positive ones pages (4 KiB each by default).
-    if (size < 0 and size > wanted) or (size >= 0 and size * 4 < BULK_CACHE_KIB):
-        connection.exec_driver_sql(f"PRAGMA cache_size = {wanted}")
-    pages = int(connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
-    if 0 < pages < BULK_CHECKPOINT_PAGES:
-        connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
 
 
 _SEARCH_TRIGGER = "application_search_insert"
@@ -553,7 +252,7 @@ def reserve_many(connection: Connection, wanted: Mapping[str, int]) -> dict[str,
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     result: dict[str, list[str]] = {}
     prefixes = [prefix for prefix, count in wanted.items() if count > 0]
-    for chunk in _chunks(prefixes):
+    for chunk in chunks(prefixes):
         # Plain SQL (SQLite ≥ 3.35 and PostgreSQL alike): compiling the multi-row statement
         # with SQLAlchemy costs more than running it.
         statement = (
@@ -580,7 +279,7 @@ def _check(item: NewApplication) -> None:
 
 
 def _members(
-    connection: Connection, items: Sequence[NewApplication], result: BulkResult, terms: _Terms
+    connection: Connection, items: Sequence[NewApplication], result: BulkResult, terms: Terms
 ) -> dict[str, int]:
     """Member id per resident ID number: known members updated, new ones inserted."""
     latest: dict[str, NewMember] = {}
@@ -589,7 +288,7 @@ def _members(
     table = _table(Member)
     known: dict[str, tuple[int, tuple[Any, ...]]] = {}
     numbers = list(latest)
-    found = _rows_in(
+    found = rows_in(
         connection,
         "SELECT m.id, m.id_number, m.name, m.card_number, m.phone, w.text, p.text "
         "FROM member m LEFT JOIN term w ON w.id = m.work_unit_id "
@@ -633,7 +332,7 @@ def _members(
     new = [latest[number] for number in numbers if number not in known]
     if new:
         columns = tuple(_MEMBER_INTERNED.get(c, c) for c in _MEMBER_ORDER)
-        inserter = _Inserter(connection, table, (*columns, "created_at", "updated_at"))
+        inserter = Inserter(connection, table, (*columns, "created_at", "updated_at"))
         at = inserter.processor("created_at")(now)
         new_ids = inserter.new_ids(len(new))
         fields = attrgetter(*_MEMBER_ORDER[:-2])
@@ -668,7 +367,7 @@ def _decisions(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> lis
             documents.setdefault(digest, (sha, findings))
         digests.append(digest)
     table = _table(Decision)
-    ids = _ids_by(connection, table.c.digest, list(documents))
+    ids = ids_by(connection, table.c.digest, list(documents))
     missing = [
         {"digest": d, "policy_sha256": sha, "findings": findings}
         for d, (sha, findings) in documents.items()
@@ -680,7 +379,7 @@ def _decisions(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> lis
             _upsert(connection)(table).on_conflict_do_nothing(index_elements=[table.c.digest]),
             missing,
         )
-        ids.update(_ids_by(connection, table.c.digest, [str(m["digest"]) for m in missing]))
+        ids.update(ids_by(connection, table.c.digest, [str(m["digest"]) for m in missing]))
     return [ids[digest] for digest in digests]
 
 
@@ -691,7 +390,7 @@ def _taken_claims(connection: Connection, member_ids: Sequence[int]) -> dict[Cla
     """Live claims (not returned) already held by these members → the holder's receipt, by
     (member, scheme's term, kind's code, item's term, level) as the claim index keeps them."""
     taken: dict[ClaimTuple, str] = {}
-    rows = _rows_in(
+    rows = rows_in(
         connection,
         "SELECT member_id, scheme_id, kind, claim_item_id, claim_level, receipt "
         "FROM application WHERE live = 1 AND member_id IN ",
@@ -725,7 +424,7 @@ def insert_applications(
         # later), and PostgreSQL then takes it for tiny and scans it for every look-up by
         # key. The look-ups here all have an index: say so, for this transaction only.
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    _big_cache(connection)
+    bulk_connection(connection)
     terms = _intern(connection, _batch_texts(items))
     member_ids = _members(connection, items, result, terms)
     kind_type = cast(Code, _table(Application).c.kind.type)
@@ -790,8 +489,8 @@ def insert_applications(
         return result
     application_values = [item.values for item in accepted]
     decision_ids = _decisions(connection, application_values)
-    memos: _Memos = {}
-    inserter = _Inserter(
+    memos: Memos = {}
+    inserter = Inserter(
         connection,
         _table(Application),
         _APPLICATION_ORDER,
@@ -828,7 +527,7 @@ def insert_applications(
 
     # The history after acceptance: the acceptance itself is the application row, stored
     # again only when the given first step says something else (models.Application.steps).
-    inserter = _Inserter(connection, _table(StatusChange), _HISTORY_ORDER, memos)
+    inserter = Inserter(connection, _table(StatusChange), _HISTORY_ORDER, memos)
     at = inserter.processor("at")
     status = inserter.processor("to_status")
     history: list[tuple[Any, ...]] = []
