@@ -53,22 +53,14 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from desktop_app.services.backups import open_for_restore, restore_backup
+    from desktop_app.services.backups import restore_database
 
     clerk = clerk_of(args)
     check_url(getattr(args, "db", None))
-    store = open_for_restore(getattr(args, "db", None))
-    try:
-        result = restore_backup(store, args.path, actor=clerk)
-    finally:
-        store.dispose()
-    print(f"已从备份恢复：{result.source}")
-    print(f"  备份中有申请 {result.applications} 份，职工 {result.members} 人。")
-    if result.upgraded:
-        print(f"  备份的数据库版本 {result.revision} 已升级到 {result.schema}。")
-    if result.kept is not None:
-        damaged = "（原数据库已损坏，按原样保留）" if result.damaged else ""
-        print(f"  被替换的数据库保留在：{result.kept}{damaged}")
-    for prefix, last in sorted(result.receipt_floors.items()):
-        print(f"  受理编号 {prefix}-…接着从 {last + 1:04d} 编起，不会重复使用恢复前已发出的编号。")
+    result, store = restore_database(args.path, actor=clerk, db_url=getattr(args, "db", None))
+    store.dispose()
+    first, *rest = result.lines()
+    print(first)
+    for line in rest:
+        print(f"  {line}")
     return EXIT_OK

@@ -108,6 +108,43 @@ class RestoreResult:
     def upgraded(self) -> bool:
         return self.schema != self.revision
 
+    def lines(self) -> list[str]:
+        """What the restore did, in Chinese: the window's note and the command line's output."""
+        lines = [
+            f"已从备份恢复：{self.source}",
+            f"备份中有申请 {self.applications} 份，职工 {self.members} 人。",
+        ]
+        if self.upgraded:
+            lines.append(f"备份的数据库版本 {self.revision} 已升级到 {self.schema}。")
+        if self.kept is not None:
+            damaged = "（原数据库已损坏，按原样保留）" if self.damaged else ""
+            lines.append(f"被替换的数据库保留在：{self.kept}{damaged}")
+        for prefix, last in sorted(self.receipt_floors.items()):
+            lines.append(
+                f"受理编号 {prefix}-… 接着从 {last + 1:04d} 编起，不会重复使用恢复前已发出的编号。"
+            )
+        return lines
+
+
+def restore_database(
+    path: Path,
+    *,
+    actor: str,
+    db_url: str | None = None,
+    home: Path | None = None,
+    now: datetime | None = None,
+) -> tuple[RestoreResult, Store]:
+    """The restore as the window and the command line run it: open the database at `db_url`
+    (even a damaged one), replace it with the backup at `path` (`restore_backup`), and give
+    back what was done with the restored database, open (the caller disposes of it). On any
+    failure nothing is left open and the error is raised."""
+    store = open_for_restore(db_url, home)
+    try:
+        return restore_backup(store, path, actor=actor, now=now), store
+    except BaseException:
+        store.dispose()
+        raise
+
 
 def open_for_restore(db_url: str | None = None, home: Path | None = None) -> Store:
     """Open the database to restore into: as usual, but a damaged one still opens."""

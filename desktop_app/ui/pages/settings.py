@@ -545,15 +545,9 @@ class SettingsPage(Page):
         self._update_enabled()
 
         def work(_progress: Any) -> tuple[RestoreResult, Store]:
-            from desktop_app.services.backups import open_for_restore, restore_backup
+            from desktop_app.services.backups import restore_database
 
-            store = open_for_restore(url, home)
-            try:
-                result = restore_backup(store, path, actor=clerk)
-            except BaseException:
-                store.dispose()
-                raise
-            return result, store
+            return restore_database(path, actor=clerk, db_url=url, home=home)
 
         run_task(
             self,
@@ -567,18 +561,7 @@ class SettingsPage(Page):
         result, store = outcome
         self._busy = False
         self.ctx.replace_store(store)  # store_opened: every page reloads
-        lines = [
-            f"已从备份恢复：{result.source}",
-            f"备份中有申请 {result.applications} 份，职工 {result.members} 人。",
-        ]
-        if result.upgraded:
-            lines.append(f"备份的数据库版本 {result.revision} 已升级到 {result.schema}。")
-        if result.kept is not None:
-            damaged = "（原数据库已损坏，按原样保留）" if result.damaged else ""
-            lines.append(f"被替换的数据库保留在：{result.kept}{damaged}")
-        for prefix, last in sorted(result.receipt_floors.items()):
-            lines.append(f"受理编号 {prefix}-… 接着从 {last + 1:04d} 编起，不会重复使用。")
-        text = "\n".join(lines)
+        text = "\n".join(result.lines())
         _message(self.restore_message, text, error=False)
         self.refresh_backups()
         self._update_enabled()
