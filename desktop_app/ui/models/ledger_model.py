@@ -7,7 +7,8 @@ the first and last id of every page ever read are kept as *anchors* (a few numbe
 
 How a page is found: from the top with an offset, from the nearest anchor above it (the rows
 after that page's last id) or below it (walked backwards from that page's first id), or
-from the bottom backwards once the count is known. The cost of each way is the number of
+from the bottom backwards once the count is known (the planner: `services/ledger_pages.py`).
+The cost of each way is the number of
 rows the database has to pass over; the cheapest is used. When that is small (next to a
 page already read, the first page, the last pages) the page is read at once, in `data()`,
 as the view paints; otherwise (a jump into the middle of a million rows) it is read off the
@@ -25,17 +26,16 @@ and the selection.
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from desktop_app.domain.status import RETURNED
+from desktop_app.services.ledger_pages import PageAnchors, PagePlan
 from desktop_app.ui.models.base import ColumnsTableModel
 
 if TYPE_CHECKING:
@@ -113,15 +113,6 @@ _ROLES: dict[int, int] = {
 }
 
 
-@dataclass(frozen=True)
-class _Plan:
-    cost: int  # rows the database passes over
-    limit: int
-    offset: int
-    after_id: int | None
-    backwards: bool
-
-
 Fetcher = Callable[..., list["LedgerRow"]]
 Counter = Callable[["Store", "LedgerFilter"], int]
 
@@ -171,8 +162,7 @@ class LedgerModel(ColumnsTableModel):
         self._more = False  # fetchMore can add a page (count unknown)
         # what has been read
         self._pages: OrderedDict[int, list[LedgerRow]] = OrderedDict()
-        self._anchors: dict[int, tuple[int, int]] = {}  # page → (first id, last id)
-        self._anchor_keys: list[int] = []  # sorted pages of _anchors
+        self._anchors = PageAnchors()  # where each page read starts and ends
         self._failed: set[int] = set()
         self._wanted: OrderedDict[int, None] = OrderedDict()
         self._reading: int | None = None  # the page being read off the GUI thread
@@ -249,7 +239,6 @@ class LedgerModel(ColumnsTableModel):
         self._generation += 1
         self._pages.clear()
         self._anchors.clear()
-        self._anchor_keys.clear()
         self._failed.clear()
         self._wanted.clear()
         self._reading = None
@@ -447,39 +436,15 @@ class LedgerModel(ColumnsTableModel):
         self._want(page)
         return None
 
-    def _plan(self, page: int, *, growing: bool = False) -> _Plan | None:
-        """The cheapest way to read `page`, as (rows passed over, how). `growing`: the page
-        after the rows shown (fetchMore, the first page)."""
-        size = self.page_size
-        start = page * size
-        if start >= self.rowCount() and not growing:
+    def _plan(self, page: int, *, growing: bool = False) -> PagePlan | None:
+        """The cheapest way to read `page` (the services' planner); None for a page past the
+        rows shown, unless `growing`: the page after them (fetchMore, the first page)."""
+        if page * self.page_size >= self.rowCount() and not growing:
             return None
-        limit = size
-        if self._total is not None and self._trust_total:
-            limit = min(size, self._total - start)
-        best = _Plan(start, limit, start, None, False)
-        keys = self._anchor_keys
-        at = bisect.bisect_left(keys, page)
-        if at > 0:  # the nearest page read above
-            above = keys[at - 1]
-            gap = (page - above - 1) * size
-            if gap < best.cost:
-                best = _Plan(gap, limit, gap, self._anchors[above][1], False)
-        if at < len(keys) and keys[at] > page:  # the nearest page read below
-            below = keys[at]
-            gap = (below - page - 1) * size
-            if gap < best.cost:
-                # Backwards from the first row of `below`: the rows of `page` are the `limit`
-                # rows after skipping the pages in between.
-                best = _Plan(gap, limit, gap, self._anchors[below][0], True)
-        if self._total is not None and self._trust_total:
-            end = min(start + size, self._total)
-            gap = self._total - end
-            if gap < best.cost:
-                best = _Plan(gap, end - start, gap, None, True)
-        return best
+        total = self._total if self._trust_total else None
+        return self._anchors.plan(page, size=self.page_size, total=total)
 
-    def _read_now(self, page: int, plan: _Plan | None = None) -> list[LedgerRow] | None:
+    def _read_now(self, page: int, plan: PagePlan | None = None) -> list[LedgerRow] | None:
         plan = plan or self._plan(page)
         if plan is None or self._store is None or self._filter is None:
             return None
@@ -496,7 +461,7 @@ class LedgerModel(ColumnsTableModel):
         self._keep(page, rows)
         return rows
 
-    def _call(self, store: Store, filter_: LedgerFilter, plan: _Plan) -> list[LedgerRow]:
+    def _call(self, store: Store, filter_: LedgerFilter, plan: PagePlan) -> list[LedgerRow]:
         rows = self._fetch(
             store,
             filter_,
@@ -517,9 +482,7 @@ class LedgerModel(ColumnsTableModel):
         while len(self._pages) > self.cache_pages:
             self._pages.popitem(last=False)
         if rows:
-            if page not in self._anchors:
-                bisect.insort(self._anchor_keys, page)
-            self._anchors[page] = (rows[0].id, rows[-1].id)
+            self._anchors.add(page, rows[0].id, rows[-1].id)
 
     def _want(self, page: int) -> None:
         self._wanted[page] = None
@@ -550,7 +513,7 @@ class LedgerModel(ColumnsTableModel):
             return
         self.busy_changed.emit(self.busy)
 
-    def _read_later(self, page: int, plan: _Plan) -> None:
+    def _read_later(self, page: int, plan: PagePlan) -> None:
         from desktop_app.ui.tasks import run_task
 
         store, filter_, generation = self._store, self._filter, self._generation
