@@ -89,7 +89,5 @@ def daily_backup(store: Store, now: datetime) -> Path | None:
 
 def check_sqlite_database(store: Store) -> None:
     """CorruptDatabaseError unless SQLite's quick check finds the live database whole."""
-    with store.connection() as connection:
-        rows = connection.exec_driver_sql("PRAGMA quick_check").fetchall()
-    if [tuple(row) for row in rows] != [("ok",)]:
+    if not backups.store_passes_quick_check(store):
         raise corrupt_database(store.location)

@@ -268,6 +268,13 @@ def has_backup_of(folder: Path, day: date) -> bool:
 # --- a damaged SQLite file (restore by file replacement, services/backups.py) ---------------
 
 
+def store_passes_quick_check(store: Store) -> bool:
+    """True when SQLite's quick check finds the open database whole."""
+    with store.connection() as connection:
+        rows = connection.exec_driver_sql("PRAGMA quick_check").fetchall()
+    return [tuple(row) for row in rows] == [("ok",)]
+
+
 def file_is_damaged(live: Path) -> bool:
     """True when the SQLite file at `live` fails SQLite's own checks."""
     if not live.exists():
