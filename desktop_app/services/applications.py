@@ -152,6 +152,8 @@ class Saved:
 
 
 def duplicate_message(first: Application) -> str:
+    """Why a claim is refused as already taken, naming the first application (receipt, date,
+    station, status) and what to do when that one was entered wrongly."""
     return (
         f"同一补助已经受理过，不能重复申请：受理编号 {first.receipt}，"
         f"{cn_date(first.applied_on)}由{first.station_name or first.station_code}"

@@ -102,6 +102,8 @@ def amounts_for(policy: Policy, entry: Entry) -> tuple[AmountLine, ...]:
 
 
 def catalogue_rows(policies: PolicySet) -> list[CatalogueRow]:
+    """Every catalogue entry of every loaded scheme as a row of the 目录 page (its rates
+    resolved), in the files' order."""
     rows: list[CatalogueRow] = []
     for policy in policies:
         for entry in policy.entries():

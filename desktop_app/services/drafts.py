@@ -29,6 +29,7 @@ FORMAT = 1
 
 
 def draft_path(home: Path) -> Path:
+    """Where the intake form's draft is kept in the data folder `home`."""
     return home / DRAFT_FOLDER / DRAFT_FILE
 
 
@@ -81,6 +82,7 @@ def load_draft(home: Path) -> dict[str, Any] | None:
 
 
 def draft_saved_at(home: Path) -> datetime | None:
+    """When the draft in `home` was saved; None when there is none or it cannot be read."""
     try:
         payload = json.loads(draft_path(home).read_text(encoding="utf-8"))
         return datetime.fromisoformat(payload["saved_at"])
@@ -89,6 +91,7 @@ def draft_saved_at(home: Path) -> datetime | None:
 
 
 def discard_draft(home: Path) -> None:
+    """Remove the draft in `home` (nothing when there is none)."""
     with contextlib.suppress(FileNotFoundError):
         draft_path(home).unlink()
 

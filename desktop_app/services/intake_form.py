@@ -141,6 +141,7 @@ def label(field: str, kind: str | None = None) -> str:
 
 
 def has_label(field: str) -> bool:
+    """Whether `field` (an input path such as `member.phone`) has a label on the form."""
     return field in _LABELS
 
 
@@ -162,6 +163,7 @@ def confirmations_for(policy: Policy | None, kind: str | None) -> tuple[str, ...
 
 
 def card_required(policy: Policy | None, kind: str | None) -> bool:
+    """Whether the scheme asks for the 京卡·互助服务卡 number for a certificate of `kind`."""
     if policy is None or kind is None:
         return False
     return any(c.rule == "member_card" and c.applies(kind) for c in policy.conditions)
@@ -191,10 +193,13 @@ STAGE_KEYS: Mapping[str, str] = {"1": "final", "2": "semifinal"}
 
 
 def grade_choices(grades: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(code, label) of the social-worker grades a scheme pays, in the order of the
+    vocabulary."""
     return [(g, GRADE_LABELS[g]) for g in GRADE_LABELS if g in grades]
 
 
 def stage_choices() -> list[tuple[str, str]]:
+    """(code, label) of the competition stages (决赛, 复赛)."""
     return list(STAGE_LABELS.items())
 
 
@@ -236,6 +241,7 @@ def registered_on(form: Form, today: date) -> date | None:
 
 
 def is_late_entry(form: Form, today: date) -> bool:
+    """Whether the form registers a day before `today` (补录, which needs a reason)."""
     when = registered_on(form, today)
     return when is not None and registration.is_late(when, today)
 

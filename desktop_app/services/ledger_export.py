@@ -23,6 +23,7 @@ from desktop_app.exchange.errors import Cancelled
 from desktop_app.exchange.ledger_book import LedgerLine, Summary, write_ledger
 from desktop_app.services import presenter
 from desktop_app.services.audit_trail import record_event
+from desktop_app.services.ledger_view import ledger_count
 from desktop_app.services.policies import policy_set
 from desktop_app.services.presenter import filter_text, key_group_text, level_of
 from desktop_app.storage import ledger_query
@@ -157,7 +158,7 @@ def export_ledger(
     result says `cancelled`. ExchangeError / OSError when the file cannot be written."""
     filter_ = filter_ or LedgerFilter()
     path = Path(path)
-    total = repository_count(store, filter_)
+    total = ledger_count(store, filter_)
     try:
         summary: Summary = write_ledger(
             path,
@@ -184,11 +185,3 @@ def export_ledger(
         now=now,
     )
     return LedgerExport(path, summary.total.count, summary.total.amount, full_ids)
-
-
-def repository_count(store: Store, filter_: LedgerFilter) -> int:
-    with store.session() as session:
-        return ledger_query.ledger_count(session, filter_)
-
-
-__all__ = ["LedgerExport", "export_ledger", "ledger_lines"]

@@ -70,6 +70,8 @@ class LedgerRow:
 def ledger_row(
     app: Application, *, full_numbers: bool = False, policies: PolicySet | None = None
 ) -> LedgerRow:
+    """One stored application as a ledger line: level in the scheme's words, status label,
+    numbers masked unless `full_numbers`."""
     member = app.member
     card = app.card_number or ""
     return LedgerRow(

@@ -39,6 +39,7 @@ class ScrubFilter(logging.Filter):
 
 
 def log_file(home: Path) -> Path:
+    """The program's log file in the data folder `home`."""
     return home / "logs" / LOG_NAME
 
 

@@ -17,10 +17,14 @@ from desktop_app.paths import pinyin_index_file, policies_dir
 
 
 def catalogue_names(policies: PolicySet) -> list[str]:
+    """Every distinct catalogue name of the loaded schemes, sorted."""
     return sorted({entry.name for policy in policies for entry in policy.entries()})
 
 
 def regenerate(folder: Path | None = None, target: Path | None = None) -> Iterable[str]:
+    """Write the pinyin index of the catalogue names of the policy files in `folder` to
+    `target` (`make pinyin`); the names written. Stops with the policy errors if a file is
+    refused."""
     policies = load_directory(folder or policies_dir())
     if policies.errors:
         raise SystemExit("\n".join(str(error) for error in policies.errors))
@@ -30,6 +34,7 @@ def regenerate(folder: Path | None = None, target: Path | None = None) -> Iterab
 
 
 def main() -> int:
+    """`python -m desktop_app.services.pinyin_index`: regenerate resources/pinyin.json."""
     names = list(regenerate())
     print(f"已写入 {pinyin_index_file()}：{len(names)} 个名称", file=sys.stderr)
     return 0

@@ -79,4 +79,5 @@ def policy_by_sha256(sha256: str, policies: PolicySet | None = None) -> Policy |
 
 
 def refused_files(policies: PolicySet) -> list[PolicyError]:
+    """The policy files that could not be used, with why (shown at start and in 设置)."""
     return list(policies.errors)

@@ -49,10 +49,12 @@ def kind_label(kind: str, scheme: str = "") -> str:
 
 
 def grade_label(grade: str) -> str:
+    """The social-worker grade in words (助理社会工作师（初级）…)."""
     return GRADE_LABELS.get(grade, grade)
 
 
 def stage_label(stage: str | None) -> str:
+    """The competition stage in words (决赛, 复赛); '' for none."""
     return STAGE_LABELS.get(stage or "", stage or "")
 
 
@@ -148,6 +150,7 @@ def late_entry_text(row: LedgerRow) -> str:
 
 
 def amount_text(row: LedgerRow) -> str:
+    """The ledger's 补助 column: the amount, or 不予补助."""
     return f"{row.amount} 元" if row.eligible else "不予补助"
 
 
@@ -192,6 +195,8 @@ def _section(title: str, pairs: list[tuple[str, Any]]) -> Section:
 
 
 def application_lines(detail: Detail) -> list[tuple[str, str]]:
+    """(label, value) of the application itself: receipt, dates, scheme, status, station,
+    clerk."""
     row = detail.row
     return [
         ("受理编号", row.receipt),

@@ -57,6 +57,7 @@ FORM_NAMES = {"annex2": "申请表（附件2）", "receipt": "受理回执"}
 
 
 def form_name(form_id: str) -> str:
+    """The form's name as the clerk knows it (附件2…, 受理回执)."""
     return FORM_NAMES.get(form_id, form_id)
 
 
@@ -173,6 +174,7 @@ def print_count(detail: Detail, form_id: str) -> int:
 
 
 def reprint_mark(copy: int, on: date) -> str:
+    """The mark a reprint carries (补打（第2次）2026年12月3日); '' on the first copy."""
     return f"补打（第{copy}次）{cn_date(on)}" if copy > 1 else ""
 
 

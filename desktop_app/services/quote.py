@@ -12,6 +12,8 @@ from desktop_app.services.policies import get_policy, policy_set
 
 
 def quote_application(application: Application, policies: PolicySet | None = None) -> Decision:
+    """The subsidy decision for `application` under the policy version in force on its
+    registration date (the one engine call of the program)."""
     policies = policies or policy_set()
     return decide(get_policy(application.scheme, policies, application.applied_on), application)
 

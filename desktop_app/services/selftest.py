@@ -170,6 +170,8 @@ SAMPLES: dict[str, tuple[dict[str, Any], int]] = {
 
 
 def sample(name: str) -> tuple[dict[str, Any], int]:
+    """A copy of the named sample application (with its own valid ID number) and the
+    amount it must be given."""
     import copy
 
     data, amount = SAMPLES[name]
@@ -193,6 +195,7 @@ def _store(ctx: _Context) -> Store:
 
 
 def step_data_folders(ctx: _Context) -> str:
+    """The bundle's data folders (resources, db, forms) are there and not empty."""
     from desktop_app.paths import data_root
 
     where = []
@@ -207,6 +210,7 @@ def step_data_folders(ctx: _Context) -> str:
 
 
 def step_policies(ctx: _Context) -> str:
+    """Both shipped schemes load without errors."""
     from desktop_app.paths import policies_dir
     from desktop_app.services.policies import policy_set
 
@@ -220,6 +224,7 @@ def step_policies(ctx: _Context) -> str:
 
 
 def step_catalogue(ctx: _Context) -> str:
+    """The catalogue search finds by pinyin initials and by occupation code."""
     from desktop_app.services.catalogue import default_search
 
     search = default_search()
@@ -232,6 +237,7 @@ def step_catalogue(ctx: _Context) -> str:
 
 
 def step_postgres_driver(ctx: _Context) -> str:
+    """The PostgreSQL driver (psycopg) is bundled and loads."""
     from desktop_app.storage.database import postgres_driver
 
     driver, versions = postgres_driver()
@@ -240,6 +246,7 @@ def step_postgres_driver(ctx: _Context) -> str:
 
 
 def step_database(ctx: _Context) -> str:
+    """A fresh SQLite database is created and migrated to the newest schema."""
     from desktop_app.services.store import open_store
     from desktop_app.storage.migrations import schema_state
 
@@ -257,6 +264,7 @@ def step_database(ctx: _Context) -> str:
 
 
 def step_station(ctx: _Context) -> str:
+    """The station settings are saved and read back."""
     from desktop_app.services.station_settings import save_station, station
 
     save_station(
@@ -321,6 +329,7 @@ def _check_pdf(path: Path, pages: int) -> None:
 
 
 def step_print_annex2(ctx: _Context) -> str:
+    """Annex 2 is printed for the social-worker sample with every character in the fonts."""
     from desktop_app.services.printing import print_to_file
 
     receipt = ctx.receipts["social_worker_2016"]
@@ -333,6 +342,7 @@ def step_print_annex2(ctx: _Context) -> str:
 
 
 def step_print_receipts(ctx: _Context) -> str:
+    """A receipt is printed for every sample, and printing moved them to 已打印."""
     from desktop_app.services.ledger_view import application_detail
     from desktop_app.services.printing import print_to_file
 
@@ -349,6 +359,7 @@ def step_print_receipts(ctx: _Context) -> str:
 
 
 def step_ledger_export(ctx: _Context) -> str:
+    """The ledger is exported and the workbook reads back with the right count and total."""
     from desktop_app.services.ledger_export import export_ledger
 
     out = ctx.out / "ledger.xlsx"
@@ -400,6 +411,7 @@ def step_second_copy(ctx: _Context) -> str:
 
 
 def step_audit(ctx: _Context) -> str:
+    """The audit chain of everything the self-test did is whole."""
     from desktop_app.services.audit_trail import verify_audit
 
     result = verify_audit(_store(ctx))

@@ -116,6 +116,8 @@ class DatabaseChoice:
 def database_choice(
     current: str | None, saved: str, home: Path, env: Mapping[str, str] | None = None
 ) -> DatabaseChoice:
+    """Which database the program uses and why (--db, UNION_COUNTER_DB, the saved
+    address or the data folder's file), as 设置 shows it."""
     env = os.environ if env is None else env
     from_env = env.get("UNION_COUNTER_DB", "")
     if from_env:
@@ -171,6 +173,7 @@ class BackupFile:
 
 
 def format_size(size: int) -> str:
+    """A file size in 字节 / KB / MB / GB."""
     if size < 1024:
         return f"{size} 字节"
     if size < 1024 * 1024:
@@ -251,6 +254,7 @@ _CONDITION_LABELS = {
 
 
 def condition_text(condition: Condition, kind_labels: Mapping[str, str]) -> str:
+    """One condition of a scheme in words, as 设置's scheme summary lists it."""
     if condition.rule == "issued_within":
         start = cn_date(condition.date_from) if condition.date_from else "不限"
         end = cn_date(condition.date_to) if condition.date_to else "不限"
@@ -285,6 +289,7 @@ def rate_text(rate: Rate, policy: Policy) -> str:
 
 
 def scheme_summary(policy: Policy) -> SchemeSummary:
+    """What a scheme pays and on which conditions, with the document's words as sources."""
     kind_labels = {kind: rule.label for kind, rule in policy.kinds.items()}
     conditions = tuple(
         SummaryLine("条件", condition_text(c, kind_labels), c.source.cite())

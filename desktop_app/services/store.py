@@ -24,6 +24,8 @@ from desktop_app.storage.migrations import SchemaState, ensure_schema
 
 
 def prepare_home(home: Path | None = None) -> Path:
+    """Create the data folder (with backups/ and logs/) and return it; CannotOpenError with
+    a Chinese message when it cannot be made."""
     folder = (home or data_home()).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
