@@ -3,7 +3,7 @@
 `ClerkError` carries what every layer needs to report it the same way: `message` (Chinese,
 says what to do), `field` (the input path at fault, or None) and `exit_code` (what the command
 line exits with). The window shows `message` in a dialog (`ui/errors.py`), the command line
-prints it and exits with `exit_code` (`cli/main.py`); neither looks at the concrete class.
+prints it and exits with `exit_code` (`cli/exit_codes.py`); neither looks at the concrete class.
 Anything that is not a `ClerkError` (nor an `OSError` from the office PC) is a bug: logged with
 its traceback, shown as an internal error.
 

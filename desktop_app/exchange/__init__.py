@@ -7,6 +7,6 @@
 - `xlsx_reader` / `xlsx_writer`: a small streaming reader and writer of sheets (plain values,
   no cell objects) that the exchange and the ledger export use for speed at 100,000 rows.
 
-The services (`services/ledger_export.py`, `services/exchange.py`) feed these with plain
+The services (`services/ledger_export.py`, `services/exchange/`) feed these with plain
 values and store what they read.
 """

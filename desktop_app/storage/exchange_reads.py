@@ -1,4 +1,4 @@
-"""The reads the exchange (`services/exchange.py`) makes besides the ledger walk: stored
+"""The reads the exchange (`services/exchange/`) makes besides the ledger walk: stored
 decisions by id, status changes by application, and applications by receipt — each in chunks
 of 500 ids, so a parameter list never grows with the file."""
 
