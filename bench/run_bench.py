@@ -11,6 +11,8 @@
   on a big database: bench/gui_ledger_bench.py PATH (run by hand on the store benchmark's file)
 - printing (bench/print_bench.py): one form ≤ 50 ms warm, ≤ 400 ms in a fresh process, 100 forms
   into one PDF ≤ 3 s
+- the command line (bench/cli_bench.py): `union-counter ledger` on an existing database ≤ 2.5×
+  `python -c "import sqlalchemy"`, median of paired runs
 - at the counter (bench/gui_counter_bench.py): Ctrl+S to the receipt number on screen ≤ 150 ms,
   Ctrl+P to the preview's first page ≤ 800 ms, the first preview of the program included
 
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:42} {value:>7.3f} ms {target:>6.0f} ms  {'ok' if ok else 'MISSED'}  ({detail})"
         )
+    failed |= subprocess.run([sys.executable, str(ROOT / "bench" / "cli_bench.py")]).returncode != 0
     if not args.no_gui:
         failed |= not gui_bench.run()
         # Each in its own process (its own QApplication / a fresh font registry).
