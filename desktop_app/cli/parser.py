@@ -1,5 +1,6 @@
 """The `union-counter` command line: every subcommand and every argument, each with Chinese help
-(the Chinese argparse classes are in `cli/chinese_argparse.py`; the handlers in `cli/*_commands.py`)."""
+(the Chinese argparse classes are in `cli/chinese_argparse.py`; the handlers in
+`cli/*_commands.py`)."""
 
 from __future__ import annotations
 

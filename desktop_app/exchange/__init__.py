@@ -1,12 +1,15 @@
-"""Excel workbooks in and out (openpyxl only: no Qt, no SQL).
+"""Excel workbooks in and out (no Qt, no SQL).
 
-- `files`: opening a workbook a clerk hands in (with a Chinese answer for every file that is
-  not one), writing one atomically, listing row problems and saving them as a workbook;
+- `xlsx_reader` / `xlsx_writer`: the program's own streaming reader and writer of sheets
+  (plain values, no cell objects; openpyxl only for its utilities). Every workbook handed in
+  is read by `xlsx_reader`, with a size limit on every part it decompresses; every workbook
+  written, by `xlsx_writer`;
+- `files`: a Chinese answer for every file that is not a workbook, writing one atomically,
+  and the problems of an import saved as a workbook;
 - `ledger_book`: the 台账 export (applications sheet + 汇总), streamed;
 - `batch`: the station → district exchange workbook (applications + manifest with checksum);
-- `xlsx_reader` / `xlsx_writer`: a small streaming reader and writer of sheets (plain values,
-  no cell objects) that the exchange and the ledger export use for speed at 100,000 rows.
+- `catalogue_book`: a subsidy catalogue workbook read and checked.
 
-The services (`services/ledger_export.py`, `services/exchange/`) feed these with plain
-values and store what they read.
+The services (`services/ledger_export.py`, `services/exchange.py`,
+`services/catalogue_import.py`) feed these with plain values and store what they read.
 """

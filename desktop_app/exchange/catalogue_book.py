@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from desktop_app.exchange.errors import ExchangeError, Problem
-from desktop_app.exchange.files import merged_ranges, open_workbook
+from desktop_app.exchange.xlsx_reader import Sheet, XlsxBook
 
 HEADER_SEARCH = 10
 MAX_ROWS = 20_000  # a catalogue has about a hundred rows; more is not a catalogue
@@ -104,7 +104,7 @@ def _text(value: Any) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(value)).split())
 
 
-def _match_layout(row: tuple[Any, ...]) -> tuple[Layout, dict[str, int]] | None:
+def _match_layout(row: Sequence[Any]) -> tuple[Layout, dict[str, int]] | None:
     positions: dict[str, int] = {}
     for index, value in enumerate(row):
         text = header_text(value)
@@ -127,6 +127,12 @@ class _Problems:
         if len(self.items) < MAX_PROBLEMS:
             self.items.append(Problem(sheet, row, column, message))
 
+    def extend(self, other: _Problems) -> None:
+        """Add `other`'s problems after these (counted all, listed up to the limit)."""
+        for item in other.items:
+            self.add(item.sheet, item.row, item.column, item.message)
+        self.count += other.count - len(other.items)
+
 
 def read_catalogue_book(
     path: Path, tiers: Mapping[str, Collection[str]] | None = None
@@ -138,9 +144,9 @@ def read_catalogue_book(
     path = Path(path)
     problems = _Problems()
     sheets: list[CatalogueSheet] = []
-    with open_workbook(path) as book:
-        for worksheet in book.worksheets:
-            sheet = _read_sheet(worksheet, problems, tiers)
+    with XlsxBook(path) as book:
+        for name in book.sheetnames:
+            sheet = _read_sheet(book[name], problems, tiers)
             if sheet is None:
                 continue
             earlier = next((s for s in sheets if s.layout.kind == sheet.layout.kind), None)
@@ -174,24 +180,35 @@ def read_catalogue_book(
 
 
 def _read_sheet(
-    worksheet: Any, problems: _Problems, tiers: Mapping[str, Collection[str]] | None
+    worksheet: Sheet, problems: _Problems, tiers: Mapping[str, Collection[str]] | None
 ) -> CatalogueSheet | None:
-    title = worksheet.title
-    merged = merged_ranges(worksheet)
-    rows = worksheet.iter_rows(values_only=True)
+    rows = worksheet.rows()
+    try:
+        return _check_sheet(worksheet, rows, problems, tiers)
+    finally:
+        rows.close()
+
+
+def _check_sheet(
+    worksheet: Sheet,
+    rows: Iterator[tuple[int, list[Any]]],
+    problems: _Problems,
+    tiers: Mapping[str, Collection[str]] | None,
+) -> CatalogueSheet | None:
+    title = worksheet.name
     found: tuple[Layout, dict[str, int]] | None = None
     header_row = 0
     header_cells: tuple[Any, ...] = ()
     non_empty = False
-    for number, row in enumerate(rows, start=1):
+    for number, row in rows:  # the rows the sheet stores, by their sheet row number
+        if number > HEADER_SEARCH:
+            break
         if any(_text(v) for v in row):
             non_empty = True
         found = _match_layout(row)
         if found is not None:
             header_row = number
             header_cells = tuple(row)
-            break
-        if number >= HEADER_SEARCH:
             break
     if found is None:
         if non_empty:
@@ -218,28 +235,22 @@ def _read_sheet(
         )
         allowed = None
 
-    for ref in merged:
-        min_col, min_row, _max_col, max_row = range_boundaries(ref)
-        if max_row is not None and max_row >= header_row:
-            problems.add(
-                title,
-                min_row,
-                get_column_letter(min_col or 1),
-                f"合并单元格 {ref}：目录的表头和数据行不能合并单元格，请取消合并并在每格填值",
-            )
-
+    # The rows' problems are listed after the merged cells', which follow the rows in the XML.
+    row_problems = _Problems()
     names: dict[str, int] = {}
     codes: dict[str, int] = {}
     seqs: dict[int, int] = {}
     width = max(columns.values()) + 1
-    for number, row in enumerate(rows, start=header_row + 1):
+    for number, row in rows:
         if number - header_row > MAX_ROWS:
-            problems.add(title, number, "", f"行数超过 {MAX_ROWS}，这不是一份补助目录")
+            row_problems.add(
+                title, header_row + MAX_ROWS + 1, "", f"行数超过 {MAX_ROWS}，这不是一份补助目录"
+            )
             break
         cells = list(row[:width]) + [None] * (width - len(row[:width]))
         if not any(_text(v) for v in cells):
             continue
-        line = _read_line(title, number, cells, layout, columns, problems, allowed)
+        line = _read_line(title, number, cells, layout, columns, row_problems, allowed)
         if line is None:
             continue
         for key, seen, label in (
@@ -251,14 +262,27 @@ def _read_sheet(
             folded = key.casefold()
             if folded in seen:
                 column = CODE if label == "代码" else layout.name_header
-                problems.add(title, number, column, f"{label}“{key}”与第{seen[folded]}行重复")
+                row_problems.add(title, number, column, f"{label}“{key}”与第{seen[folded]}行重复")
             else:
                 seen[folded] = number
         if line.seq in seqs:
-            problems.add(title, number, SEQ, f"序号 {line.seq} 与第{seqs[line.seq]}行重复")
+            row_problems.add(title, number, SEQ, f"序号 {line.seq} 与第{seqs[line.seq]}行重复")
         else:
             seqs[line.seq] = number
         sheet.lines.append(line)
+    for _row in rows:  # to the end of the sheet: its merged ranges
+        pass
+
+    for ref in worksheet.merged:
+        min_col, min_row, _max_col, max_row = range_boundaries(ref)
+        if max_row is not None and max_row >= header_row:
+            problems.add(
+                title,
+                min_row,
+                get_column_letter(min_col or 1),
+                f"合并单元格 {ref}：目录的表头和数据行不能合并单元格，请取消合并并在每格填值",
+            )
+    problems.extend(row_problems)
     if not sheet.lines and not problems.count:
         problems.add(title, header_row, "", "表头下面没有任何目录行")
     return sheet

@@ -1,49 +1,80 @@
-"""A small streaming reader of .xlsx sheets: values only, one row at a time.
+"""A small streaming reader of .xlsx workbooks: values only, one row at a time.
 
-openpyxl's read-only mode builds a text object per string cell and scans each sheet once
-for its size when the workbook opens; for an exchange file of 100,000 rows that is most of
-the import's time. This reader parses the sheet's XML with `xml.etree.ElementTree.iterparse`
-straight from the archive and gives each row as plain values, the way openpyxl's read-only
-mode with `values_only=True, data_only=False` gives them:
+Every workbook the program is handed (an exchange file, a catalogue) is read here. openpyxl's
+read-only mode builds a text object per string cell and scans each sheet once for its size
+when the workbook opens; for an exchange file of 100,000 rows that is most of the import's
+time. This reader parses the sheet's XML with expat straight from the archive and gives each
+row as plain values, the way openpyxl's read-only mode with `values_only=True,
+data_only=False` gives them (tests/exchange/test_xlsx_differential.py holds it to openpyxl
+for workbooks written by openpyxl, xlsxwriter and LibreOffice):
 
 - shared strings, inline strings (rich text joined, phonetic runs left out), formula string
   results as text; numbers as int when written without a point or exponent, else float;
   booleans; ISO 8601 dates (t="d"); errors as their text ("#N/A");
 - numbers in a cell whose style has a date format as `datetime` (time-only and duration
   formats as openpyxl converts them), counted from the workbook's date system (1900/1904);
-- a formula as its text beginning with "=" (so it can be refused), whatever its kind;
-- merged ranges (`Sheet.merged`, known once the rows have been read: they follow them).
+- a formula as its text beginning with "=" (so it can be refused), whatever its kind: a
+  shared formula's other cells translated from its first cell as openpyxl does. (openpyxl
+  gives an array or data-table formula as an object, not text; here it is text like any
+  formula, so a caller that refuses formulas refuses it too.)
+- every row the sheet stores (openpyxl's read-only mode stops at the size the sheet's
+  `<dimension>` declares, which a program may have written wrong);
+- the sheets' names in the workbook's order (`sheetnames`), and each sheet's merged ranges
+  (`Sheet.merged`, known once its rows have been read: they follow them in the XML).
 
-Files that are not workbooks get the same Chinese answers as `files.open_workbook`.
+Size limits. A workbook comes from outside, and an .xlsx is a zip archive: a file of a few
+kilobytes can decompress to gigabytes (a "zip bomb"). Every part read (sheets, shared strings,
+workbook, relationships, styles) is streamed, counted as it is decompressed and refused past
+its cap with a Chinese message, before memory or time run out: `MAX_SHEET_BYTES` for a sheet
+(memory stays flat; a 30,000-row ledger sheet is 25–35 MB), `MAX_STRINGS_BYTES` for the
+shared strings (kept in memory as a list of texts), `MAX_METADATA_BYTES` for the small parts
+(of which only sheet names, relationships and date styles are kept). A part more than
+`MAX_RATIO` times larger than its compressed size is refused too, once past `RATIO_FLOOR`:
+real sheets compress 5–20 times (each cell carries its own reference), a bomb about 1,000
+times. The sizes the archive declares are checked before anything is decompressed, which
+stops a bomb at once (Python's zipfile never gives more bytes than a part declares: a header
+that lies ends in a checksum error, a damaged file); the bytes are counted as they come all
+the same, against the cap and against the whole compressed size, should a header lie. No part
+may declare a DTD: Excel never writes one, and entities would expand past any count of the
+bytes. Tests lower these module attributes.
+
+Files that are not workbooks get a Chinese answer from `files.refuse_non_xlsx`.
 """
 
 from __future__ import annotations
 
 import posixpath
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Generator
+from contextlib import closing
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
-from xml.etree.ElementTree import ParseError, iterparse
-from xml.parsers.expat import ExpatError, ParserCreate
+from typing import Any, NoReturn
+from xml.parsers.expat import ExpatError, ParserCreate, XMLParserType
 
+from openpyxl.formula.tokenizer import TokenizerError
+from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 from openpyxl.utils.datetime import from_ISO8601 as from_iso8601
 
 from desktop_app.exchange.errors import ExchangeError
-from desktop_app.exchange.files import _refuse_non_xlsx
+from desktop_app.exchange.files import refuse_non_xlsx
+
+MAX_SHEET_BYTES = 1 << 30  # 1 GiB of XML: more than half a million full ledger rows
+MAX_STRINGS_BYTES = 256 << 20  # 256 MiB: several million distinct texts
+MAX_METADATA_BYTES = 16 << 20  # workbook, relationships, styles: rarely 1 MB in real files
+MAX_RATIO = 200  # decompressed / compressed size of one part
+RATIO_FLOOR = 16 << 20  # the ratio is judged past this many decompressed bytes
+_CHUNK = 1 << 16
 
 _OFFICE_DOCUMENT = "/officeDocument"
 _WORKSHEET = "/worksheet"
 _STYLES = "/styles"
 _SHARED_STRINGS = "/sharedStrings"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+_REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 _DIGITS = "0123456789"
@@ -67,25 +98,94 @@ def _column_number(ref: str) -> int:
     return number
 
 
-def _text(element: Any, ns: str) -> str:
-    """The text of a string item (<si> or <is>): its <t>, or its runs' <t>, joined."""
-    parts: list[str] = []
-    t_tag, r_tag = f"{ns}t", f"{ns}r"
-    for child in element:
-        if child.tag == t_tag:
-            if child.text:
-                parts.append(child.text)
-        elif child.tag == r_tag:
-            for piece in child:
-                if piece.tag == t_tag and piece.text:
-                    parts.append(piece.text)
-    return "".join(parts)
-
-
 def _number(text: str) -> int | float:
     if "." in text or "E" in text or "e" in text:
         return float(text)
     return int(text)
+
+
+def _row_number(text: str) -> int:
+    """A row's `r`: a whole number, which some programs write as "3.0" (as openpyxl reads)."""
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
+        if not number.is_integer():
+            raise
+        return int(number)
+
+
+def _no_doctype(*_args: object) -> NoReturn:
+    raise ValueError("a DTD in a workbook part")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MB" if size >= 1 << 20 else f"{size / 1024:,.0f} KB"
+
+
+def _expat() -> XMLParserType:
+    """An expat parser as the sheet and string handlers use it (no DTD allowed)."""
+    parser = ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _no_doctype
+    return parser
+
+
+class _Part:
+    """A part of the archive, read as it is decompressed and counted: past its cap, or past
+    `MAX_RATIO` times its compressed size, reading stops with an ExchangeError. `read(size)`
+    as a binary file's; `close()` when done."""
+
+    def __init__(self, book: XlsxBook, info: zipfile.ZipInfo, cap: int) -> None:
+        self.book = book
+        self.info = info
+        self.cap = cap
+        self.count = 0
+        book.check_declared(info, cap)
+        try:
+            self.stream = book.archive.open(info)
+        except (zipfile.BadZipFile, ValueError, NotImplementedError, RuntimeError) as exc:
+            # NotImplementedError: a compression Excel does not use; RuntimeError: encrypted.
+            raise book.damaged(exc) from None
+        except OSError as exc:
+            raise book.unreadable(exc) from None
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:  # all of it, still counted piece by piece
+            pieces = []
+            while piece := self.read(_CHUNK):
+                pieces.append(piece)
+            return b"".join(pieces)
+        try:
+            data = self.stream.read(size)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            # BadZipFile: a CRC that does not match, e.g. the data is longer than declared
+            raise self.book.damaged(exc) from None
+        except OSError as exc:
+            raise self.book.unreadable(exc) from None
+        self.count += len(data)
+        self.book.check_size(self.info, self.count, self.cap)
+        return data
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _parse(
+    book: XlsxBook, part: str, cap: int, parser: XMLParserType
+) -> Generator[None, None, None]:
+    """Feed a part to an expat parser piece by piece; yields after each piece (so a caller
+    can hand on what the handlers collected) and turns bad XML into a Chinese answer."""
+    with closing(book.open_part(part, cap)) as source:
+        try:
+            while True:
+                piece = source.read(_CHUNK)
+                parser.Parse(piece, not piece)
+                yield
+                if not piece:
+                    break
+        except (ExpatError, ValueError, IndexError) as exc:
+            raise book.damaged(exc) from None
 
 
 class Sheet:
@@ -97,30 +197,22 @@ class Sheet:
         self.part = part
         self.merged: list[str] = []  # filled as the XML is read (mergeCells follow the rows)
 
-    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+    def rows(self) -> Generator[tuple[int, list[Any]], None, None]:
         """(1-based row number, values by column from A) for every row the sheet stores."""
         book = self.book
+        self.merged.clear()  # read again with the rows
         handler = _SheetHandler(
             book.shared_strings(), book.date_styles, book.duration_styles, book.epoch, self.merged
         )
-        parser = ParserCreate(namespace_separator="}")
-        parser.buffer_text = True
+        parser = _expat()
         parser.StartElementHandler = handler.start
         parser.EndElementHandler = handler.end
         parser.CharacterDataHandler = handler.data
         done = handler.done
-        with book.open_part(self.part) as source:
-            try:
-                while True:
-                    piece = source.read(1 << 16)
-                    parser.Parse(piece, not piece)
-                    if done:
-                        yield from done
-                        done.clear()
-                    if not piece:
-                        break
-            except (ExpatError, ValueError, IndexError) as exc:
-                raise book.damaged(exc) from None
+        for _piece in _parse(book, self.part, MAX_SHEET_BYTES, parser):
+            if done:
+                yield from done
+                done.clear()
 
 
 class _SheetHandler:
@@ -141,15 +233,18 @@ class _SheetHandler:
         self.merged = merged
         self.done: list[tuple[int, list[Any]]] = []
         self.columns: dict[str, int] = {}  # column letters → number
+        self.shared_formulas: dict[str, Translator] = {}  # group (si) → its first cell's
         self.in_data = False  # inside <sheetData>
         self.row: list[Any] | None = None
         self.row_number = 0
         self.in_cell = False
         self.column = 0
+        self.ref: str | None = None
         self.kind = "n"
         self.style: str | None = None
         self.value: list[str] | None = None  # <v> text
         self.formula: list[str] | None = None  # <f> text
+        self.formula_group: str | None = None  # <f t="shared" si=…>
         self.inline: list[str] | None = None  # <is> texts
         self.capture: list[str] | None = None  # where character data goes now
         self.in_inline = False
@@ -167,13 +262,14 @@ class _SheetHandler:
                 self.inline = []
             elif name == _F:
                 self.formula = self.capture = []
+                self.formula_group = attrs.get("si") if attrs.get("t") == "shared" else None
             elif name == _RPH:
                 self.phonetic = True
         elif name == _C:
             if self.row is None:
                 return
             self.in_cell = True
-            ref = attrs.get("r")
+            ref = self.ref = attrs.get("r")
             if ref:
                 letters = ref.rstrip(_DIGITS)
                 column = self.columns.get(letters)
@@ -189,7 +285,7 @@ class _SheetHandler:
             if not self.in_data:
                 return
             given = attrs.get("r")
-            self.row_number = int(given) if given else self.row_number + 1
+            self.row_number = _row_number(given) if given else self.row_number + 1
             self.row = []
             self.column = 0
         elif name == _SHEET_DATA:
@@ -222,11 +318,27 @@ class _SheetHandler:
         if self.capture is not None:
             self.capture.append(text)
 
+    def _shared_formula(self, text: str, group: str) -> str:
+        """A cell of a shared formula: the first cell of the group gives the formula, the
+        others get it moved to where they are (as openpyxl reads them)."""
+        where = self.ref or f"{get_column_letter(self.column)}{self.row_number}"
+        first = self.shared_formulas.get(group)
+        try:
+            if first is not None:
+                return str(first.translate_formula(where))
+            if text != "=":
+                self.shared_formulas[group] = Translator(text, where)
+        except (TokenizerError, TranslatorError):
+            pass  # openpyxl fails on such a file; the text is still a formula
+        return text
+
     def _cell(self) -> None:
         value: Any = None
         kind = self.kind
         if self.formula is not None:
             value = "=" + "".join(self.formula)
+            if self.formula_group is not None:
+                value = self._shared_formula(value, self.formula_group)
         elif kind == "inlineStr":
             if self.inline is not None:
                 value = "".join(self.inline)
@@ -265,32 +377,105 @@ class _SheetHandler:
             values[column - 1] = value
 
 
+class _StringsHandler:
+    """expat callbacks collecting the shared-string table: each <si>'s own <t> and its runs'
+    (<r><t>) joined; phonetic runs (<rPh>) left out, as openpyxl reads them."""
+
+    def __init__(self, strings: list[str]) -> None:
+        self.strings = strings
+        self.item: list[str] | None = None  # the texts of the <si> being read
+        self.depth = 0  # elements open inside it
+        self.in_run = False  # inside <si><r>
+        self.capture: list[str] | None = None
+        self.si = self.r = self.t = ""  # full names, in the namespace of the root element
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        item = self.item
+        if item is None:
+            if not self.si:
+                ns = name[: name.index("}") + 1] if "}" in name else ""
+                self.si, self.r, self.t = ns + "si", ns + "r", ns + "t"
+            elif name == self.si:
+                self.item = []
+                self.depth = 0
+            return
+        self.capture = None  # a <t> holds text only (an element in it ends its text)
+        self.depth += 1
+        if name == self.t and (self.depth == 1 or (self.depth == 2 and self.in_run)):
+            self.capture = item
+        elif name == self.r and self.depth == 1:
+            self.in_run = True
+
+    def end(self, name: str) -> None:
+        item = self.item
+        if item is None:
+            return
+        self.capture = None
+        if self.depth == 0:  # </si>
+            self.strings.append("".join(item).replace("x005F_", ""))
+            self.item = None
+            return
+        if self.depth == 1:
+            self.in_run = False
+        self.depth -= 1
+
+    def data(self, text: str) -> None:
+        if self.capture is not None:
+            self.capture.append(text)
+
+
 class XlsxBook:
     """An .xlsx file opened for reading sheets one row at a time; use as a context manager."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        _refuse_non_xlsx(self.path)
+        self._parts: dict[str, str] = {}
+        self._sheets: dict[str, Sheet] = {}
+        self._strings: list[str] | None = None
+        refuse_non_xlsx(self.path)
         try:
             self.archive = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, EOFError, ValueError) as exc:
             raise self.damaged(exc) from None
         except OSError as exc:
-            raise ExchangeError(f"无法读取文件 {self.path.name}：{exc.strerror or exc}。") from None
+            raise self.unreadable(exc) from None
         try:
             self._read_structure()
         except ExchangeError:
             self.archive.close()
             raise
-        except (KeyError, ValueError, ParseError, zipfile.BadZipFile, EOFError) as exc:
+        except (KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
             self.archive.close()
             raise self.damaged(exc) from None
-        self._strings: list[str] | None = None
 
     def damaged(self, exc: BaseException) -> ExchangeError:
         return ExchangeError(
             f"文件 {self.path.name} 已损坏或不是 Excel 工作簿，无法读取（{type(exc).__name__}）。"
             "请在 Excel 中打开并重新保存为 .xlsx 后再试。"
+        )
+
+    def unreadable(self, exc: OSError) -> ExchangeError:
+        return ExchangeError(f"无法读取文件 {self.path.name}：{exc.strerror or exc}。")
+
+    def check_declared(self, info: zipfile.ZipInfo, cap: int) -> None:
+        """Refuse a part at once when the archive says it is too large (the bytes are
+        counted as they come all the same: `_Part`)."""
+        self.check_size(info, info.file_size, cap)
+
+    def check_size(self, info: zipfile.ZipInfo, size: int, cap: int) -> None:
+        """Refuse a part of `size` bytes decompressed when that is past its cap, or past
+        `MAX_RATIO` times its compressed size (beyond `RATIO_FLOOR`)."""
+        if size <= cap and (size <= RATIO_FLOOR or size <= MAX_RATIO * info.compress_size):
+            return
+        limit = (
+            f"{info.filename} 超过 {_megabytes(cap)}"
+            if size > cap
+            else f"{info.filename} 比压缩时大 {MAX_RATIO} 倍以上"
+        )
+        raise ExchangeError(
+            f"文件 {self.path.name} 解压后异常大（{limit}），可能已损坏或是恶意文件，"
+            "程序拒绝读取。请向提供文件的单位核实；确是正常的大文件时，请拆成几个较小的文件"
+            "后再导入。"
         )
 
     def __enter__(self) -> XlsxBook:
@@ -304,33 +489,53 @@ class XlsxBook:
     ) -> None:
         self.archive.close()
 
-    def open_part(self, part: str) -> IO[bytes]:
+    def open_part(self, part: str, cap: int) -> _Part:
+        """A part to read (at most `cap` bytes decompressed)."""
         try:
-            return self.archive.open(part)
-        except (KeyError, zipfile.BadZipFile, ValueError) as exc:
+            info = self.archive.getinfo(part)
+        except KeyError as exc:
             raise self.damaged(exc) from None
+        return _Part(self, info, cap)
 
-    def _xml(self, part: str) -> Any:
-        from xml.etree.ElementTree import fromstring
+    def _walk(self, part: str, visit: Callable[[str, dict[str, str], int], None]) -> None:
+        """Call `visit(local name, attributes, depth)` for each element of a small part, as
+        it is read (no tree is built: what a part holds costs no memory unless kept)."""
+        depth = 0
 
-        return fromstring(self.archive.read(part))
+        def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal depth
+            depth += 1
+            visit(name.rpartition("}")[2], attrs, depth)
+
+        def end(_name: str) -> None:
+            nonlocal depth
+            depth -= 1
+
+        parser = _expat()
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        for _piece in _parse(self, part, MAX_METADATA_BYTES, parser):
+            pass
 
     def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
         """Id → (type, target part) of a part's relationships (none when it has no file)."""
         folder, name = posixpath.split(part)
         rels = posixpath.join(folder, "_rels", f"{name}.rels")
-        if rels not in self.archive.NameToInfo:
-            return {}
         result: dict[str, tuple[str, str]] = {}
-        for element in self._xml(rels):
-            target = element.get("Target", "")
-            if element.get("TargetMode") == "External":
-                continue
+        if rels not in self.archive.NameToInfo:
+            return result
+
+        def relationship(_local: str, attrs: dict[str, str], depth: int) -> None:
+            if depth != 2 or attrs.get("TargetMode") == "External":
+                return
+            target = attrs.get("Target", "")
             if target.startswith("/"):
                 resolved = target.lstrip("/")
             else:
                 resolved = posixpath.normpath(posixpath.join(folder, target))
-            result[element.get("Id", "")] = (element.get("Type", ""), resolved)
+            result[attrs.get("Id", "")] = (attrs.get("Type", ""), resolved)
+
+        self._walk(rels, relationship)
         return result
 
     def _read_structure(self) -> None:
@@ -345,38 +550,49 @@ class XlsxBook:
         if workbook not in self.archive.NameToInfo:
             raise KeyError(workbook)
         relationships = self._relationships(workbook)
-        root = self._xml(workbook)
         self.epoch = CALENDAR_WINDOWS_1900
-        self.sheets: dict[str, Sheet] = {}
-        for element in root.iter():
-            local = _local(element.tag)
-            if local == "workbookPr" and element.get("date1904") in ("1", "true"):
+        parts = self._parts  # sheet name → part, in the workbook's order
+
+        def book(local: str, attrs: dict[str, str], _depth: int) -> None:
+            if local == "workbookPr" and attrs.get("date1904") in ("1", "true"):
                 self.epoch = CALENDAR_MAC_1904
             elif local == "sheet":
-                kind, target = relationships.get(element.get(_REL_ID, ""), ("", ""))
-                name = element.get("name", "")
+                kind, target = relationships.get(attrs.get(_REL_ID, ""), ("", ""))
                 if kind.endswith(_WORKSHEET) and target in self.archive.NameToInfo:
-                    self.sheets[name] = Sheet(self, name, target)
-        self.sheetnames = list(self.sheets)
+                    parts[attrs.get("name", "")] = target
+
+        self._walk(workbook, book)
+        self.sheetnames = list(parts)
         self._strings_part = next(
             (t for kind, t in relationships.values() if kind.endswith(_SHARED_STRINGS)), None
         )
         styles = next((t for kind, t in relationships.values() if kind.endswith(_STYLES)), None)
+        formats: dict[int, str] = {}  # custom number formats (<numFmts>, not those of <dxfs>)
+        cell_formats: list[int] = []  # the number format of each cell style (<cellXfs>)
+        group = ""  # the child of <styleSheet> being read
+        cell_xfs_seen = False
+
+        def style(local: str, attrs: dict[str, str], depth: int) -> None:
+            nonlocal group, cell_xfs_seen
+            if depth == 2:
+                # only the first <cellXfs> counts
+                group = local if local != "cellXfs" or not cell_xfs_seen else ""
+                cell_xfs_seen = cell_xfs_seen or local == "cellXfs"
+            elif depth == 3 and group == "numFmts":
+                formats[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
+            elif depth == 3 and group == "cellXfs":
+                cell_formats.append(int(attrs.get("numFmtId", "0")))
+
+        if styles is not None and styles in self.archive.NameToInfo:
+            self._walk(styles, style)
         dates: set[int] = set()
         durations: set[int] = set()
-        if styles is not None and styles in self.archive.NameToInfo:
-            root = self._xml(styles)
-            formats = dict(BUILTIN_FORMATS)
-            for element in root.iter():
-                if _local(element.tag) == "numFmt":
-                    formats[int(element.get("numFmtId", "0"))] = element.get("formatCode", "")
-            cell_xfs = next((e for e in root if _local(e.tag) == "cellXfs"), None)
-            for n, xf in enumerate(cell_xfs if cell_xfs is not None else ()):
-                code = formats.get(int(xf.get("numFmtId", "0")), "")
-                if code and is_date_format(code):
-                    dates.add(n)
-                    if is_timedelta_format(code):
-                        durations.add(n)
+        for n, number_format in enumerate(cell_formats):
+            code = formats.get(number_format, BUILTIN_FORMATS.get(number_format, ""))
+            if code and is_date_format(code):
+                dates.add(n)
+                if is_timedelta_format(code):
+                    durations.add(n)
         self.date_styles = frozenset(dates)
         self.duration_styles = frozenset(durations)
 
@@ -385,26 +601,18 @@ class XlsxBook:
             strings: list[str] = []
             part = self._strings_part
             if part is not None and part in self.archive.NameToInfo:
-                with self.open_part(part) as source:
-                    ns = ""
-                    root: Any = None
-                    try:
-                        for event, element in iterparse(source, events=("start", "end")):
-                            tag = element.tag
-                            if event == "start":
-                                if root is None:
-                                    root = element
-                                    ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
-                                continue
-                            if _local(tag) == "si":
-                                strings.append(_text(element, ns).replace("x005F_", ""))
-                                element.clear()
-                                if root is not None and len(root) and root[0] is element:
-                                    del root[0]
-                    except ParseError as exc:
-                        raise self.damaged(exc) from None
+                handler = _StringsHandler(strings)
+                parser = _expat()
+                parser.StartElementHandler = handler.start
+                parser.EndElementHandler = handler.end
+                parser.CharacterDataHandler = handler.data
+                for _piece in _parse(self, part, MAX_STRINGS_BYTES, parser):
+                    pass
             self._strings = strings
         return self._strings
 
     def __getitem__(self, name: str) -> Sheet:
-        return self.sheets[name]
+        sheet = self._sheets.get(name)
+        if sheet is None:
+            sheet = self._sheets[name] = Sheet(self, name, self._parts[name])
+        return sheet

@@ -369,14 +369,11 @@ def step_ledger_export(ctx: _Context) -> str:
     _expect(result.total_amount == total, f"导出合计 {result.total_amount} 元，应为 {total} 元")
     data = out.read_bytes()
     _expect(data.startswith(b"PK"), f"{out.name} 不是 Excel 工作簿")
-    from openpyxl import load_workbook
+    from desktop_app.exchange.xlsx_reader import XlsxBook
 
-    book = load_workbook(out, read_only=True)
-    try:
-        sheet = book.worksheets[0]
-        cells = {str(v) for row in sheet.iter_rows(values_only=True) for v in row if v}
-    finally:
-        book.close()
+    with XlsxBook(out) as book:  # the program's one reader of workbooks
+        sheet = book[book.sheetnames[0]]
+        cells = {str(v) for _number, row in sheet.rows() for v in row if v}
     missing = [r for r in ctx.receipts.values() if r not in cells]
     _expect(not missing, f"{out.name} 中没有受理编号 {'、'.join(missing)}")
     return f"{out.name} {result.rows} 份，合计 {result.total_amount} 元"

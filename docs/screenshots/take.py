@@ -230,8 +230,8 @@ def main() -> int:
 
 
 def _receipts(store: object) -> list[tuple[str, str]]:
-    from desktop_app.services.ledger_view import ledger
     from desktop_app.domain.ledger_filter import LedgerFilter
+    from desktop_app.services.ledger_view import ledger
 
     return [(r.receipt, r.status) for r in ledger(store, LedgerFilter(), limit=50)]  # type: ignore[arg-type]
 

@@ -5,8 +5,6 @@ left by a cancelled or failed export, and the file opens in LibreOffice with the
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -20,6 +18,7 @@ from desktop_app.services import audit_trail
 from desktop_app.services.ledger_export import export_ledger
 from desktop_app.storage.database import Store
 from tests.exchange.conftest import CLERK, NOW, fill_station, make_id, save
+from tests.exchange.libreoffice import libreoffice
 
 
 def _rows(path: Path, sheet: str) -> list[tuple]:
@@ -160,19 +159,9 @@ def test_a_failed_export_leaves_no_partial_file(
     assert list(path.parent.iterdir()) == []
 
 
-def _libreoffice() -> str:
-    found = shutil.which("libreoffice") or shutil.which("soffice")
-    if found is None:
-        reason = "LibreOffice 未安装（Debian 软件包 libreoffice-calc-nogui，make test 会安装）"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + "；CI 中不允许跳过")
-        pytest.skip(reason)
-    return found
-
-
 @pytest.mark.slow
 def test_the_export_opens_in_libreoffice_with_the_same_values(store: Store, tmp_path: Path) -> None:
-    program = _libreoffice()
+    program = libreoffice()
     fill_station(store)
     path = tmp_path / "ledger.xlsx"
     export_ledger(store, path, actor=CLERK, now=NOW)
