@@ -87,6 +87,11 @@ def _escape(text: str) -> str:
     return text
 
 
+def _attribute(text: str) -> str:
+    """`text` inside a double-quoted XML attribute."""
+    return _escape(text).replace('"', "&quot;")
+
+
 def _text_element(text: str) -> str:
     if _ILLEGAL.search(text):
         raise ExchangeError(
@@ -298,7 +303,7 @@ class XlsxWriter:
         names = []
         rels = []
         for n, (title, sheet) in enumerate(self.sheets, start=1):
-            sheets.append(f'<sheet name="{_escape(title)}" sheetId="{n}" r:id="rId{n}"/>')
+            sheets.append(f'<sheet name="{_attribute(title)}" sheetId="{n}" r:id="rId{n}"/>')
             rels.append(
                 f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" '
                 f'Target="worksheets/sheet{n}.xml"/>'

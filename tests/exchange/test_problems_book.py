@@ -57,3 +57,13 @@ def test_a_problem_that_cannot_be_written_leaves_the_old_file(tmp_path: Path) ->
         save_problems(path, [Problem("申请", 2, "A", "响\x07铃")])
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["问题.xlsx"]
+
+
+def test_a_sheet_title_with_quotes_and_markup_reads_back(tmp_path: Path) -> None:
+    """The title sits in an XML attribute: a quotation mark or markup in it keeps the
+    workbook valid."""
+    path = tmp_path / "problems.xlsx"
+    title = 'a"b<c>&d'
+    save_problems(path, [Problem("台账", 2, "姓名", "缺少姓名")], title=title)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == [title]
