@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from desktop_app.services.logs import setup_logging
 
 if TYPE_CHECKING:
+    from desktop_app.domain.ledger_filter import LedgerFilter
     from desktop_app.services.store import Store
 
 
@@ -108,16 +109,26 @@ def print_json(value: Any) -> None:
 
 
 def load_json(text: str) -> Any:
-    from desktop_app.domain.facts import InputError
+    """The input as JSON (the services' one reading of it)."""
+    from desktop_app.services.quote import parse_json
 
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            "(输入)", f"不是合法的 JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）"
-        ) from None
-    except RecursionError:
-        raise InputError("(输入)", "JSON 嵌套过深") from None
+    return parse_json(text)
+
+
+def ledger_filter_of(args: argparse.Namespace) -> LedgerFilter:
+    """The ledger filter of --from, --to, --scheme, --status (and `query` where the command
+    has one)."""
+    from desktop_app.domain.ledger_filter import LedgerFilter
+    from desktop_app.services.status import parse_status
+
+    date_from, date_to = date_range(args)
+    return LedgerFilter(
+        date_from=date_from,
+        date_to=date_to,
+        scheme=(args.scheme or "").strip() or None,
+        status=parse_status(args.status) if args.status else None,
+        query=(getattr(args, "query", None) or "").strip() or None,
+    )
 
 
 def option_date(text: str | None, option: str) -> date | None:

@@ -10,6 +10,7 @@ from desktop_app.cli.common import (
     check_xlsx_name,
     clerk_of,
     date_range,
+    ledger_filter_of,
     open_store_for,
 )
 from desktop_app.errors import (
@@ -19,18 +20,10 @@ from desktop_app.errors import (
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desktop_app.domain.ledger_filter import LedgerFilter
     from desktop_app.services.ledger_export import export_ledger
-    from desktop_app.services.status import parse_status
 
     check_xlsx_name(args.file, "文件")
-    date_from, date_to = date_range(args)
-    filter_ = LedgerFilter(
-        date_from=date_from,
-        date_to=date_to,
-        scheme=(args.scheme or "").strip() or None,
-        status=parse_status(args.status) if args.status else None,
-    )
+    filter_ = ledger_filter_of(args)
     clerk = clerk_of(args)
     with open_store_for(args) as store:
         result = export_ledger(store, args.file, filter_, actor=clerk, full_ids=args.full_ids)

@@ -10,7 +10,7 @@ import sys
 from desktop_app.cli.common import (
     InputFileError,
     clerk_of,
-    date_range,
+    ledger_filter_of,
     load_json,
     open_store_for,
     print_json,
@@ -59,19 +59,10 @@ LEDGER_HEADER = (
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
-    from desktop_app.domain.ledger_filter import LedgerFilter
     from desktop_app.services import presenter
     from desktop_app.services.ledger_view import ledger, ledger_count
-    from desktop_app.services.status import parse_status
 
-    date_from, date_to = date_range(args)
-    filter_ = LedgerFilter(
-        date_from=date_from,
-        date_to=date_to,
-        scheme=(args.scheme or "").strip() or None,
-        status=parse_status(args.status) if args.status else None,
-        query=(args.query or "").strip() or None,
-    )
+    filter_ = ledger_filter_of(args)
     with open_store_for(args) as store:
         rows = ledger(store, filter_, limit=args.limit, offset=args.offset)
         total = ledger_count(store, filter_)

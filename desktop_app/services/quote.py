@@ -27,12 +27,16 @@ def quote_mapping(data: Any, policies: PolicySet | None = None) -> Decision:
 
 def quote_text(text: str, policies: PolicySet | None = None) -> Decision:
     """Decide an application given as JSON text; InputError for anything malformed."""
+    return quote_mapping(parse_json(text), policies)
+
+
+def parse_json(text: str) -> Any:
+    """JSON input (`quote`, `apply`) as Python values; InputError saying where it is not JSON."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             "(输入)", f"不是合法的 JSON（第{exc.lineno}行第{exc.colno}列：{exc.msg}）"
         ) from None
     except RecursionError:
         raise InputError("(输入)", "JSON 嵌套过深") from None
-    return quote_mapping(data, policies)
