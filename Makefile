@@ -19,15 +19,27 @@ TEST_SYSTEM_PACKAGES := poppler-utils libreoffice-calc-nogui
 # Only for building the bundle: binutils (strip, and as/ld for the trimmed ICU data library).
 BUNDLE_SYSTEM_PACKAGES := binutils
 
-.PHONY: run test bench lint format system-deps test-system-deps venv clean pinyin screenshots \
+.PHONY: run test test-fast bench lint format system-deps test-system-deps venv clean pinyin screenshots \
 	bundle bundle-system-deps wheel-check
 
 run: venv
 	$(VENV)/bin/union-counter $(ARGS)
 
-# The store's tests also run on a throw-away PostgreSQL server (.ci/with-postgres.sh).
+# The tests run on every core (pytest-xdist; TEST_WORKERS=1 runs them in one process). Each
+# worker migrates one SQLite and one PostgreSQL template database and copies it per test.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist worksteal
+
+# The whole suite, as CI runs it. The store's tests also run on a throw-away PostgreSQL server
+# (.ci/with-postgres.sh).
 test: venv test-system-deps
-	QT_QPA_PLATFORM=offscreen bash .ci/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen bash .ci/with-postgres.sh $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# While editing: the same without the slow tests (real processes, LibreOffice, the bundle) and
+# with hypothesis's short profile. `make test` before committing.
+test-fast: venv test-system-deps
+	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=dev bash .ci/with-postgres.sh \
+		$(PY) -m pytest $(XDIST) -m "not slow" --ignore=tests/bundle $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) bench/run_bench.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,9 @@ from desktop_app.domain.engine import Decision
 from desktop_app.domain.policy import PolicySet, load_directory
 from desktop_app.paths import policies_dir
 from desktop_app.services.quote import quote_mapping
+from desktop_app.services.store import open_store
+from desktop_app.storage.database import DataFolder
+from tests.pg import pg_templates, pg_url  # noqa: F401  (fixtures for every test folder)
 
 # Property tests: a quick look while editing, the full search in CI (.ci/run sets
 # HYPOTHESIS_PROFILE=ci). A test may still set its own deadline or health checks.
@@ -33,6 +37,34 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 GOOD_CARD = "6217000010001234569"  # 19 digits, passes Luhn
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One empty SQLite database at the newest schema, migrated once per run (per worker
+    under pytest-xdist): the tests that need a fresh database get a copy of it
+    (`fresh_sqlite`) instead of running every migration again."""
+    home = tmp_path_factory.mktemp("sqlite-template")
+    store = open_store(None, home, auto_backup=False)
+    path = store.sqlite_path
+    store.dispose()  # checkpoints the WAL: the one file holds the whole database
+    assert path is not None and not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture
+def fresh_sqlite(sqlite_template: Path) -> Callable[[Path], Path]:
+    """`fresh_sqlite(home)` puts a copy of the migrated template where the data folder `home`
+    keeps its database, as if the program had created it there; returns its path."""
+
+    def copy_into(home: Path) -> Path:
+        target = DataFolder(home).database
+        assert not target.exists(), f"{target} already holds a database"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sqlite_template, target)
+        return target
+
+    return copy_into
 
 
 @pytest.fixture(scope="session")

@@ -147,6 +147,7 @@ def test_unwritable_folder_exit_2_nothing_recorded(cli: Cli, tmp_path: Path) -> 
     assert not [e for e in json.loads(stdout)["events"] if e["action"] == "print"]
 
 
+@pytest.mark.slow
 def test_print_as_a_real_process(home: Path, tmp_path: Path) -> None:
     env = dict(os.environ)
 

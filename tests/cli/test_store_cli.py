@@ -19,7 +19,7 @@ import pytest
 from desktop_app.cli.main import main
 from desktop_app.domain.validators import check_resident_id
 from tests.conftest import ROOT
-from tests.storage.conftest import apply_input, make_id, pg_url  # noqa: F401  (a fixture)
+from tests.storage.conftest import apply_input, make_id
 
 SCRIPT = Path(sys.executable).parent / "union-counter"
 
@@ -69,7 +69,8 @@ def cli(home, capsys, monkeypatch) -> Cli:
 
 
 @pytest.fixture
-def station(cli) -> Cli:
+def station(cli, home, fresh_sqlite) -> Cli:
+    fresh_sqlite(home)
     code, _out, err = cli(
         "settings", "--station-code", "XC01", "--station-name", "西城区某街道工会服务站",
         "--district", "西城区",
@@ -593,7 +594,7 @@ def test_malformed_db_url_exits_2(cli):
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
-def test_apply_and_ledger_on_postgresql(cli, pg_url, home):  # noqa: F811
+def test_apply_and_ledger_on_postgresql(cli, pg_url, home):
     assert cli("settings", "--db", pg_url, "--station-code", "DC01")[0] == 0
     receipt = cli.receipt(apply_input(1), "--db", pg_url)
     assert numbered_today(receipt, "DC01", 1)
@@ -625,6 +626,7 @@ def run(*args: str, home: Path, stdin: str = "", module: bool = True):
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_as_real_processes(tmp_path):
     home = tmp_path / "家"
     assert run("settings", "--station-code", "XC01", home=home).returncode == 0

@@ -273,6 +273,7 @@ def _reference(items: list[SearchItem], query: str, limit: int | None) -> list[t
     return found if limit is None else found[:limit]
 
 
+@pytest.mark.slow
 def test_agrees_with_reference_on_a_large_catalogue() -> None:
     rng = random.Random(1234)
     chars = [ch for ch in _SYLLABLES if ch != "("]

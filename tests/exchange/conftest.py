@@ -3,7 +3,7 @@ a second SQLite store to export from, and helpers that count what a database hol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ from tests.storage.conftest import (  # noqa: F401  (fixtures)
     db_url,
     home,
     make_id,
-    pg_url,
     store,
 )
 
@@ -47,8 +46,9 @@ def save(db: Store, serial: int, **changes: Any) -> str:
 
 
 @pytest.fixture
-def station(tmp_path: Path) -> Iterator[Store]:
-    """A station's own SQLite database (XC01) with a few applications of every kind."""
+def station(tmp_path: Path, fresh_sqlite: Callable[[Path], Path]) -> Iterator[Store]:
+    """A station's own SQLite database (XC01), fresh: fill_station adds applications."""
+    fresh_sqlite(tmp_path / "station")
     opened = open_store(None, tmp_path / "station", now=NOW)
     station_settings.save_station(
         opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW

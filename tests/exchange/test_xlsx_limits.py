@@ -193,6 +193,7 @@ def test_a_header_that_lies_about_the_size_gives_a_damaged_file_answer(tmp_path:
     assert peak < 4 * MB
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("header", ["declared", "counted"])
 def test_a_bomb_handed_to_the_catalogue_import_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str

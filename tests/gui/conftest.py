@@ -48,13 +48,15 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def ctx(qapp: Any, home: Path) -> Iterator[Any]:
-    """An AppContext on a fresh database with the station set."""
+def ctx(qapp: Any, home: Path, fresh_sqlite: Any) -> Iterator[Any]:
+    """An AppContext on a fresh database (a copy of the run's migrated template) with the
+    station set."""
     from desktop_app.services.station_settings import save_station
     from desktop_app.ui.context import AppContext
     from desktop_app.ui.fonts import apply_ui_font, register_fonts
 
     apply_ui_font(qapp, register_fonts())
+    fresh_sqlite(home)
     context = AppContext(home, clerk=CLERK)
     store = context.open_store_now()
     save_station(store, code=STATION[0], name=STATION[1], district=STATION[2], actor=CLERK)

@@ -4,7 +4,7 @@ through the service, and reading a PDF back with positions (pypdf)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -77,7 +77,8 @@ def qualification(serial: int = 2) -> dict[str, Any]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+def store(tmp_path: Path, fresh_sqlite: Callable[[Path], Path]) -> Iterator[Store]:
+    fresh_sqlite(tmp_path / "home")
     opened = open_store(None, tmp_path / "home", now=NOW)
     station_settings.save_station(
         opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW

@@ -1,24 +1,18 @@
 """Fixtures for the store's tests: each test gets its own data folder and a fresh database,
 on SQLite and on PostgreSQL (`backend` parameter).
 
-PostgreSQL: `UNION_COUNTER_TEST_PG` names a server (`make test` starts a throw-away one with
-.ci/with-postgres.sh). Each test gets its own schema on it, dropped afterwards. Without a
-server the PostgreSQL half is skipped with the reason, unless UNION_COUNTER_REQUIRE_PG is set
-(CI), which turns the skip into a failure.
+PostgreSQL: each test gets a database of its own on the test server (`pg_url`, tests/pg.py).
 """
 
 from __future__ import annotations
 
 import copy
-import os
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from desktop_app.domain.validators import resident_id_check_char
 from desktop_app.services import station_settings
@@ -69,36 +63,6 @@ def apply_input(serial: int = 1, **changes: Any) -> dict[str, Any]:
     return result
 
 
-def pg_server_url() -> str:
-    url = os.environ.get("UNION_COUNTER_TEST_PG")
-    if not url:
-        reason = (
-            "没有 PostgreSQL 服务器：设置 UNION_COUNTER_TEST_PG，或以 root 运行 make test "
-            "让 .ci/with-postgres.sh 启动一个临时服务器"
-        )
-        if os.environ.get("UNION_COUNTER_REQUIRE_PG"):
-            pytest.fail(reason + "（UNION_COUNTER_REQUIRE_PG 已设置，CI 不允许跳过）")
-        pytest.skip(reason)
-    return url
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL whose search_path is a fresh schema of its own on the test server."""
-    server = pg_server_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(server).update_query_dict({"options": f"-csearch_path={schema},public"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -118,7 +82,11 @@ def db_url(backend: str, home: Path, request: pytest.FixtureRequest) -> str | No
 
 
 @pytest.fixture
-def store(db_url: str | None, home: Path) -> Iterator[Store]:
+def store(db_url: str | None, home: Path, fresh_sqlite: Callable[[Path], Path]) -> Iterator[Store]:
+    """A fresh database at the newest schema (a copy of the run's template) with the station
+    XC01 set."""
+    if db_url is None:
+        fresh_sqlite(home)
     opened = open_store(db_url, home, now=NOW)
     station_settings.save_station(
         opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW

@@ -196,6 +196,7 @@ def test_daily_backup_at_the_first_open_of_each_day(home):
         check_backup_file(home / "backups" / name)
 
 
+@pytest.mark.slow
 def test_only_the_newest_30_program_backups_are_kept(store, home):
     folder = home / "backups"
     mine = [folder / "我的备份.sqlite3", folder / "notes.txt"]

@@ -4,6 +4,7 @@ real race of counters saving the same decision at once."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from desktop_app.services import applications, ledger_view
@@ -135,6 +136,7 @@ def test_bulk_insert_stores_each_document_once(store):
         assert ledger_view.application_detail(store, receipt).decision["findings"] == expected
 
 
+@pytest.mark.slow
 def test_racing_counters_store_one_decision(backend, db_url, home, store):
     """Four counters save four people's identical claims at the same moment into a store
     that has no decision yet: each saves, and all four share the one decision row."""

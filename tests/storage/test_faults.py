@@ -41,7 +41,8 @@ from desktop_app.storage.errors import (
     StoreError,
 )
 from desktop_app.storage.models import Application, Member
-from tests.storage.conftest import CLERK, NOW, apply_input, make_id, pg_server_url
+from tests.pg import pg_server_url
+from tests.storage.conftest import CLERK, NOW, apply_input, make_id
 
 NEXT_DAY = datetime(2026, 11, 22, 8, 0)
 LONG_UNIT = "北京市西城区某街道某社区某物业服务有限公司第一分公司维修班组" * 6  # 180 characters
@@ -189,6 +190,7 @@ def _local_server_owner(admin) -> os.stat_result:
         pytest.skip(f"PostgreSQL 服务器不在本机（{data_directory}），无法给它一块小磁盘")
 
 
+@pytest.mark.slow
 def test_server_disk_full_refuses_the_save_whole_and_saving_works_once_there_is_room(home):
     """PostgreSQL's tables on a tablespace on a 1 MB tmpfs: the server's real ENOSPC (53100)."""
     server = pg_server_url()
@@ -482,6 +484,7 @@ def test_server_that_is_not_running_is_reported_at_once(home):
     assert "无法连接数据库服务器" in message and "127.0.0.1" in message
 
 
+@pytest.mark.slow
 def test_server_that_does_not_answer_is_given_up_on(home):
     """A server that accepts the connection and says nothing: the connect timeout ends it."""
     listener = socket.socket()
