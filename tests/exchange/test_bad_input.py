@@ -281,7 +281,7 @@ def _xlsxwriter_copy(source: Path, target: Path, *, dates_as_text: bool = False)
             if value is None:
                 continue
             if col.type == "json":
-                sheet.write_string(r, n, fmt._json_text(value))
+                sheet.write_string(r, n, fmt.json_text(value))
             elif col.type in ("date", "datetime"):
                 if dates_as_text:
                     sheet.write_string(r, n, value.isoformat())
