@@ -33,8 +33,10 @@ from desktop_app.services import intake_form as rules
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.intake import dialogs
 from desktop_app.ui.intake.decision_panel import DecisionPanel
+from desktop_app.ui.intake.field_forms import FieldForms, style_form
+from desktop_app.ui.intake.receipt_banner import ReceiptBanner
 from desktop_app.ui.intake.search import SearchBox
-from desktop_app.ui.intake.widgets import ChoiceCombo, FieldBox, LineEdit, yes_no_combo
+from desktop_app.ui.intake.widgets import ChoiceCombo
 from desktop_app.ui.pages.base import Page
 
 if TYPE_CHECKING:
@@ -43,7 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DRAFT_DELAY_MS = 400
-_DATE_HINT = "YYYY-MM-DD，如 2026-05-20（也可输入 20260520）"
 
 
 class IntakePage(Page):
@@ -74,24 +75,27 @@ class IntakePage(Page):
         self.search = SearchBox(ctx.catalogue, self)
         self.search.chosen.connect(self.choose)
 
-        self.boxes: dict[str, FieldBox] = {}
-        self.forms: dict[str, QFormLayout] = {}
-        self.row_labels: dict[str, QLabel] = {}
+        self.fields = FieldForms(
+            changed=lambda field, typing: self._changed(field, typing=typing), left=self._left
+        )
+        self.boxes = self.fields.boxes
+        self.forms = self.fields.forms
+        self.row_labels = self.fields.row_labels
 
-        member = self._group("申请人", "member", rules.MEMBER_FIELDS)
+        member = self.fields.group("申请人", "member", rules.MEMBER_FIELDS)
         certificate = QGroupBox("证书或竞赛成绩")
         cert_box = QVBoxLayout(certificate)
         cert_form = QFormLayout()
         self.cert_form = cert_form
-        self._form_style(cert_form)
+        style_form(cert_form)
         self.chosen_label = QLabel("（请先在上方查找并选择职业（工种）、项目或竞赛）")
         self.chosen_label.setObjectName("chosen_entry")
         self.chosen_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         cert_box.addWidget(self.chosen_label)
         cert_box.addLayout(cert_form)
-        self._add_rows(cert_form, rules.CERTIFICATE_FIELDS)
-        registration = self._group("登记", "registration", rules.REGISTRATION_FIELDS)
-        confirmations = self._group("确认事项", "confirm", rules.CONFIRMATIONS)
+        self.fields.add_rows(cert_form, rules.CERTIFICATE_FIELDS)
+        registration = self.fields.group("登记", "registration", rules.REGISTRATION_FIELDS)
+        confirmations = self.fields.group("确认事项", "confirm", rules.CONFIRMATIONS)
         self.no_questions = QLabel("（所选方案无需确认事项）")
         confirmations.layout().addWidget(self.no_questions)  # type: ignore[union-attr]
 
@@ -125,35 +129,14 @@ class IntakePage(Page):
         self.scroll = scroll
 
         # The receipt after saving: big, with the way on to the next member.
-        self.banner = QFrame()
-        self.banner.setObjectName("receipt_banner")
-        self.banner.setStyleSheet(
-            "#receipt_banner { background: #e6f4ea; border: 1px solid #1b7a34; }"
-        )
-        self.receipt_label = QLabel()
-        self.receipt_label.setObjectName("receipt_label")
-        self.receipt_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.receipt_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.receipt_label.setFont(font)
-        self.receipt_note = QLabel()
-        self.receipt_note.setWordWrap(True)
-        self.next_button = QPushButton("下一位（Ctrl+N）")
-        self.next_button.setObjectName("next_button")
+        self.banner = ReceiptBanner()
+        self.receipt_label = self.banner.label
+        self.receipt_note = self.banner.note
+        self.next_button = self.banner.next_button
         self.next_button.clicked.connect(self.next_member)
-        self.print_button = QPushButton("打印（Ctrl+P）")
-        self.print_button.setObjectName("intake_print")
+        self.print_button = self.banner.print_button
         self.print_button.clicked.connect(self.print_saved)
         self.preview: QWidget | None = None
-        banner_layout = QHBoxLayout(self.banner)
-        banner_text = QVBoxLayout()
-        banner_text.addWidget(self.receipt_label)
-        banner_text.addWidget(self.receipt_note)
-        banner_layout.addLayout(banner_text, 1)
-        banner_layout.addWidget(self.print_button)
-        banner_layout.addWidget(self.next_button)
-        self.banner.hide()
 
         self.decision = DecisionPanel()
 
@@ -185,72 +168,6 @@ class IntakePage(Page):
         self.search.results.raise_()
 
     # --- building ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _form_style(form: QFormLayout) -> None:
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        form.setVerticalSpacing(6)
-
-    def _group(self, title: str, key: str, fields: tuple[str, ...]) -> QGroupBox:
-        box = QGroupBox(title)
-        form = QFormLayout(box)
-        self._form_style(form)
-        self.forms[key] = form
-        self._add_rows(form, fields)
-        return box
-
-    def _add_rows(self, form: QFormLayout, fields: tuple[str, ...]) -> None:
-        for field in fields:
-            editor = self._editor(field)
-            box = FieldBox(field, editor)
-            label = QLabel(rules.label(field))
-            label.setBuddy(editor)
-            self.boxes[field] = box
-            self.row_labels[field] = label
-            self.forms[field] = form
-            form.addRow(label, box)
-
-    def _editor(self, field: str) -> QWidget:
-        if field == "certificate.level":
-            combo = ChoiceCombo(placeholder="请选择等级（可按数字 1–5）", keys=rules.LEVEL_KEYS)
-            combo.currentIndexChanged.connect(lambda _i, f=field: self._changed(f))
-            return combo
-        if field == "certificate.grade":
-            combo = ChoiceCombo(
-                placeholder="请选择水平级别（可按 1 初级 / 2 中级 / 3 高级）", keys=rules.GRADE_KEYS
-            )
-            combo.currentIndexChanged.connect(lambda _i, f=field: self._changed(f))
-            return combo
-        if field == "certificate.stage":
-            combo = ChoiceCombo(
-                rules.stage_choices(),
-                placeholder="请选择（1 决赛 / 2 复赛）",
-                keys=rules.STAGE_KEYS,
-            )
-            combo.currentIndexChanged.connect(lambda _i, f=field: self._changed(f))
-            return combo
-        if field in rules.CONFIRMATIONS or field == "certificate.final_held":
-            combo = yes_no_combo()
-            combo.currentIndexChanged.connect(lambda _i, f=field: self._changed(f))
-            return combo
-        edit = LineEdit()
-        if field in rules.DATE_FIELDS or field == "applied_on":
-            edit.setPlaceholderText(_DATE_HINT)
-        elif field == "late_entry_reason":
-            edit.setPlaceholderText("登记日期早于今天时必填，如：纸质登记表已于当日受理，今日补录")
-            edit.setMaxLength(200)
-        elif field == "member.id_number":
-            edit.setPlaceholderText("18位，最后一位可以是X")
-            edit.setMaxLength(24)
-        elif field == "member.card_number":
-            edit.setPlaceholderText("16至19位数字；没有京卡可不填")
-            edit.setMaxLength(32)
-        elif field in rules.INT_FIELDS:
-            edit.setMaxLength(9)
-        edit.textEdited.connect(lambda _t, f=field: self._changed(f, typing=True))
-        edit.left.connect(lambda f=field: self._left(f))
-        return edit
 
     def _tab_chain(self, kind: str | None = None) -> None:
         certificate = rules.fields_for(kind)
