@@ -25,7 +25,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from desktop_app.exchange.errors import ExchangeError, Problem
-from desktop_app.exchange.xlsx_reader import Sheet, XlsxBook
+from desktop_app.exchange.xlsx_reader import Formula, Sheet, XlsxBook, formula_message
 
 HEADER_SEARCH = 10
 MAX_ROWS = 20_000  # a catalogue has about a hundred rows; more is not a catalogue
@@ -301,13 +301,8 @@ def _read_line(
     ok = True
     for header in layout.headers:
         raw = cells[columns[header]]
-        if isinstance(raw, str) and raw.startswith("="):
-            problems.add(
-                title,
-                number,
-                header,
-                f"单元格是公式“{raw[:40]}”，不是数值。请复制后“选择性粘贴 → 数值”再保存",
-            )
+        if isinstance(raw, Formula):
+            problems.add(title, number, header, formula_message(raw))
             ok = False
             continue
         text = _text(raw)

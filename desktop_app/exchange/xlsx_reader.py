@@ -13,10 +13,11 @@ for workbooks written by openpyxl, xlsxwriter and LibreOffice):
   booleans; ISO 8601 dates (t="d"); errors as their text ("#N/A");
 - numbers in a cell whose style has a date format as `datetime` (time-only and duration
   formats as openpyxl converts them), counted from the workbook's date system (1900/1904);
-- a formula as its text beginning with "=" (so it can be refused), whatever its kind: a
-  shared formula's other cells translated from its first cell as openpyxl does. (openpyxl
-  gives an array or data-table formula as an object, not text; here it is text like any
-  formula, so a caller that refuses formulas refuses it too.)
+- a formula as a `Formula`: its text beginning with "=" (so it can be refused), whatever its
+  kind: a shared formula's other cells translated from its first cell as openpyxl does.
+  (openpyxl gives an array or data-table formula as an object, not text; here it is a
+  `Formula` like any other, so a caller that refuses formulas refuses it too.) A text that
+  merely begins with "=" (a name, a work unit) is a plain `str`: only a real `<f>` is a formula;
 - every row the sheet stores (openpyxl's read-only mode stops at the size the sheet's
   `<dimension>` declares, which a program may have written wrong);
 - the sheets' names in the workbook's order (`sheetnames`), and each sheet's merged ranges
@@ -82,6 +83,18 @@ _DIGITS = "0123456789"
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _C, _V, _F, _T, _IS, _RPH = (_NS + local for local in ("c", "v", "f", "t", "is", "rPh"))
 _ROW, _SHEET_DATA, _MERGE_CELL = (_NS + local for local in ("row", "sheetData", "mergeCell"))
+
+
+class Formula(str):
+    """A cell's formula, with its leading "=": what a `<f>` element holds. A text cell whose
+    text begins with "=" is not one (an exported name "=王" reads back as the text)."""
+
+    __slots__ = ()
+
+
+def formula_message(formula: str) -> str:
+    """What a reader that wants values says of a formula cell, in Chinese."""
+    return f"单元格是公式“{formula[:40]}”，不是数值。请复制后“选择性粘贴 → 数值”再保存"
 
 
 def _column_number(ref: str) -> int:
@@ -339,6 +352,7 @@ class _SheetHandler:
             value = "=" + "".join(self.formula)
             if self.formula_group is not None:
                 value = self._shared_formula(value, self.formula_group)
+            value = Formula(value)
         elif kind == "inlineStr":
             if self.inline is not None:
                 value = "".join(self.inline)

@@ -326,3 +326,40 @@ def test_a_claim_repeated_in_a_later_chunk_is_reported_as_a_duplicate(
     (duplicate,) = report.duplicates
     assert duplicate.row == 8 and first[fmt.INDEX["receipt"]] in duplicate.message
     assert copy[fmt.INDEX["receipt"]] not in report.inserted
+
+
+# Texts a spreadsheet program could take for the start of a formula: the export writes them as
+# text, and the import must read them back as text (only a real <f> cell is a formula).
+FORMULA_LIKE = {
+    "member.name": "=王伟",
+    "member.work_unit": "+86北京某物业公司",
+    "member.position": "-维修工",
+    "certificate.number": "@S0001",
+    "certificate.issuer": '=HYPERLINK("http://x")',
+    "late_entry_reason": "-纸质登记表已按时受理，补录",
+}
+
+
+def test_texts_that_begin_like_formulas_come_back_as_the_same_texts(
+    station: Store, store: Store, tmp_path: Path
+) -> None:
+    receipts = [save(station, 11, **FORMULA_LIKE)]
+    for n, (field, value) in enumerate(FORMULA_LIKE.items()):
+        receipts.append(save(station, 12 + n, **{field: value}))
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    # The cells are texts in the file, as Excel and WPS will show them.
+    sheet = openpyxl.load_workbook(path)["申请"]
+    header = [cell.value for cell in sheet[1]]
+    first = {header[n]: cell for n, cell in enumerate(sheet[2])}
+    assert first["姓名"].value == "=王伟" and first["姓名"].data_type == "s"
+    assert first["签发单位"].data_type == "s"
+
+    station_settings.save_station(store, actor=CLERK, code="DQ01", name="西城区总工会", now=NOW)
+    report = import_batch(store, path, actor="区经办人", now=NOW)
+    assert report.ok, report.problems
+    assert sorted(report.inserted) == sorted(receipts)
+    assert details(store) == details(station)
+    shown = details(store)[receipts[0]]
+    assert shown["member"]["name"] == "=王伟"
+    assert shown["member"]["work_unit"] == "+86北京某物业公司"

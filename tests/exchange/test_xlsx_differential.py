@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.worksheet.formula import ArrayFormula
 
+from desktop_app.exchange.xlsx_reader import Formula as ReaderFormula
 from desktop_app.exchange.xlsx_reader import XlsxBook
 from desktop_app.exchange.xlsx_writer import XlsxWriter
 from tests.exchange.libreoffice import libreoffice
@@ -237,12 +238,17 @@ def theirs(path: Path) -> tuple[list[str], dict[str, Cells], dict[str, list[str]
         for sheet in book.worksheets:
             sheet.reset_dimensions()
             found: Cells = {}
-            for row, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                for column, value in enumerate(values, start=1):
+            for row, row_cells in enumerate(sheet.iter_rows(), start=1):
+                for column, cell in enumerate(row_cells, start=1):
+                    value = cell.value
                     if isinstance(value, ArrayFormula):
                         # openpyxl gives an array formula as an object; the reader as its text,
                         # as it gives every formula (so that it is refused like any other).
                         value = value.text
+                    if cell.data_type == "f" and value is not None:
+                        # A formula cell: the reader says so by its type, where a text that
+                        # begins with "=" stays a str.
+                        value = ReaderFormula(value)
                     if value is not None:
                         found[row, column] = value
             cells[sheet.title] = found

@@ -31,7 +31,7 @@ from desktop_app.exchange.batch.layout import (
     Progress,
 )
 from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
-from desktop_app.exchange.xlsx_reader import XlsxBook
+from desktop_app.exchange.xlsx_reader import Formula, XlsxBook, formula_message
 
 
 @dataclass
@@ -75,11 +75,10 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
     """A cell's value as the column's type, or a Chinese message saying what is wrong."""
     if value is None:
         return None, None
-    if isinstance(value, str):
-        if value.startswith("="):
-            return None, f"单元格是公式“{value[:40]}”，不是数值。请复制后“选择性粘贴 → 数值”再保存"
-        if not value.strip():
-            return None, None
+    if isinstance(value, Formula):
+        return None, formula_message(value)
+    if isinstance(value, str) and not value.strip():
+        return None, None
     kind = column.type
     if kind == "text":
         if isinstance(value, str):
@@ -141,7 +140,7 @@ def _manifest(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> Manifest:
         key = labels.get(str(row[0]).strip())
         if key is not None:
             values[key] = row[1] if len(row) > 1 else None
-            if isinstance(values[key], str) and values[key].startswith("="):
+            if isinstance(values[key], Formula):
                 problems.append(Problem(MANIFEST_SHEET, number, "B", "是公式，不是数值"))
     missing = [label for label, key in MANIFEST_ROWS if key not in values]
     for label in missing:
