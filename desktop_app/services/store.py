@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop_app.paths import data_home
+from desktop_app.private_files import make_private
 from desktop_app.storage import backup as backups
 from desktop_app.storage.database import DEFAULT_BUSY_TIMEOUT_MS, resolve_url
 
@@ -31,6 +32,7 @@ def prepare_home(home: Path | None = None) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "backups").mkdir(exist_ok=True)
         (folder / "logs").mkdir(exist_ok=True)
+        make_private(folder)  # what an earlier version left readable by every local user
     except OSError as exc:
         raise CannotOpenError(
             f"无法建立数据文件夹 {folder}（{exc.strerror or exc}）。"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app import __version__
 from desktop_app.paths import data_home
+from desktop_app.private_files import keep_private
 from desktop_app.services.logs import setup_logging
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.errors import install_excepthook, set_log_file
@@ -96,6 +97,7 @@ def start_loading(ctx: AppContext) -> None:
 
 def run(db_url: str | None = None, clerk: str | None = None, home: Path | None = None) -> int:
     started = time.perf_counter()
+    keep_private()  # the database, backups, logs and drafts this process creates: 0600
     app = make_application()
     probing = bool(os.environ.get(READY_PROBE))
     found = usable_home(home or data_home(), probing=probing)

@@ -41,3 +41,15 @@ def test_window_opens_first_with_the_search_focused_and_no_heavy_modules(tmp_pat
     assert not loaded & {"reportlab", "openpyxl", "pypinyin"}, loaded
     # The data folder was prepared and the log file started.
     assert (tmp_path / "logs" / "union-counter.log").exists()
+
+
+def test_the_window_keeps_its_files_private_whatever_the_umask(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    previous = os.umask(0o022)  # a desktop's usual umask: files 0644, folders 0755
+    try:
+        _start(home)
+    finally:
+        os.umask(previous)
+    assert home.stat().st_mode & 0o777 == 0o700
+    for path in (home / "logs", home / "logs" / "union-counter.log"):
+        assert path.stat().st_mode & 0o077 == 0, oct(path.stat().st_mode)
