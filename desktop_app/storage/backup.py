@@ -23,7 +23,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from desktop_app.storage.database import Store
-from desktop_app.storage.errors import BackupError, translate
+from desktop_app.storage.errors import (
+    BackupError,
+    CorruptDatabaseError,
+    corrupt_database,
+    translate,
+)
 
 KEEP = 30
 _STAMP = re.compile(r"\d{8}-\d{6}")
@@ -71,7 +76,15 @@ def backup_to(store: Store, destination: Path) -> Path:
     try:
         if store.is_sqlite:
             _sqlite_backup(store, partial)
-            check_backup_file(partial)
+            try:
+                check_backup_file(partial)
+            except BackupError:
+                # A copy that fails its check is most often a copy of a damaged database:
+                # then the message names the live database, not the unfinished copy.
+                live = store.sqlite_path
+                if live is not None and file_is_damaged(live):
+                    raise _damaged_source(store) from None
+                raise
         else:
             _pg_dump(store, partial)
         partial.replace(destination)
@@ -81,6 +94,11 @@ def backup_to(store: Store, destination: Path) -> Path:
         with contextlib.suppress(OSError):
             partial.unlink()
     return destination
+
+
+def _damaged_source(store: Store) -> CorruptDatabaseError:
+    error = corrupt_database(store.location)
+    return CorruptDatabaseError("备份没有完成：" + error.message)
 
 
 def _sqlite_backup(store: Store, target: Path) -> None:
@@ -97,6 +115,8 @@ def _sqlite_backup(store: Store, target: Path) -> None:
             copy.close()
     except sqlite3.Error as exc:
         translated = translate(exc, str(target))
+        if isinstance(translated, CorruptDatabaseError):  # reading the live database failed
+            translated = _damaged_source(store)
         raise (translated or BackupError(f"备份失败：{exc}")) from exc
     finally:
         raw.close()

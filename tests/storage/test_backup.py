@@ -456,3 +456,23 @@ def test_backup_with_a_number_that_names_no_stored_text_is_refused(sqlite_store,
         connection.execute("UPDATE application SET issuer_id = 999999")
     with pytest.raises(BackupError, match=r"application\.issuer_id.*不能用于恢复"):
         check_backup_file(path)
+
+
+@pytest.mark.sqlite_only
+def test_backing_up_a_damaged_database_names_the_live_database(sqlite_store, home, tmp_path):
+    for n in range(1, 40):
+        _save(sqlite_store, n)
+    live = sqlite_store.sqlite_path
+    assert live is not None
+    sqlite_store.dispose()
+    _corrupt_middle(live)
+    damaged = open_store(None, home, now=NOW, auto_backup=False)
+    try:
+        with pytest.raises(CorruptDatabaseError) as caught:
+            make_backup(damaged, tmp_path, actor=CLERK, now=NOW)
+    finally:
+        damaged.dispose()
+    message = caught.value.message
+    assert str(live) in message and "备份没有完成" in message and "已损坏" in message
+    assert ".part" not in message and "备份文件" not in message
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith((".part", ".sqlite3"))]
