@@ -86,17 +86,32 @@ LOG_STATE: dict[str, Path] = {}
 
 
 @contextmanager
-def open_store_for(args: argparse.Namespace) -> Iterator[Store]:
-    """Open the database as the program always does (upgrade, daily backup)."""
-    from desktop_app.services.store import open_store
+def open_store_for(args: argparse.Namespace, *, reading: bool = False) -> Iterator[Store]:
+    """Open the database as the program always does (upgrade, daily backup). A command that
+    only reads (`reading`) still works in a data folder that cannot be written: the SQLite
+    database is then opened read-only, with a warning, and no log file is written."""
+    from desktop_app.services.store import open_store, open_store_or_read
 
     db_url = getattr(args, "db", None)
     check_url(db_url)
-    store = open_store(db_url)
-    LOG_STATE["file"] = setup_logging(store.folder.root)
+    store = open_store_or_read(db_url) if reading else open_store(db_url)
+    logged = False
+    if not store.read_only:
+        try:
+            LOG_STATE["file"] = setup_logging(store.folder.root)
+            logged = True
+        except OSError as exc:
+            if not reading:
+                store.dispose()
+                raise
+            store.warnings.append(f"无法写入日志文件（{exc.strerror or exc}），本次不记日志。")
+    if not logged:  # a folder that cannot be written keeps no log
+        LOG_STATE.pop("file", None)
+        logging.getLogger("desktop_app").addHandler(logging.NullHandler())
     for warning in store.warnings:
         print(f"警告：{warning}", file=sys.stderr)
-        logging.getLogger("desktop_app.cli").warning(warning)
+        if logged:
+            logging.getLogger("desktop_app.cli").warning(warning)
     try:
         yield store
     finally:

@@ -63,7 +63,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     from desktop_app.services.ledger_view import ledger, ledger_count
 
     filter_ = ledger_filter_of(args)
-    with open_store_for(args) as store:
+    with open_store_for(args, reading=True) as store:
         rows = ledger(store, filter_, limit=args.limit, offset=args.offset)
         total = ledger_count(store, filter_)
     if args.json:
@@ -100,7 +100,7 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
     from desktop_app.services import presenter
     from desktop_app.services.ledger_view import application_detail
 
-    with open_store_for(args) as store:
+    with open_store_for(args, reading=True) as store:
         detail = application_detail(store, args.receipt)
     if getattr(args, "json", False):
         result = detail.to_dict()
@@ -154,7 +154,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from desktop_app.services.audit_trail import verify_audit
 
-    with open_store_for(args) as store:
+    with open_store_for(args, reading=True) as store:
         verification = verify_audit(store)
     if verification.ok:
         print(verification.message)

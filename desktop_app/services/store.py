@@ -14,14 +14,20 @@ from pathlib import Path
 
 from desktop_app.paths import data_home
 from desktop_app.private_files import make_private
+from desktop_app.services.data_folder import check_data_folder
 from desktop_app.storage import backup as backups
 from desktop_app.storage.database import DEFAULT_BUSY_TIMEOUT_MS, resolve_url
 
 # The open database: a handle the window and the command line hold and pass back to the
 # services, never look into.
 from desktop_app.storage.database import Store as Store
-from desktop_app.storage.errors import CannotOpenError, StoreError, corrupt_database
-from desktop_app.storage.migrations import SchemaState, ensure_schema
+from desktop_app.storage.errors import (
+    CannotOpenError,
+    ReadOnlyError,
+    StoreError,
+    corrupt_database,
+)
+from desktop_app.storage.migrations import SchemaState, ensure_schema, schema_state
 
 
 def prepare_home(home: Path | None = None) -> Path:
@@ -66,6 +72,53 @@ def open_store(
         ensure_schema(store, before_upgrade)
         if auto_backup and store.is_sqlite and store.sqlite_path is not None:
             daily_backup(store, moment)
+    except BaseException:
+        store.dispose()
+        raise
+    return store
+
+
+def open_store_or_read(db_url: str | None = None, home: Path | None = None) -> Store:
+    """For a use case that only reads: open the database as always, or, when the data folder
+    cannot be written in (and its SQLite database therefore cannot be opened as usual), for
+    reading only (`open_store_to_read`). The first error stands when that fails too."""
+    try:
+        return open_store(db_url, home)
+    except (CannotOpenError, ReadOnlyError) as exc:
+        folder = (home or data_home()).expanduser()
+        own_file = not (db_url or os.environ.get("UNION_COUNTER_DB"))
+        if not own_file or check_data_folder(folder) is None:
+            raise
+        try:
+            return open_store_to_read(None, folder)
+        except StoreError:
+            raise exc from None
+
+
+def open_store_to_read(db_url: str | None = None, home: Path | None = None) -> Store:
+    """Open the SQLite database of a data folder that cannot be written (a read-only share or
+    disk) for reading only: no upgrade, no backup, nothing created; any save is refused with
+    ReadOnlyError. A database that would need an upgrade first is refused."""
+    folder = (home or data_home()).expanduser()
+    url = resolve_url(db_url or os.environ.get("UNION_COUNTER_DB") or None, folder)
+    store = Store(url, folder, read_only=True)
+    try:
+        if not store.is_sqlite:
+            raise CannotOpenError("只读打开只用于本机的 SQLite 数据库。")
+        if store.sqlite_path is None or not store.sqlite_path.is_file():
+            raise CannotOpenError(
+                f"数据文件夹 {folder} 是只读的，其中没有数据库文件，无法查看。"
+                "请检查数据文件夹设置。"
+            )
+        state = schema_state(store)
+        if not state.up_to_date:
+            raise ReadOnlyError(
+                f"数据库（{store.location}）需要先升级到本程序的版本，但数据文件夹是只读的，"
+                "不能升级。请在可写的文件夹中打开它一次，或请管理员给文件夹写入权限。"
+            )
+        store.warnings.append(
+            f"数据文件夹 {folder} 是只读的：现在只能查看，不能保存、备份或改动任何内容。"
+        )
     except BaseException:
         store.dispose()
         raise

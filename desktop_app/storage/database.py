@@ -12,7 +12,7 @@ instead of making it wait forever.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,7 +109,30 @@ def _new_or_ours(cursor: sqlite3.Cursor) -> bool:
     return not tables or "alembic_version" in tables
 
 
-def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
+def _read_only_connector(path: Path, timeout: float) -> Callable[[], sqlite3.Connection]:
+    """Connections that only read `path`, for a data folder the program cannot write in (a
+    read-only share or disk). SQLite reads a database in WAL mode read-only when its -wal and
+    -shm files exist or can be made; a database closed cleanly in a read-only folder has
+    neither, and is then opened as immutable: nothing can change it through this folder."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return connection
+        except sqlite3.OperationalError:
+            connection.close()
+            if path.with_name(path.name + "-wal").exists():
+                raise  # changes in the -wal file that an immutable reading would miss
+        return sqlite3.connect(
+            uri + "&immutable=1", uri=True, timeout=timeout, check_same_thread=False
+        )
+
+    return connect
+
+
+def _sqlite_setup(engine: Engine, busy_timeout_ms: int, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Take over transaction control from pysqlite (SQLAlchemy's documented recipe).
@@ -118,6 +141,8 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            if read_only:
+                return
             mode = cursor.execute("PRAGMA journal_mode").fetchone()
             # Switching to WAL rewrites the file's header: only for a new database or one of
             # ours, never for another program's file (opening refuses that one untouched).
@@ -152,10 +177,20 @@ def _postgresql_setup(engine: Engine, busy_timeout_ms: int) -> None:
 class Store:
     """An open database: engine, sessions, and where it lives."""
 
-    def __init__(self, url: URL, home: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS):
+    def __init__(
+        self,
+        url: URL,
+        home: Path,
+        *,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        read_only: bool = False,
+    ):
         self.url = url
         self.folder = DataFolder(home)
         self.location = describe_url(url)
+        # SQLite only: opened for reading (a data folder that cannot be written); every
+        # write is refused by SQLite itself (ReadOnlyError).
+        self.read_only = read_only
         # Problems that did not stop the database from opening (a failed daily backup):
         # the GUI and the command line show them.
         self.warnings: list[str] = []
@@ -168,6 +203,10 @@ class Store:
                     raise CannotOpenError(
                         f"数据库所在的文件夹不存在（{folder}）。请检查设置中的数据文件夹。"
                     )
+                if read_only:
+                    kwargs["creator"] = _read_only_connector(
+                        Path(url.database), busy_timeout_ms / 1000
+                    )
         else:
             kwargs["pool_pre_ping"] = True
             if "connect_timeout" not in url.query:  # the URL's own value wins
@@ -177,7 +216,7 @@ class Store:
         except (NoSuchModuleError, ImportError) as exc:
             raise CannotOpenError(f"不支持的数据库地址 {self.location}：{exc}") from None
         if self.is_sqlite:
-            _sqlite_setup(self.engine, busy_timeout_ms)
+            _sqlite_setup(self.engine, busy_timeout_ms, read_only=read_only)
         elif self.backend == "postgresql":
             _postgresql_setup(self.engine, busy_timeout_ms)
         self._read = sessionmaker(self.engine, expire_on_commit=False)

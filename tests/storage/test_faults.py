@@ -9,11 +9,13 @@ the test is skipped with the reason where mounting is not allowed.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -28,7 +30,7 @@ from sqlalchemy import create_engine, event, func, make_url, select, text
 
 from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.services import applications, audit_trail, ledger_view, station_settings
-from desktop_app.services.store import open_store
+from desktop_app.services.store import open_store, open_store_or_read
 from desktop_app.storage.backup import program_backups
 from desktop_app.storage.database import DB_FILE_NAME, Store
 from desktop_app.storage.errors import (
@@ -437,6 +439,67 @@ def test_read_only_folder_refuses_a_save_whole(sqlite_store, home, tmp_path):
     assert saved_id_numbers(sqlite_store) == {make_id(1)}
     assert audit_trail.verify_audit(sqlite_store).ok
     save(sqlite_store, 2)  # the writable folder is unaffected
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("closed", [True, False], ids=["closed", "open-elsewhere"])
+def test_a_read_only_folder_still_shows_the_ledger_and_verifies_the_audit(
+    sqlite_store, home, tmp_path, closed
+):
+    receipt = save(sqlite_store, 1)
+    if closed:  # the database is one file: SQLite cannot make its -wal and -shm here
+        sqlite_store.dispose()
+    else:  # a counter still has it open: its -wal and -shm are there
+        assert (home / (DB_FILE_NAME + "-wal")).exists()
+    before = _snapshot(home)
+    view = tmp_path / "read-only"
+    with mounted(view, "--bind", str(home)):
+        remount(view, "bind,ro")
+        store = open_store_or_read(None, view)
+        try:
+            # A closed database is opened for reading only; one with its -wal and -shm
+            # opens as usual, and SQLite refuses any write (its daily backup is warned of).
+            assert store.read_only is closed and store.warnings
+            assert "只读" in store.warnings[0] or "备份没有完成" in store.warnings[0]
+            assert count_applications(store) == 1
+            detail = ledger_view.application_detail(store, receipt)
+            assert detail.member["name"] == "张伟"
+            assert audit_trail.verify_audit(store).ok
+            with pytest.raises(ReadOnlyError):
+                save(store, 2)
+        finally:
+            store.dispose()
+        # The same through the command line, in real processes.
+        for command in (["ledger"], ["ledger", "show", receipt], ["audit", "verify"]):
+            result = cli_process(view, *command)
+            assert result.returncode == 0, (command, result.stderr)
+            assert "警告" in result.stderr and "Traceback" not in result.stderr
+            assert receipt in result.stdout or "审计记录完整" in result.stdout
+        refused = cli_process(view, "apply", "-", stdin=json.dumps(apply_input(3)))
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        assert "可写" in refused.stderr or "只读" in refused.stderr
+    if closed:
+        assert _snapshot(home) == before  # nothing written, nothing created
+    else:
+        assert saved_id_numbers(sqlite_store) == {make_id(1)}
+
+
+def cli_process(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "UNION_COUNTER_HOME": str(home),
+           "UNION_COUNTER_CLERK": CLERK}  # fmt: skip
+    env.pop("UNION_COUNTER_DB", None)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_app", *args], input=stdin, capture_output=True,
+        text=True, encoding="utf-8", env=env, timeout=120, check=False,
+    )  # fmt: skip
 
 
 def test_read_only_server_refuses_a_save_whole(pg_url, home):
