@@ -16,6 +16,7 @@ from desktop_app.cli.common import (
     print_json,
     read_input,
 )
+from desktop_app.domain.text_policy import shown
 from desktop_app.errors import (
     EXIT_AUDIT_BROKEN,
     EXIT_INPUT,
@@ -87,7 +88,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             row.station_code,
             row.clerk,
         ]
-        print("\t".join(cells))
+        print(shown("\t".join(cells)))  # a stored text cannot steer the terminal
     if rows:
         first = args.offset + 1
         print(f"共 {total} 份，显示第 {first}–{first + len(rows) - 1} 份", file=sys.stderr)
@@ -135,7 +136,7 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
         )
     technical = presenter.technical_text(decision["scheme"], decision["policy_sha256"])
     lines += ["", "技术信息（供技术支持核对）", f"  {technical}"]
-    print("\n".join(lines))
+    print(shown("\n".join(lines)))  # a stored text cannot steer the terminal
     return EXIT_OK
 
 

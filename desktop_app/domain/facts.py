@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from desktop_app.domain.policy import GRADE_LABELS, KINDS, STAGE_LABELS
+from desktop_app.domain.text_policy import normal_text, text_problem
 from desktop_app.errors import ClerkError
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -99,12 +100,21 @@ def _bool(value: Any, path: str) -> bool | None:
     return value
 
 
+def checked_text(text: str, path: str) -> str:
+    """`text` under the one text policy (domain/text_policy.py): refused with the field
+    named, or returned in NFC."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise InputError(path, problem.message)
+    return normal_text(text)
+
+
 def _text(value: Any, path: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise InputError(path, "应为文字")
-    text = value.strip()
+    text = checked_text(value, path).strip()
     return text or None
 
 

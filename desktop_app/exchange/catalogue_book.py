@@ -24,6 +24,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from desktop_app.domain.text_policy import normal_text, text_problem
 from desktop_app.exchange.errors import ExchangeError, Problem
 from desktop_app.exchange.xlsx_reader import Formula, Sheet, XlsxBook, formula_message
 
@@ -310,7 +311,12 @@ def _read_line(
             problems.add(title, number, header, "不能为空")
             ok = False
             continue
-        values[header] = text
+        problem = text_problem(text)
+        if problem is not None:
+            problems.add(title, number, header, problem.message)
+            ok = False
+            continue
+        values[header] = normal_text(text)
     seq_text = values.get(SEQ)
     seq = 0
     if seq_text is not None:

@@ -17,7 +17,12 @@ from desktop_app.domain import status as statuses
 from desktop_app.domain.claims import ClaimKey, claim_key
 from desktop_app.domain.engine import Decision
 from desktop_app.domain.facts import Application as Facts
-from desktop_app.domain.facts import InputError, application_from_mapping, parse_iso_date
+from desktop_app.domain.facts import (
+    InputError,
+    application_from_mapping,
+    checked_text,
+    parse_iso_date,
+)
 from desktop_app.domain.policy import PolicySet
 from desktop_app.domain.text import cn_date, name_chars
 from desktop_app.domain.validators import (
@@ -64,7 +69,7 @@ def _text(obj: Mapping[str, Any], key: str, path: str, limit: int) -> str | None
         return None
     if not isinstance(value, str):
         raise InputError(path, "应为文字")
-    text = " ".join(value.split())
+    text = " ".join(checked_text(value, path).split())
     if len(text) > limit:
         raise InputError(path, f"太长（{len(text)} 个字，最多 {limit} 个）")
     return text or None

@@ -380,3 +380,15 @@ def test_a_late_entry_reason_is_in_the_checksum(
 
     changed = edited(exported, tmp_path / "y.xlsx", change)
     assert "校验码" in " ".join(p.message for p in refused(store, changed).problems)
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066"], ids=lambda c: f"U+{ord(c):04X}")
+def test_a_name_with_an_invisible_character_is_refused_at_its_cell(
+    store: Store, exported: Path, tmp_path: Path, char: str
+) -> None:
+    def plant(book: Any) -> None:
+        book["申请"].cell(2, column("姓名")).value = f"王{char}evil.exe"
+
+    report = refused(store, edited(exported, tmp_path / "x.xlsx", plant))
+    found = [p for p in report.problems if p.row == 2 and "姓名" in p.column]
+    assert found and f"U+{ord(char):04X}" in found[0].message

@@ -685,3 +685,15 @@ def test_the_decision_panel_never_shows_an_input_path(
 
 def rules_fields(page: Any) -> list[str]:
     return [*_form_rules.MEMBER_FIELDS, *_form_rules.CERTIFICATE_FIELDS, *_form_rules.CONFIRMATIONS]
+
+
+def test_a_name_pasted_with_a_bidi_override_is_refused_at_its_field(
+    qtbot: Any, page: Any, ctx: Any
+) -> None:
+    drone_pilot(qtbot, page, make_id(31), name="王\u202eexe.芳")
+    qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
+    message = text_of(page, "intake_message") + note(page, "member.name")
+    assert "未保存" in text_of(page, "intake_message")
+    assert "U+202E" in message and "文字方向控制符" in message
+    assert focused() is page.findChild(QWidget, "member.name")
+    assert page.receipt is None and saved_receipts(ctx) == []

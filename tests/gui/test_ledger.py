@@ -420,3 +420,24 @@ def test_the_page_waits_for_the_database(qtbot: Any, home: Any, qapp: Any) -> No
 
     wait_all()
     context.close()
+
+
+def test_a_name_planted_behind_the_programs_back_shows_its_hidden_characters(
+    ctx: Any, saved: Any, qtbot: Any, home: Any
+) -> None:
+    import sqlite3
+
+    from desktop_app.services.ledger_view import application_detail, make_filter
+    from desktop_app.ui.ledger.detail import detail_html
+    from desktop_app.ui.models.ledger_model import LedgerModel
+
+    with sqlite3.connect(home / "union-counter.sqlite3") as raw:
+        raw.execute("UPDATE member SET name = ? WHERE name = '张伟'", ("张\u202eexe.伟\x07",))
+    model = LedgerModel()
+    model.set_query(ctx.store, make_filter())
+    qtbot.waitUntil(lambda: not model.busy and model.rowCount() == len(PEOPLE))
+    names = [model.index(r, COLUMN["name"]).data() for r in range(model.rowCount())]
+    assert "张⟨U+202E⟩exe.伟⟨U+0007⟩" in names
+    assert not any("\u202e" in name or "\x07" in name for name in names)
+    html = detail_html(application_detail(ctx.store, saved["张伟"]))
+    assert "张⟨U+202E⟩exe.伟⟨U+0007⟩" in html and "\u202e" not in html

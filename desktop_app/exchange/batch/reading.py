@@ -14,6 +14,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from desktop_app.domain.text_policy import text_problem
 from desktop_app.exchange.batch.layout import (
     APPLICATIONS_SHEET,
     BY_HEADER,
@@ -82,6 +83,11 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
     kind = column.type
     if kind == "text":
         if isinstance(value, str):
+            # The text policy of every door (domain/text_policy.py). The value is taken as
+            # written, not normalised: the manifest's checksum covers it as the station wrote it.
+            problem = text_problem(value)
+            if problem is not None:
+                return None, problem.message
             return value.strip(), None
         if isinstance(value, bool):
             return None, "应为文字"
@@ -296,8 +302,9 @@ class BatchReader:
                     if column.required:
                         problems.add(number, f"{letters[n]}（{column.header}）", "不能为空")
                     continue
-                if type(value) is str and n in texts and value[:1] != "=":
-                    # The usual text cell, as `_convert` would give it.
+                if type(value) is str and n in texts and value.isprintable():
+                    # The usual text cell, as `_convert` would give it: a plain str (not a
+                    # Formula) with nothing the text policy refuses (those are unprintable).
                     value = value.strip()
                     if value:
                         values[at] = value

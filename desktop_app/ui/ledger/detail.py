@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import status as statuses
+from desktop_app.domain.text_policy import shown
 from desktop_app.ui import questions
 from desktop_app.ui.context import AppContext
 
@@ -107,7 +108,8 @@ def detail_html(detail: Detail) -> str:
         detail.row.scheme, str(decision.get("policy_sha256") or "") or None
     )
     parts.append(f"<h2>技术信息</h2><p class='muted'>供技术支持核对：{escape(technical)}</p>")
-    return "".join(parts)
+    # A text stored before the text policy: its control and bidi characters as ⟨U+XXXX⟩.
+    return shown("".join(parts))
 
 
 class DetailDialog(QDialog):
@@ -224,7 +226,7 @@ class DetailDialog(QDialog):
         self.detail = detail
         row = detail.row
         self.heading.setText(
-            f"{row.receipt}　{row.name}　{row.id_number}　状态：{row.status_label}"
+            shown(f"{row.receipt}　{row.name}　{row.id_number}　状态：{row.status_label}")
         )
         scroll = self.text.verticalScrollBar().value()
         self.text.setHtml(detail_html(detail))

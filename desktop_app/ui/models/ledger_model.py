@@ -35,6 +35,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from desktop_app.domain.status import RETURNED
+from desktop_app.domain.text_policy import shown
 from desktop_app.services.ledger_pages import PageAnchors, PagePlan
 from desktop_app.ui.models.base import ColumnsTableModel
 
@@ -376,7 +377,9 @@ class LedgerModel(ColumnsTableModel):
     def _text(self, row: LedgerRow, column: int) -> str:
         if self._schemes is None:
             self._schemes = _schemes()
-        return COLUMNS[column][1](row, self._schemes)
+        # A text stored before the text policy may hold a bidi override or a control
+        # character: shown as ⟨U+XXXX⟩, it cannot reorder or hide the cell's content.
+        return shown(COLUMNS[column][1](row, self._schemes))
 
     # --- rows by place and by id ---------------------------------------------------------------
 
