@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from desktop_app.services.audit_trail import record_event
 from desktop_app.services.store import open_store, prepare_home
 from desktop_app.storage import backup as backups
 from desktop_app.storage import repository
+from desktop_app.storage.audit import Verification
 from desktop_app.storage.database import Store, resolve_url
 from desktop_app.storage.errors import BackupError, CorruptDatabaseError
 from desktop_app.storage.migrations import SchemaState, ensure_schema, head_revision, schema_state
@@ -166,6 +168,7 @@ def restore_backup(
     try:
         backups.check_restorable(store)
         info = backups.check_backup_file(path.expanduser().resolve())
+        backups.check_backup_schema(info.path, info.revision)
     except BackupRefusedError:
         raise
     except BackupError as exc:
@@ -173,6 +176,12 @@ def restore_backup(
     live = store.sqlite_path
     if live is None:
         raise BackupRefusedError("内存中的数据库不能从备份恢复。")
+    chain = backup_audit_chain(info.path, info.revision)
+    if not chain.ok:
+        raise BackupRefusedError(
+            f"备份文件“{info.path.name}”的审计记录不完整（{chain.message}）：其中的记录在程序之外"
+            "被改动过，不能用于恢复。请改用另一份备份，并联系维护人员。"
+        )
     if live.exists() and info.path.resolve() == live.resolve():
         raise BackupRefusedError(
             "这个文件就是正在使用的数据库，不能用它恢复自己。请选择一个备份文件。"
@@ -241,6 +250,27 @@ def restore_backup(
         damaged=damaged,
         receipt_floors=raised,
     )
+
+
+def backup_audit_chain(path: Path, revision: str) -> Verification:
+    """The audit chain of the backup at `path`, verified before it replaces anything: read in
+    place when it is at the newest schema, else in an upgraded temporary copy (the backup
+    itself is never changed)."""
+    if revision == head_revision():
+        probe = Store(resolve_url(str(path), path.parent), path.parent, read_only=True)
+        try:
+            return audit_trail.verify_audit(probe)
+        finally:
+            probe.dispose()
+    with tempfile.TemporaryDirectory(prefix="union-counter-check-") as folder:
+        copy = Path(folder) / "backup.sqlite3"
+        shutil.copyfile(path, copy)
+        probe = Store(resolve_url(str(copy), Path(folder)), Path(folder))
+        try:
+            ensure_schema(probe, lambda _state: None)
+            return audit_trail.verify_audit(probe)
+        finally:
+            probe.dispose()
 
 
 def _current_state(store: Store, live: Path) -> SchemaState | None:

@@ -18,11 +18,15 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.storage.database import Store
+from sqlalchemy import URL
+
+from desktop_app.storage.database import DB_FILE_NAME, Store
 from desktop_app.storage.errors import (
     BackupError,
     CorruptDatabaseError,
@@ -233,6 +237,74 @@ def check_backup_file(path: Path) -> BackupInfo:
     finally:
         connection.close()
     return BackupInfo(path, revision, int(applications), int(members))
+
+
+_KIND_WORDS = {"table": "数据表", "index": "索引", "trigger": "触发器", "view": "视图"}
+
+
+def _schema_objects(connection: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    """Every object of the database's schema (tables, indexes, triggers, views) with its SQL,
+    white space folded; SQLite's own (`sqlite_…`: its sequence and statistics) left out."""
+    rows = connection.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    ).fetchall()
+    return {(str(kind), str(name)): " ".join(str(sql or "").split()) for kind, name, sql in rows}
+
+
+@lru_cache(maxsize=4)
+def reference_schema(revision: str) -> dict[tuple[str, str], str]:
+    """The schema this program's migrations build at `revision`, read from a fresh database
+    migrated in a temporary folder (once per revision and process)."""
+    from desktop_app.storage import migrations
+
+    with tempfile.TemporaryDirectory(prefix="union-counter-schema-") as folder:
+        path = Path(folder) / DB_FILE_NAME
+        store = Store(URL.create("sqlite+pysqlite", database=str(path)), Path(folder))
+        try:
+            migrations.upgrade(store, revision)
+        finally:
+            store.dispose()
+        connection = sqlite3.connect(path)
+        try:
+            return _schema_objects(connection)
+        finally:
+            connection.close()
+
+
+def schema_differences(connection: sqlite3.Connection, revision: str) -> list[str]:
+    """What the database's schema has that the program's own at `revision` has not, lacks, or
+    has otherwise (a planted trigger that rewrites amounts, a dropped unique index), in
+    Chinese; empty when the two are the same."""
+    found = _schema_objects(connection)
+    expected = reference_schema(revision)
+    problems: list[str] = []
+    for (kind, name), sql in sorted(found.items()):
+        word = _KIND_WORDS.get(kind, kind)
+        if (kind, name) not in expected:
+            problems.append(f"多出{word} {name}")
+        elif expected[kind, name] != sql:
+            problems.append(f"{word} {name} 的定义被改过")
+    for kind, name in sorted(set(expected) - set(found)):
+        problems.append(f"缺少{_KIND_WORDS.get(kind, kind)} {name}")
+    return problems
+
+
+def check_backup_schema(path: Path, revision: str) -> None:
+    """BackupError unless the backup's schema is exactly the program's own at its revision:
+    checked before a restore (not when a backup is made: a database is backed up whatever
+    it holds)."""
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        unexpected = schema_differences(connection, revision)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"备份文件“{path.name}”已损坏，不能用于恢复（{exc}）。") from exc
+    finally:
+        connection.close()
+    if unexpected:
+        raise BackupError(
+            f"备份文件“{path.name}”的数据库结构与本程序不符（{'；'.join(unexpected[:5])}），"
+            "可能被人改动过，不能用于恢复。"
+        )
 
 
 def check_restorable(store: Store) -> None:

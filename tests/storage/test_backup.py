@@ -476,3 +476,81 @@ def test_backing_up_a_damaged_database_names_the_live_database(sqlite_store, hom
     assert str(live) in message and "备份没有完成" in message and "已损坏" in message
     assert ".part" not in message and "备份文件" not in message
     assert not [p for p in tmp_path.iterdir() if p.name.endswith((".part", ".sqlite3"))]
+
+
+def _plant_trigger(path: Path) -> None:
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "CREATE TRIGGER evil AFTER INSERT ON application BEGIN "
+            "UPDATE application SET amount = 99999 WHERE id = new.id; END"
+        )
+
+
+def _drop_an_index(path: Path) -> str:
+    with sqlite3.connect(path) as raw:
+        (name,) = raw.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%UNIQUE%' "
+            "AND tbl_name = 'application' LIMIT 1"
+        ).fetchone()
+        raw.execute(f'DROP INDEX "{name}"')
+    return str(name)
+
+
+def _add_a_view(path: Path) -> None:
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE VIEW everyone AS SELECT * FROM member")
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("change", ["trigger", "index", "view"])
+def test_a_backup_whose_schema_was_changed_is_refused(sqlite_store, home, tmp_path, change):
+    for n in range(1, 4):
+        _save(sqlite_store, n)
+    good = make_backup(sqlite_store, tmp_path, actor=CLERK, now=NOW)
+    bad = tmp_path / "planted.sqlite3"
+    shutil.copy(good, bad)
+    if change == "trigger":
+        _plant_trigger(bad)
+        expected = "多出触发器 evil"
+    elif change == "index":
+        expected = f"缺少索引 {_drop_an_index(bad)}"
+    else:
+        _add_a_view(bad)
+        expected = "多出视图 everyone"
+    _save(sqlite_store, 9)
+    before = _receipts(sqlite_store)
+    with pytest.raises(BackupRefusedError) as caught:
+        restore_backup(sqlite_store, bad, actor=CLERK, now=LATER)
+    assert expected in str(caught.value) and "可能被人改动过" in str(caught.value)
+    assert _receipts(sqlite_store) == before
+    assert all(e.action != "restore" for e in _events(sqlite_store))
+    # The untouched backup restores, and the program's own schema passes the same check.
+    restore_backup(sqlite_store, good, actor=CLERK, now=LATER)
+    with sqlite3.connect(home / "union-counter.sqlite3") as raw:
+        names = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+    assert "evil" not in names and "everyone" not in names
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("tamper", ["edit", "delete"])
+def test_a_backup_whose_audit_chain_is_broken_is_refused(sqlite_store, home, tmp_path, tamper):
+    for n in range(1, 4):
+        _save(sqlite_store, n)
+    good = make_backup(sqlite_store, tmp_path, actor=CLERK, now=NOW)
+    bad = tmp_path / "rewritten.sqlite3"
+    shutil.copy(good, bad)
+    with sqlite3.connect(bad) as raw:
+        (middle,) = raw.execute(
+            "SELECT id FROM audit_event ORDER BY id LIMIT 1 OFFSET 2"
+        ).fetchone()
+        if tamper == "edit":
+            raw.execute("UPDATE audit_event SET actor = '别人' WHERE id = ?", (middle,))
+        else:
+            raw.execute("DELETE FROM audit_event WHERE id = ?", (middle,))
+    before = _receipts(sqlite_store)
+    with pytest.raises(BackupRefusedError) as caught:
+        restore_backup(sqlite_store, bad, actor=CLERK, now=LATER)
+    assert "审计记录不完整" in str(caught.value) and bad.name in str(caught.value)
+    assert _receipts(sqlite_store) == before
+    assert all(e.action != "restore" for e in _events(sqlite_store))
+    assert bad.read_bytes() != good.read_bytes()  # checked where it lies, not "repaired"
