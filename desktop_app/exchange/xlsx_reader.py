@@ -68,6 +68,13 @@ MAX_SHEET_BYTES = 1 << 30  # 1 GiB of XML: more than half a million full ledger 
 MAX_STRINGS_BYTES = 256 << 20  # 256 MiB: several million distinct texts
 MAX_METADATA_BYTES = 16 << 20  # workbook, relationships, styles: rarely 1 MB in real files
 MAX_RATIO = 200  # decompressed / compressed size of one part
+# Excel's own limits: what no real workbook exceeds. Past them a file is refused as it is read,
+# before the rows it would spread over fill memory (a cell at column AAAAAA would make a row
+# of 12 million empty cells; one cell of a gigabyte of text is one gigabyte of memory).
+MAX_COLUMNS = 16_384  # column XFD
+MAX_ROWS = 1_048_576
+MAX_CELL_CHARS = 32_767
+MAX_SHARED_STRINGS = 2_000_000  # distinct texts: 100,000 rows re-saved by Excel hold < 1 M
 RATIO_FLOOR = 16 << 20  # the ratio is judged past this many decompressed bytes
 _CHUNK = 1 << 16
 
@@ -126,6 +133,10 @@ def _row_number(text: str) -> int:
         if not number.is_integer():
             raise
         return int(number)
+
+
+def _too_long(what: str) -> str:
+    return f"{what}超过 Excel 每格 {MAX_CELL_CHARS:,} 个字符的上限：这不是正常的工作簿，没有读取。"
 
 
 def _no_doctype(*_args: object) -> NoReturn:
@@ -262,6 +273,7 @@ class _SheetHandler:
         self.capture: list[str] | None = None  # where character data goes now
         self.in_inline = False
         self.phonetic = False  # inside <rPh> (left out, as openpyxl does)
+        self.chars = 0  # characters of the cell read so far
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if self.in_cell:
@@ -291,6 +303,12 @@ class _SheetHandler:
                 self.column = column
             else:
                 self.column += 1
+            if self.column > MAX_COLUMNS:
+                raise ExchangeError(
+                    f"第 {self.row_number} 行有单元格在第 {self.column} 列（{ref or '?'}），超出 "
+                    f"Excel 的最大列 XFD（{MAX_COLUMNS} 列）：这不是正常的工作簿，没有读取。"
+                )
+            self.chars = 0
             self.kind = attrs.get("t", "n")
             self.style = attrs.get("s")
             self.value = self.formula = self.inline = None
@@ -299,6 +317,11 @@ class _SheetHandler:
                 return
             given = attrs.get("r")
             self.row_number = _row_number(given) if given else self.row_number + 1
+            if not 0 < self.row_number <= MAX_ROWS:
+                raise ExchangeError(
+                    f"工作表的行号 {self.row_number} 超出 Excel 的范围（1–{MAX_ROWS:,} 行）："
+                    "这不是正常的工作簿，没有读取。"
+                )
             self.row = []
             self.column = 0
         elif name == _SHEET_DATA:
@@ -329,6 +352,11 @@ class _SheetHandler:
 
     def data(self, text: str) -> None:
         if self.capture is not None:
+            self.chars += len(text)
+            if self.chars > MAX_CELL_CHARS:
+                raise ExchangeError(
+                    _too_long(f"第 {self.row_number} 行第 {self.column} 列的单元格")
+                )
             self.capture.append(text)
 
     def _shared_formula(self, text: str, group: str) -> str:
@@ -402,6 +430,7 @@ class _StringsHandler:
         self.in_run = False  # inside <si><r>
         self.capture: list[str] | None = None
         self.si = self.r = self.t = ""  # full names, in the namespace of the root element
+        self.chars = 0  # characters of the <si> read so far
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         item = self.item
@@ -426,8 +455,14 @@ class _StringsHandler:
             return
         self.capture = None
         if self.depth == 0:  # </si>
+            if len(self.strings) >= MAX_SHARED_STRINGS:
+                raise ExchangeError(
+                    f"工作簿的共享文字超过 {MAX_SHARED_STRINGS:,} 条，远多于任何正常的工作簿："
+                    "没有读取。"
+                )
             self.strings.append("".join(item).replace("x005F_", ""))
             self.item = None
+            self.chars = 0
             return
         if self.depth == 1:
             self.in_run = False
@@ -435,6 +470,9 @@ class _StringsHandler:
 
     def data(self, text: str) -> None:
         if self.capture is not None:
+            self.chars += len(text)
+            if self.chars > MAX_CELL_CHARS:
+                raise ExchangeError(_too_long(f"第 {len(self.strings) + 1} 条共享文字"))
             self.capture.append(text)
 
 
