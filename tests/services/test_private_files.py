@@ -5,10 +5,8 @@ folder left 0644/0755 is tightened on the next open (issue 16, part 7)."""
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +17,8 @@ from desktop_app.services.data_folder import SETTINGS_FILE
 from desktop_app.services.logs import log_file
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import DB_FILE_NAME
+from tests.processes import union_counter
 from tests.storage.conftest import NOW, apply_input
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not private_files.applies(), reason="POSIX mode bits only")
 
@@ -31,14 +28,7 @@ def mode(path: Path) -> int:
 
 
 def run(*args: str, home: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "UNION_COUNTER_HOME": str(home),
-           "UNION_COUNTER_CLERK": "进程柜员"}  # fmt: skip
-    env.pop("UNION_COUNTER_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_app", *args], input=stdin, capture_output=True,
-        text=True, encoding="utf-8", cwd=ROOT, env=env, timeout=120, check=False,
-        preexec_fn=lambda: os.umask(0o022),  # a desktop's usual umask: 0644 files, 0755 folders
-    )  # fmt: skip
+    return union_counter(home, *args, stdin=stdin, umask=0o022)  # a desktop's usual umask
 
 
 def everything(home: Path) -> list[Path]:

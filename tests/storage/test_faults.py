@@ -15,7 +15,6 @@ import random
 import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -44,6 +43,7 @@ from desktop_app.storage.errors import (
 )
 from desktop_app.storage.models import Application, Member
 from tests.pg import pg_server_url
+from tests.processes import union_counter
 from tests.storage.conftest import CLERK, NOW, apply_input, make_id
 
 NEXT_DAY = datetime(2026, 11, 22, 8, 0)
@@ -479,27 +479,17 @@ def test_a_read_only_folder_still_shows_the_ledger_and_verifies_the_audit(
             store.dispose()
         # The same through the command line, in real processes.
         for command in (["ledger"], ["ledger", "show", receipt], ["audit", "verify"]):
-            result = cli_process(view, *command)
+            result = union_counter(view, *command)
             assert result.returncode == 0, (command, result.stderr)
             assert "警告" in result.stderr and "Traceback" not in result.stderr
             assert receipt in result.stdout or "审计记录完整" in result.stdout
-        refused = cli_process(view, "apply", "-", stdin=json.dumps(apply_input(3)))
+        refused = union_counter(view, "apply", "-", stdin=json.dumps(apply_input(3)))
         assert refused.returncode != 0 and "Traceback" not in refused.stderr
         assert "可写" in refused.stderr or "只读" in refused.stderr
     if closed:
         assert _snapshot(home) == before  # nothing written, nothing created
     else:
         assert saved_id_numbers(sqlite_store) == {make_id(1)}
-
-
-def cli_process(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "UNION_COUNTER_HOME": str(home),
-           "UNION_COUNTER_CLERK": CLERK}  # fmt: skip
-    env.pop("UNION_COUNTER_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_app", *args], input=stdin, capture_output=True,
-        text=True, encoding="utf-8", env=env, timeout=120, check=False,
-    )  # fmt: skip
 
 
 def test_read_only_server_refuses_a_save_whole(pg_url, home):
