@@ -164,6 +164,17 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_AUDIT_BROKEN
 
 
+def cmd_audit_text(args: argparse.Namespace) -> int:
+    from desktop_app.services.text_check import hidden_characters
+
+    with open_store_for(args, reading=True) as store:
+        check = hidden_characters(store)
+    for item in check.found:
+        print(item.line)
+    print(check.message, file=sys.stderr)
+    return EXIT_AUDIT_BROKEN if check.found else EXIT_OK
+
+
 def cmd_print(args: argparse.Namespace) -> int:
     from desktop_app.services.printing import PrintRefusedError, form_name, print_to_file
 

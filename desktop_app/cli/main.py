@@ -89,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backup": store_commands.cmd_backup,
         "restore": store_commands.cmd_restore,
         ("audit", "verify"): ledger_commands.cmd_audit_verify,
+        ("audit", "text"): ledger_commands.cmd_audit_text,
         "print": ledger_commands.cmd_print,
         "export": exchange_commands.cmd_export,
         ("exchange", "export"): exchange_commands.cmd_exchange_export,

@@ -289,6 +289,15 @@ def _add_store_commands(commands: Any) -> None:
         help="逐条校验审计记录，报告第一条被改动、插入或删除的事件",
         description="逐条校验审计记录的哈希链，报告第一条被改动、插入或删除的事件。",
     )
+    audit_actions.add_parser(
+        "text",
+        parents=[db],
+        help="列出含有不可见字符（控制字符、文字方向控制符、零宽字符）的申请记录",
+        description=(
+            "逐份检查申请的文字内容，列出含有控制字符、文字方向控制符、零宽字符等不可见字符的"
+            "字段（受理编号、字段和字符的位置，不显示内容）。没有发现时退出码 0，发现时退出码 5。"
+        ),
+    )
 
     print_parser = commands.add_parser(
         "print",

@@ -54,3 +54,20 @@ def test_a_text_planted_behind_the_programs_back_cannot_steer_the_terminal(
         assert code == 0
         assert "\x1b" not in out and "\u202e" not in out
         assert "王⟨U+001B⟩[2J⟨U+001B⟩[31m伟⟨U+202E⟩exe" in out
+
+
+def test_audit_text_lists_each_planted_character_by_receipt_and_field(station: Cli, home) -> None:
+    first = station.receipt(apply_input(1))
+    second = station.receipt(apply_input(2))
+    code, out, err = station("audit", "text")
+    assert code == 0 and out == "" and "没有发现含不可见字符的记录（共检查 2 份申请）" in err
+    with sqlite3.connect(home / "union-counter.sqlite3") as raw:
+        (member_id,) = raw.execute(
+            "SELECT member_id FROM application WHERE receipt = ?", (second,)
+        ).fetchone()
+        raw.execute("UPDATE member SET name = ? WHERE id = ?", ("李\u202e娜", member_id))
+    code, out, err = station("audit", "text")
+    assert code == 5
+    assert out.splitlines() == [f"{second}　姓名：第 2 个字符是文字方向控制符（U+202E）"]
+    assert first not in out and "\u202e" not in out
+    assert "有 1 处记录含有不可见的字符（共检查 2 份申请）" in err

@@ -157,9 +157,10 @@ def _with_acceptance(
 
 
 def batch_rows(
-    store: Store, filter_: LedgerFilter, station_code: str, *, page: int = PAGE
+    store: Store, filter_: LedgerFilter, station_code: str | None, *, page: int = PAGE
 ) -> Iterator[tuple[Any, ...]]:
-    """The station's applications the filter selects, oldest first, as exchange rows.
+    """The station's applications the filter selects (every station's when `station_code` is
+    None), oldest first, as exchange rows.
 
     Read page by page as plain rows (only the columns the exchange writes), the decision
     documents once each; the same values `application_row` gives."""
@@ -183,7 +184,7 @@ def batch_rows(
             )
             if not records:
                 return
-            mine = [r for r in records if r[station_at] == station_code]
+            mine = [r for r in records if station_code in (None, r[station_at])]
             _decision_documents(session, {r[-1] for r in mine}, documents)
             histories = _history_steps(session, [r[0] for r in mine])
             after = records[-1][0]
