@@ -21,6 +21,7 @@ from desktop_app.domain import registration
 from desktop_app.domain.facts import stage_contradiction
 from desktop_app.domain.policy import GRADE_LABELS, LEVEL_LABELS, STAGE_LABELS, Policy
 from desktop_app.domain.text import cn_date
+from desktop_app.domain.text_policy import text_problem
 from desktop_app.domain.validators import (
     check_card_number,
     check_phone,
@@ -277,6 +278,10 @@ def check_field(
 ) -> Note | None:
     """The inline note for one field, or None. ``typing``: the clerk is still typing in it,
     so only say what is already certainly wrong (a bad character, a wrong check character)."""
+    if isinstance(value, str):
+        hidden = text_problem(value)  # the one text policy: said at once, as typed or pasted
+        if hidden is not None:
+            return Note(hidden.message)
     text = _norm(value) if isinstance(value, str) else ""
     if field == "member.id_number":
         if not text:

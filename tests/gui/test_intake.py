@@ -691,6 +691,8 @@ def test_a_name_pasted_with_a_bidi_override_is_refused_at_its_field(
     qtbot: Any, page: Any, ctx: Any
 ) -> None:
     drone_pilot(qtbot, page, make_id(31), name="王\u202eexe.芳")
+    # Said under the field at once, before any save.
+    assert "U+202E" in note(page, "member.name") and "文字方向控制符" in note(page, "member.name")
     qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
     message = text_of(page, "intake_message") + note(page, "member.name")
     assert "未保存" in text_of(page, "intake_message")
