@@ -97,14 +97,7 @@ def test_too_many_rows_is_said_once_and_merged_cells_after_them_are_still_found(
 
 
 def test_a_name_with_a_zero_width_character_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "目录.xlsx"
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.append(HEADER)
-    sheet.append([1, "母婴照护", "A"])
-    sheet.append([2, "茶\u200b艺", "B"])
-    workbook.save(path)
-    (problem,) = problems(path)
+    rows = {1: HEADER, 2: [1, "母婴照护", "A"], 3: [2, "茶\u200b艺", "B"]}
+    (problem,) = problems(book(tmp_path / "目录.xlsx", rows))
     assert (problem.row, problem.column) == (3, "专项职业能力项目")
     assert "U+200B" in problem.message and "零宽字符" in problem.message
