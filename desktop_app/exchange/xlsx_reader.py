@@ -487,7 +487,8 @@ class XlsxBook:
         refuse_non_xlsx(self.path)
         try:
             self.archive = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+            # NotImplementedError: a zip version or compression Excel does not write
             raise self.damaged(exc) from None
         except OSError as exc:
             raise self.unreadable(exc) from None
@@ -496,7 +497,7 @@ class XlsxBook:
         except ExchangeError:
             self.archive.close()
             raise
-        except (KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        except (KeyError, ValueError, zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
             self.archive.close()
             raise self.damaged(exc) from None
 
