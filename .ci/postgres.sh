@@ -3,6 +3,9 @@
 #
 #   .ci/postgres.sh start   installs Debian's postgresql if missing (needs root), starts a
 #                           server in a temporary folder, prints its SQLAlchemy URL
+#                           (or, when one is already running there, prints its URL and
+#                           leaves it alone)
+#   .ci/postgres.sh running exit 0 when that server is up
 #   .ci/postgres.sh stop    stops it
 #
 # Trust authentication, loopback only, fsync off: for tests, never for real data.
@@ -19,6 +22,11 @@ pg_bin() {
     done
     return 1
 }
+
+if [ "${1:-start}" = "running" ]; then
+    BIN=$(pg_bin) && [ -d "$PGDATA_DIR" ] && "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT"
+    exit $?
+fi
 
 if [ "${1:-start}" = "stop" ]; then
     if BIN=$(pg_bin) && [ -d "$PGDATA_DIR" ]; then
@@ -45,6 +53,14 @@ else
     RUN=(bash -c)
 fi
 
+url="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
+# A server of ours already running there (another test run's): use it, never wipe it.
+if [ -d "$PGDATA_DIR" ] && "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" 2>/dev/null; then
+    echo "PostgreSQL already running on 127.0.0.1:$PGPORT (reused)" >&2
+    echo "$url"
+    exit 0
+fi
+
 if [ -d "$PGDATA_DIR" ]; then
     "${RUN[@]}" "$BIN/pg_ctl -D '$PGDATA_DIR' -m immediate stop" >/dev/null 2>&1 || true
     rm -rf "$PGDATA_DIR"
@@ -57,4 +73,4 @@ mkdir -p "$PGDATA_DIR"
 "$BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qc "CREATE EXTENSION IF NOT EXISTS pg_trgm" >/dev/null
 
 echo "PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT" >&2
-echo "postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
+echo "$url"
