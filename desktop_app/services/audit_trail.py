@@ -10,7 +10,8 @@ are chained by hashes in `storage/audit.py`; `verify_audit` checks the chain.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,31 @@ def record_event(
 
 
 def verify_audit(store: Store) -> audit.Verification:
-    """Whether the chain of audit events is whole: no event changed, removed or inserted
-    since it was written (`Verification` says where it breaks)."""
+    """Whether the chain of audit events is whole — no event changed, removed or inserted
+    since it was written (`Verification` says where it breaks) — and every application and
+    member is as the program last wrote it (`storage/seals.py`)."""
     with store.session() as session:
-        return audit.verify(session)
+        return audit.verify_all(session)
+
+
+def chain_head(store: Store) -> audit.Anchor:
+    """The chain's head now ("events:hash"): what exports, backups and the daily log carry."""
+    with store.session() as session:
+        return audit.head_anchor(session)
+
+
+def verify_against(store: Store, anchors: Sequence[audit.Anchor]) -> audit.Verification:
+    """`verify_audit`, then each anchor kept outside the database: the chain must hold the
+    anchored event with the anchored hash, so the history before it was not rewritten."""
+    with store.session() as session:
+        result = audit.verify_all(session)
+        if result.first_bad is not None:
+            return result  # the chain itself is broken: where is what matters
+        problems = [p for a in anchors if (p := audit.check_anchor(session, a)) is not None]
+    if problems:
+        found = [*([] if result.ok else [result.message]), *problems]
+        return replace(result, ok=False, message="；".join(found))
+    if not result.ok:
+        return result
+    shown = "、".join(a.shown for a in anchors[:5]) + (" 等" if len(anchors) > 5 else "")
+    return replace(result, message=f"{result.message}与 {len(anchors)} 个锚点（{shown}）相符。")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.domain.validators import mask_card_number, mask_phone, mask_resident_id
+from desktop_app.storage import seals
 from desktop_app.storage.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -106,15 +108,82 @@ def append(
     entity_ref: str,
     details: Mapping[str, Any],
 ) -> AuditEvent:
-    """Add one event in the caller's transaction (it commits with the change it records)."""
+    """Add one event in the caller's transaction (it commits with the change it records).
+
+    The applications and members the transaction changed are sealed first
+    (`storage/seals.py`), and the event records the new sum's fingerprint under
+    `row_seal`; a database from before row seals has every row sealed once, in an event of
+    its own ("seal"), before this one."""
+    session.flush()  # the changes this event records are noted (seals._note_changed_rows)
+    head = _sealed_head(session, at=at, actor=actor, station_code=station_code)
+    masked = mask_personal(details)
+    settled = seals.settle(session)
+    if settled is not None and (settled.resealed or settled.delta or settled.outside):
+        total = ((seals.sum_from_text(head.rows_sum) or 0) + settled.delta) % seals.MODULUS
+        head.rows_sum = seals.sum_to_text(total)
+        record: dict[str, Any] = {"sum": seals.fingerprint(total), "resealed": settled.resealed}
+        if settled.outside:
+            record["outside"] = list(settled.outside)
+        masked[seals.DETAILS_KEY] = record
+    return _chain(
+        session,
+        head,
+        at=at.replace(microsecond=0, tzinfo=None),
+        actor=actor,
+        station_code=station_code,
+        action=action,
+        entity=entity,
+        entity_ref=entity_ref,
+        details=masked,
+    )
+
+
+def _sealed_head(session: Session, *, at: datetime, actor: str, station_code: str) -> AuditHead:
+    """The head, locked; on a database whose rows were never sealed, every row sealed first
+    in an event of its own ("seal")."""
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
         session.add(head)
-    at = at.replace(microsecond=0, tzinfo=None)
-    text = canonical_json(mask_personal(details))
+    if head.rows_sum is None:
+        total, rows = seals.baseline(session)
+        head.rows_sum = seals.sum_to_text(total)
+        if rows:
+            _chain(
+                session,
+                head,
+                at=at.replace(microsecond=0, tzinfo=None),
+                actor=actor,
+                station_code=station_code,
+                action="seal",
+                entity="rows",
+                entity_ref="rows",
+                details={seals.DETAILS_KEY: {"sum": seals.fingerprint(total), "baseline": rows}},
+            )
+    return head
+
+
+def seal_once(session: Session, *, at: datetime, actor: str, station_code: str) -> None:
+    """Seal every row of a database from before row seals (after its upgrade); nothing when
+    they are sealed already."""
+    _sealed_head(session, at=at, actor=actor, station_code=station_code)
+
+
+def _chain(
+    session: Session,
+    head: AuditHead,
+    *,
+    at: datetime,
+    actor: str,
+    station_code: str,
+    action: str,
+    entity: str,
+    entity_ref: str,
+    details: Mapping[str, Any],
+) -> AuditEvent:
+    """The next event after `head` (details already masked), and the head moved to it."""
     event = AuditEvent(
         id=head.last_id + 1,
         at=at,
@@ -123,7 +192,7 @@ def append(
         action=action,
         entity=entity,
         entity_ref=entity_ref,
-        details=text,
+        details=canonical_json(details),
         prev_hash=head.last_hash,
     )
     event.hash = event_hash(event)
@@ -135,11 +204,64 @@ def append(
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """The chain's head at one moment — how many events, and the last one's hash — kept
+    outside the database (an exchange file, a ledger export, a backup, the paper daily log),
+    so that a later rewrite of the history before it shows (`check_anchor`)."""
+
+    events: int
+    hash: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.events}:{self.hash}"
+
+    @property
+    def shown(self) -> str:
+        return f"第 {self.events} 条事件 · {self.hash[:16]}"
+
+
+ANCHOR_PATTERN = re.compile(r"\b(\d{1,12}):([0-9a-f]{64})\b")
+
+
+def anchors_in(text: str) -> list[Anchor]:
+    """Every "events:hash" written in `text`."""
+    return [Anchor(int(n), h) for n, h in ANCHOR_PATTERN.findall(text.lower())]
+
+
+def head_anchor(session: Session) -> Anchor:
+    head = session.get(AuditHead, 1)
+    return Anchor(head.last_id, head.last_hash) if head else Anchor(0, GENESIS)
+
+
+def check_anchor(session: Session, anchor: Anchor) -> str | None:
+    """None when the chain holds event `anchor.events` with that hash; else what differs.
+    (Run after `verify`: an anchored event whose hash matches proves every event before it
+    is as it was when the anchor was taken.)"""
+    if anchor.events == 0:
+        return None
+    found = session.get(AuditEvent, anchor.events)
+    if found is None:
+        head = head_anchor(session)
+        return (
+            f"锚点 {anchor.shown}：本数据库只有 {head.events} 条事件，"
+            "此后的事件已被删除或整条记录被换过"
+        )
+    if found.hash != anchor.hash:
+        return (
+            f"锚点 {anchor.shown}：本数据库的第 {anchor.events} 条事件与之不同，此前的历史被改写过"
+        )
+    return None
+
+
+@dataclass(frozen=True)
 class Verification:
     ok: bool
     events: int
     message: str
     first_bad: int | None = None
+    rows: int = 0  # applications and members whose seals were checked
+    changed: tuple[str, ...] = ()  # rows changed outside the program (receipts, 会员#id)
 
 
 def events_about(session: Session, refs: Sequence[str]) -> list[AuditEvent]:
@@ -149,6 +271,16 @@ def events_about(session: Session, refs: Sequence[str]) -> list[AuditEvent]:
             select(AuditEvent).where(AuditEvent.entity_ref.in_(list(refs))).order_by(AuditEvent.id)
         ).scalars()
     )
+
+
+def events_of(session: Session, *, entity: str, action: str) -> list[AuditEvent]:
+    """The events of one kind (e.g. every exchange import), oldest first."""
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.entity == entity, AuditEvent.action == action)
+        .order_by(AuditEvent.id)
+    )
+    return list(session.execute(statement).scalars())
 
 
 def verify(session: Session, *, batch: int = 5000) -> Verification:
@@ -216,3 +348,95 @@ def verify(session: Session, *, batch: int = 5000) -> Verification:
             head_id + 1,
         )
     return Verification(True, count, f"审计记录完整：共 {count} 条事件，校验链无误。")
+
+
+def recorded_sum(session: Session) -> str | None:
+    """The row sum's fingerprint as the newest event that records one says it."""
+    pattern = f'%"{seals.DETAILS_KEY}":%'
+    statement = (
+        select(AuditEvent.details)
+        .where(AuditEvent.details.like(pattern))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    text = session.execute(statement).scalar_one_or_none()
+    if text is None:
+        return None
+    recorded = json.loads(text).get(seals.DETAILS_KEY, {})
+    return recorded.get("sum") if isinstance(recorded, dict) else None
+
+
+def flagged_outside(session: Session) -> list[str]:
+    """The rows events recorded as found changed outside the program before a change."""
+    pattern = '%"outside":%'
+    statement = select(AuditEvent.details).where(AuditEvent.details.like(pattern))
+    found: list[str] = []
+    for text in session.execute(statement).scalars():
+        recorded = json.loads(text).get(seals.DETAILS_KEY, {})
+        if isinstance(recorded, dict):
+            found.extend(str(label) for label in recorded.get("outside", []))
+    return list(dict.fromkeys(found))
+
+
+def _listed(names: Sequence[str], most: int = 10) -> str:
+    shown = "、".join(names[:most])
+    return shown + (f" 等 {len(names)} 行" if len(names) > most else "")
+
+
+def verify_all(session: Session) -> Verification:
+    """The chain (`verify`), then every application and member against its seal and the sum
+    against the newest event's record of it (`storage/seals.py`)."""
+    chain = verify(session)
+    if not chain.ok:
+        return chain
+    head = session.get(AuditHead, 1)
+    if head is None or head.rows_sum is None:
+        check = seals.verify_rows(session)
+        if check.rows == 0:
+            return chain
+        return Verification(
+            False,
+            chain.events,
+            f"{check.rows} 行申请和会员记录没有程序的校验值：不是本程序写入的，"
+            "或数据库升级后还没有保存过任何内容。",
+            rows=check.rows,
+            changed=tuple(check.unsealed[:1000]),
+        )
+    check = seals.verify_rows(session)
+    problems: list[str] = []
+    if check.changed:
+        problems.append(
+            f"{len(check.changed)} 行的内容与程序最后写入时不符（在程序之外被改动）："
+            f"{_listed(check.changed)}"
+        )
+    if check.unsealed:
+        problems.append(
+            f"{len(check.unsealed)} 行不是程序写入的（在程序之外插入）：{_listed(check.unsealed)}"
+        )
+    # No event recorded a sum: no row was ever written (the sum of nothing).
+    recorded = recorded_sum(session) or seals.fingerprint(0)
+    stored_sum = seals.sum_from_text(head.rows_sum) or 0
+    if not problems and check.fingerprint != recorded:
+        problems.append(
+            "申请和会员表的总校验值与审计记录不符：有记录在程序之外被删除，或连同校验值一起被改写。"
+        )
+        flagged = flagged_outside(session)
+        if flagged:
+            problems.append(f"程序修改记录时发现它们此前在程序之外被改动过：{_listed(flagged)}")
+    elif not problems and seals.fingerprint(stored_sum) != recorded:
+        problems.append("审计头部记录的总校验值被改动。")
+    if problems:
+        return Verification(
+            False,
+            chain.events,
+            "；".join(problems),
+            rows=check.rows,
+            changed=tuple((check.changed + check.unsealed)[:1000]),
+        )
+    return Verification(
+        True,
+        chain.events,
+        f"审计记录完整：共 {chain.events} 条事件，校验链无误；"
+        f"{check.rows} 行申请和会员记录与程序写入时一致。",
+        rows=check.rows,
+    )

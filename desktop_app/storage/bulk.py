@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.domain.status import ACCEPTED, WITHDRAWN
 from desktop_app.domain.text import name_chars
-from desktop_app.storage import audit
+from desktop_app.storage import audit, seals
 from desktop_app.storage.fast_insert import (
     Inserter,
     Memos,
@@ -91,7 +91,7 @@ _INTERNED = {
 }
 _KEY_OF = {column: key for key, column in _INTERNED.items()}
 # Application columns the caller supplies (receipt optional); the rest are filled in here.
-_FILLED_HERE = frozenset({"id", "member_id", "name_chars", "decision_id", "live"})
+_FILLED_HERE = frozenset({"id", "member_id", "name_chars", "decision_id", "live", "seal"})
 # The decision document, given with each application and stored once (`decision` table).
 _DECISION_KEYS = frozenset({"findings", "policy_sha256"})
 _APPLICATION_COLUMNS = frozenset(c.name for c in _table(Application).columns) - _FILLED_HERE
@@ -279,9 +279,10 @@ def _check(item: NewApplication) -> None:
 
 
 def _members(
-    connection: Connection, items: Sequence[NewApplication], result: BulkResult, terms: Terms
+    session: Session, items: Sequence[NewApplication], result: BulkResult, terms: Terms
 ) -> dict[str, int]:
     """Member id per resident ID number: known members updated, new ones inserted."""
+    connection = session.connection()
     latest: dict[str, NewMember] = {}
     for item in items:
         latest[item.member.id_number] = item.member  # a later row's details win
@@ -311,6 +312,7 @@ def _members(
         if after != before:
             changes.append({"b_id": member_id, **dict(zip(MEMBER_DETAILS, after, strict=True))})
     if changes:
+        seals.before_change(session, "member", [change["b_id"] for change in changes])
         # Details kept from the stored row are texts the batch did not bring.
         kept = [c[k] for c in changes for k in _MEMBER_INTERNED if c[k] not in terms]
         if kept:
@@ -426,7 +428,7 @@ def insert_applications(
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     bulk_connection(connection)
     terms = _intern(connection, _batch_texts(items))
-    member_ids = _members(connection, items, result, terms)
+    member_ids = _members(session, items, result, terms)
     kind_type = cast(Code, _table(Application).c.kind.type)
     kinds, kind_number = kind_type.numbers, kind_type.number
 
@@ -552,6 +554,8 @@ def insert_applications(
                 )
             )
     inserter.execute(history)
+    # Sealed with the batch's audit event (here with `actor`, else the caller's).
+    seals.mark(session, applications=application_ids, members=member_ids.values())
 
     for index, receipt in zip(indexes, receipts, strict=True):
         result.receipts[index] = receipt

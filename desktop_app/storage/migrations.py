@@ -176,8 +176,21 @@ def ensure_schema(store: Store, before_upgrade: Callable[[SchemaState], None]) -
         before_upgrade(state)
     upgrade(store)
     if state.current is not None:
+        _seal_upgraded(store)
         compact(store)
     return SchemaState(head_revision(), state.head)
+
+
+def _seal_upgraded(store: Store) -> None:
+    """An upgraded database's rows sealed at once (`audit.seal_once`), so `audit verify`
+    checks them from the first moment, not only after the first save."""
+    from datetime import datetime
+
+    from desktop_app.storage import audit, repository
+
+    with store.session(write=True) as session:
+        station_code = repository.get_settings(session).get("station_code", "")
+        audit.seal_once(session, at=datetime.now(), actor="程序升级", station_code=station_code)
 
 
 # An upgrade that rewrites tables (0005 rebuilds the big three) leaves their old pages free in

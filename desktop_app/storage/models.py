@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ColumnElement,
     DateTime,
@@ -236,6 +237,8 @@ class Member(Base):
     position_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Moment)
     updated_at: Mapped[datetime] = mapped_column(Moment)
+    # The row's content digest as the program last wrote it (storage/seals.py).
+    seal: Mapped[int | None] = mapped_column(BigInteger)
 
     work_unit_term: Mapped[Term | None] = _term("Member.work_unit_id")
     position_term: Mapped[Term | None] = _term("Member.position_id")
@@ -309,6 +312,8 @@ class Application(Base):
     name_chars: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(Moment)
     updated_at: Mapped[datetime] = mapped_column(Moment)
+    # The row's content digest as the program last wrote it (storage/seals.py).
+    seal: Mapped[int | None] = mapped_column(BigInteger)
 
     scheme_term: Mapped[Term] = _term("Application.scheme_id")
     occupation_term: Mapped[Term | None] = _term("Application.occupation_id")
@@ -480,6 +485,8 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # The sum of every sealed row's element (storage/seals.py), hex; NULL until sealed.
+    rows_sum: Mapped[str | None] = mapped_column(Text)
 
 
 class ReceiptCounter(Base):

@@ -348,6 +348,7 @@ def test_ledger_show_json(station, filled):
     actions = [(e["action"], e["entity"]) for e in detail["events"]]
     assert ("create", "application") in actions and ("status", "application") in actions
     status_event = next(e for e in detail["events"] if e["action"] == "status")
+    assert status_event["details"].pop("row_seal")["resealed"] == 1
     assert status_event["details"] == {"before": "accepted", "after": "printed", "reason": None}
     assert make_id(1) not in out
 

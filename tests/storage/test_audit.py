@@ -51,9 +51,12 @@ def test_every_create_change_and_status_change_is_recorded(store):
     ]
     status = events[-1]
     assert status.entity_ref == receipt and status.actor == CLERK
-    assert json.loads(status.details) == {"before": "accepted", "after": "printed", "reason": None}
+    details = json.loads(status.details)
+    assert set(details.pop("row_seal")) == {"sum", "resealed"}  # the application resealed
+    assert details == {"before": "accepted", "after": "printed", "reason": None}
     change = events[3]
     details = json.loads(change.details)
+    assert details.pop("row_seal")["resealed"] == 1  # the member's new phone, resealed
     assert set(details) == {"before", "after"}
     assert details["before"]["phone"] == "138****8000"
     assert details["after"]["phone"] == "139****9000"

@@ -1,0 +1,441 @@
+"""Row seals: every application's and member's content under the audit chain.
+
+A row's **seal** is a 64-bit digest of its content as the program last wrote it: every column
+but the seal itself, the texts of its interned terms (so editing a `term` row shows in every
+row that uses it), and for an application its status history and its decision document's
+digest. The program reseals the rows a transaction changed just before that transaction's
+audit event (`storage/audit.append` calls `settle`), so a row changed with the sqlite3 tool or
+psql afterwards no longer matches its seal, and `verify_rows` names it.
+
+Someone who also rewrites the seal column is caught by the **sum**: `audit_head.rows_sum`
+holds the sum, modulo 2⁴⁰⁹⁶, of one element per sealed row (SHAKE-256 of its kind, id and
+seal, 512 bytes), and every event that changes rows records the sum's fingerprint in its
+details (`row_seal`). A change, insertion or deletion of any row alters the sum recomputed
+from the table, which then differs from the fingerprint in the newest event — and that event
+is under the hash chain. An additive sum this wide is what incremental set hashes use
+(Bellare–Micciancio's AdHash; LtHash): finding other rows with the same sum is not feasible.
+
+What this cannot catch: someone who rewrites rows, seals and the sum and then appends a new
+event with the program's own hash function (nothing here is secret). Only a head kept outside
+the file (an exchange file, a backup's record, the daily summary: `audit verify --against`)
+shows that history was rewritten after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, bindparam, event, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from desktop_app.storage.models import (
+    TERM_REFERENCES,
+    Application,
+    Decision,
+    Member,
+    StatusChange,
+    Term,
+)
+
+SUM_BYTES = 512
+MODULUS = 1 << (8 * SUM_BYTES)
+CHUNK = 500
+BATCH = 2000
+_PENDING = "union_counter_unsealed"
+DETAILS_KEY = "row_seal"  # the key under which an event records the sum (storage/audit.py)
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+_APPLICATION = _table(Application)
+_MEMBER = _table(Member)
+_HISTORY = _table(StatusChange)
+_MODELS = {"application": Application, "member": Member}
+_TABLES = {"application": _APPLICATION, "member": _MEMBER}
+_TERM_COLUMNS = {
+    kind: tuple(column for table, column in TERM_REFERENCES if table == kind) for kind in _TABLES
+}
+_HISTORY_COLUMNS = tuple(c for c in _HISTORY.columns if c.name != "application_id")
+
+
+def _content_columns(table: Table) -> list[Any]:
+    return [column for column in table.columns if column.name != "seal"]
+
+
+def seal_of(content: Sequence[Any]) -> int:
+    """The 64-bit (signed, as the column stores it) digest of a row's content."""
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+def element(kind: str, row_id: int, seal: int) -> int:
+    """One sealed row's share of the sum."""
+    digest = hashlib.shake_256(f"{kind}:{row_id}:{seal}".encode("ascii")).digest(SUM_BYTES)
+    return int.from_bytes(digest, "big")
+
+
+def fingerprint(total: int) -> str:
+    """What an event records of the sum: SHA-256 of its 512 bytes, 32 hex digits."""
+    return hashlib.sha256(total.to_bytes(SUM_BYTES, "big")).hexdigest()[:32]
+
+
+def sum_from_text(text: str | None) -> int | None:
+    return None if text is None else int(text, 16)
+
+
+def sum_to_text(total: int) -> str:
+    return f"{total % MODULUS:0{SUM_BYTES * 2}x}"
+
+
+# --- reading rows as sealed --------------------------------------------------------------
+
+
+class _Terms(dict[int, str]):
+    """Term texts by number, read as needed and kept for the whole walk."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__()
+        self.connection = connection
+
+    def fetch(self, numbers: Iterable[int | None]) -> None:
+        wanted = sorted({n for n in numbers if n is not None and n not in self})
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            self.update(
+                (key, value)
+                for key, value in self.connection.execute(
+                    select(Term.id, Term.text).where(Term.id.in_(chunk))
+                )
+            )
+
+
+@dataclass
+class _Reader:
+    """Reads rows of one kind with everything their seal covers."""
+
+    connection: Connection
+    kind: str
+    terms: _Terms
+    decisions: dict[int, str] = field(default_factory=dict)
+
+    def rows(
+        self, condition: Any, *, limit: int | None = None
+    ) -> list[tuple[int, int | None, int]]:
+        """(id, stored seal, seal of the content now) of the rows matching `condition`."""
+        table = _TABLES[self.kind]
+        columns = _content_columns(table)
+        statement = select(*columns, table.c.seal).where(condition).order_by(table.c.id)
+        if limit is not None:
+            statement = statement.limit(limit)
+        found = [tuple(row) for row in self.connection.execute(statement)]
+        if not found:
+            return []
+        names = [c.name for c in columns]
+        term_at = [names.index(name) for name in _TERM_COLUMNS[self.kind]]
+        self.terms.fetch(row[i] for row in found for i in term_at)
+        extra: Callable[[tuple[Any, ...]], list[Any]] = lambda _row: []  # noqa: E731
+        if self.kind == "application":
+            extra = self._application_extra(found, names)
+        result = []
+        terms = self.terms
+        for row in found:
+            values = list(row[:-1])
+            content = [
+                self.kind,
+                values,
+                [terms.get(row[i]) if row[i] is not None else None for i in term_at],
+                *extra(row),
+            ]
+            result.append((row[0], row[-1], seal_of(content)))
+        return result
+
+    def _application_extra(
+        self, found: list[tuple[Any, ...]], names: list[str]
+    ) -> Callable[[tuple[Any, ...]], list[Any]]:
+        ids = [row[0] for row in found]
+        decision_at = names.index("decision_id")
+        wanted = sorted({row[decision_at] for row in found} - set(self.decisions))
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            self.decisions.update(
+                (key, value)
+                for key, value in self.connection.execute(
+                    select(Decision.id, Decision.digest).where(Decision.id.in_(chunk))
+                )
+            )
+        owner = _HISTORY.c.application_id
+        # Mostly consecutive ids (the walk in id order): a range; a scattered few: the list.
+        dense = ids[-1] - ids[0] < 4 * len(ids)
+        statement = (
+            select(owner, *_HISTORY_COLUMNS)
+            .where(owner.between(ids[0], ids[-1]) if dense else owner.in_(ids))
+            .order_by(owner, _HISTORY.c.step)
+        )
+        steps = [tuple(row) for row in self.connection.execute(statement)]
+        actor_at = 1 + [c.name for c in _HISTORY_COLUMNS].index("actor_id")
+        self.terms.fetch(step[actor_at] for step in steps)
+        history = {
+            application_id: [[*step[1:], self.terms.get(step[actor_at])] for step in group]
+            for application_id, group in groupby(steps, key=lambda step: step[0])
+        }
+        decisions = self.decisions
+
+        def extra(row: tuple[Any, ...]) -> list[Any]:
+            return [history.get(row[0], []), decisions.get(row[decision_at])]
+
+        return extra
+
+
+def _by_ids(reader: _Reader, ids: Iterable[int]) -> Iterator[tuple[int, int | None, int]]:
+    table = _TABLES[reader.kind]
+    numbers = sorted(set(ids))
+    for start in range(0, len(numbers), CHUNK):
+        yield from reader.rows(table.c.id.in_(numbers[start : start + CHUNK]))
+
+
+def _all(reader: _Reader) -> Iterator[tuple[int, int | None, int]]:
+    table = _TABLES[reader.kind]
+    last = 0
+    while True:
+        rows = reader.rows(table.c.id > last, limit=BATCH)
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
+# --- sealing what a transaction changed ----------------------------------------------------
+
+
+@dataclass
+class Unsealed:
+    """The rows a transaction changed and has not sealed yet; the seals their content had
+    before the change (`before`), and those found changed outside the program then."""
+
+    application: set[int] = field(default_factory=set)
+    member: set[int] = field(default_factory=set)
+    before: dict[str, dict[int, int]] = field(
+        default_factory=lambda: {"application": {}, "member": {}}
+    )
+    outside: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.application or self.member)
+
+
+def unsealed(session: Session) -> Unsealed:
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = Unsealed()
+    return cast(Unsealed, pending)
+
+
+def mark(
+    session: Session, *, applications: Iterable[int] = (), members: Iterable[int] = ()
+) -> None:
+    """Rows changed without the ORM (the bulk insert): sealed with the next audit event."""
+    pending = unsealed(session)
+    pending.application.update(applications)
+    pending.member.update(members)
+
+
+def before_change(session: Session, kind: str, ids: Iterable[int]) -> None:
+    """Check rows about to be changed against their seals, before the change: a row found
+    changed outside the program is named in the next event, and its old share of the sum is
+    taken from what it holds now — so the program's own change never makes a tampered row
+    look sealed (the sum keeps the difference)."""
+    pending = unsealed(session)
+    before = pending.before[kind]
+    touched = getattr(pending, kind)
+    wanted = [i for i in ids if i not in before and i not in touched]
+    if not wanted:
+        return
+    connection = session.connection()
+    odd: list[int] = []
+    for row_id, stored, now in _by_ids(_Reader(connection, kind, _Terms(connection)), wanted):
+        before[row_id] = now
+        if stored != now:
+            odd.append(row_id)
+    if odd:
+        pending.outside.extend(labels(connection, kind, odd))
+
+
+@event.listens_for(Session, "before_flush")
+def _check_before_change(session: Session, _context: Any, _instances: Any) -> None:
+    applications: set[int] = set()
+    members: set[int] = set()
+    for obj in session.dirty:
+        if isinstance(obj, Application) and session.is_modified(obj):
+            applications.add(obj.id)
+        elif isinstance(obj, Member) and session.is_modified(obj):
+            members.add(obj.id)
+    for obj in session.new:
+        if isinstance(obj, StatusChange) and obj.application_id is not None:
+            applications.add(obj.application_id)
+    if applications:
+        before_change(session, "application", applications)
+    if members:
+        before_change(session, "member", members)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_rows(session: Session, _context: Any) -> None:
+    objects = [*session.new, *session.dirty]
+    if not objects:
+        return
+    pending = unsealed(session)
+    for obj in objects:
+        if isinstance(obj, Application):
+            pending.application.add(obj.id)
+        elif isinstance(obj, StatusChange):
+            pending.application.add(obj.application_id)
+        elif isinstance(obj, Member):
+            pending.member.add(obj.id)
+
+
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_commit")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _reseal(
+    session: Session,
+    kind: str,
+    rows: Iterable[tuple[int, int | None, int]],
+    before: dict[int, int] | None = None,
+) -> tuple[int, int]:
+    """Store the new seals; (change of the sum, rows whose seal changed). A row's old share
+    is that of its content before the change (`before_change`) where known."""
+    delta = 0
+    changes: list[dict[str, int]] = []
+    before = before or {}
+    for row_id, stored, now in rows:
+        old = before.get(row_id, stored)
+        if stored == now and old == stored:
+            continue
+        delta += element(kind, row_id, now)
+        if old is not None:
+            delta -= element(kind, row_id, old)
+        if stored != now:
+            changes.append({"b_id": row_id, "b_seal": now})
+    if changes:
+        table = _TABLES[kind]
+        connection = session.connection()
+        connection.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(seal=bindparam("b_seal")),
+            changes,
+        )
+        model = _MODELS[kind]
+        for change in changes:
+            obj = session.identity_map.get(identity_key(model, change["b_id"]))
+            if obj is not None:
+                set_committed_value(obj, "seal", change["b_seal"])
+    return delta, len(changes)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What sealing a transaction's changes did to the sum."""
+
+    delta: int
+    resealed: int
+    outside: tuple[str, ...]
+
+
+def settle(session: Session) -> Settled | None:
+    """Seal the rows this transaction changed, or None when it changed none."""
+    pending: Unsealed | None = session.info.pop(_PENDING, None)
+    if pending is None or not (pending or pending.outside):
+        return None
+    connection = session.connection()
+    terms = _Terms(connection)
+    delta = count = 0
+    for kind in ("member", "application"):
+        ids = getattr(pending, kind)
+        if ids:
+            found = list(_by_ids(_Reader(connection, kind, terms), ids))
+            change, changed = _reseal(session, kind, found, pending.before[kind])
+            delta += change
+            count += changed
+    return Settled(delta, count, tuple(pending.outside))
+
+
+def baseline(session: Session) -> tuple[int, int]:
+    """Seal every row (a database from before row seals, or a sum that must be rebuilt):
+    (the sum, the number of rows)."""
+    session.info.pop(_PENDING, None)
+    connection = session.connection()
+    terms = _Terms(connection)
+    total = rows = 0
+    for kind in ("member", "application"):
+        found = list(_all(_Reader(connection, kind, terms)))
+        _reseal(session, kind, found)
+        for row_id, _stored, now in found:
+            total += element(kind, row_id, now)
+        rows += len(found)
+    return total % MODULUS, rows
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+@dataclass
+class RowCheck:
+    """What `verify_rows` found: the rows whose content no longer matches their seal, the rows
+    never sealed, and the sum recomputed from the tables."""
+
+    rows: int = 0
+    changed: list[str] = field(default_factory=list)
+    unsealed: list[str] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.total)
+
+
+def labels(connection: Connection, kind: str, ids: Sequence[int]) -> list[str]:
+    """How a report names rows: an application by its receipt, a member as 会员#id."""
+    if kind != "application":
+        return [f"会员#{row_id}" for row_id in ids]
+    receipts: dict[int, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        statement = select(_APPLICATION.c.id, _APPLICATION.c.receipt).where(
+            _APPLICATION.c.id.in_(chunk)
+        )
+        receipts.update((key, value) for key, value in connection.execute(statement))
+    return [receipts.get(row_id, f"申请#{row_id}") for row_id in ids]
+
+
+def verify_rows(session: Session, *, progress: Callable[[int], None] | None = None) -> RowCheck:
+    """Recompute every row's seal and the sum (reads each table once, in id order)."""
+    connection = session.connection()
+    terms = _Terms(connection)
+    check = RowCheck()
+    total = 0
+    for kind in ("member", "application"):
+        reader = _Reader(connection, kind, terms)
+        odd: list[tuple[int, bool]] = []
+        for row_id, stored, now in _all(reader):
+            check.rows += 1
+            total += element(kind, row_id, now)
+            if stored != now:
+                odd.append((row_id, stored is None))
+            if progress is not None and check.rows % BATCH == 0:
+                progress(check.rows)
+        named = labels(connection, kind, [row_id for row_id, _never in odd])
+        for (_row_id, never), label in zip(odd, named, strict=True):
+            (check.unsealed if never else check.changed).append(label)
+    check.total = total % MODULUS
+    return check

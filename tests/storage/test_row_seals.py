@@ -1,0 +1,169 @@
+"""Rows under the audit chain (storage/seals.py): each attack of issue 16, part 2, performed
+with plain SQL as the sqlite3 tool or psql would, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from desktop_app.services import applications, audit_trail
+from desktop_app.services import status as status_service
+from desktop_app.storage import seals
+from desktop_app.storage.migrations import downgrade, ensure_schema
+from desktop_app.storage.models import AuditEvent, AuditHead
+from tests.storage.conftest import CLERK, NOW, apply_input
+
+
+def _fill(store) -> list[str]:
+    receipts = [
+        applications.save_application(store, apply_input(n), clerk=CLERK, now=NOW).receipt
+        for n in (1, 2, 3)
+    ]
+    status_service.change_status(store, receipts[0], "已打印", actor=CLERK, now=NOW)
+    return receipts
+
+
+def _sql(store, statement: str, **values) -> None:
+    with store.connection(write=True) as connection:
+        connection.execute(text(statement), values)
+
+
+def _verify(store):
+    return audit_trail.verify_audit(store)
+
+
+def test_rows_written_by_the_program_verify(store):
+    _fill(store)
+    result = _verify(store)
+    assert result.ok, result.message
+    assert result.rows == 6  # three members, three applications
+    assert "6 行申请和会员记录与程序写入时一致" in result.message
+
+
+def test_amount_changed_with_sql_is_named(store):
+    receipts = _fill(store)
+    _sql(store, "UPDATE application SET amount = 99999 WHERE receipt = :r", r=receipts[1])
+    result = _verify(store)
+    assert not result.ok
+    assert result.changed == (receipts[1],)
+    assert receipts[1] in result.message and "在程序之外被改动" in result.message
+
+
+def test_status_changed_with_sql_is_named(store):
+    receipts = _fill(store)
+    _sql(store, "UPDATE application SET status = 3 WHERE receipt = :r", r=receipts[2])
+    result = _verify(store)
+    assert not result.ok and result.changed == (receipts[2],)
+
+
+def test_member_changed_with_sql_is_named(store):
+    _fill(store)
+    _sql(store, "UPDATE member SET name = '王五' WHERE id = (SELECT min(id) FROM member)")
+    result = _verify(store)
+    assert not result.ok and len(result.changed) == 1
+    assert result.changed[0].startswith("会员#")
+
+
+def test_history_step_deleted_with_sql_is_named(store):
+    receipts = _fill(store)
+    _sql(store, "DELETE FROM status_change")
+    result = _verify(store)
+    assert not result.ok and result.changed == (receipts[0],)
+
+
+def test_term_text_edited_names_every_row_that_uses_it(store):
+    _fill(store)
+    _sql(store, "UPDATE term SET text = '某人' WHERE text = :c", c=CLERK)
+    result = _verify(store)
+    assert not result.ok
+    assert len(result.changed) == 3  # the clerk of all three applications
+
+
+def test_amount_changed_with_its_seal_recomputed_is_caught_by_the_sum(store):
+    """The attacker uses the program's own seal function: each row matches its seal, but
+    the sum of the table no longer matches what the chain recorded."""
+    receipts = _fill(store)
+    _sql(store, "UPDATE application SET amount = 99999 WHERE receipt = :r", r=receipts[1])
+    with store.session(write=True) as session:
+        connection = session.connection()
+        reader = seals._Reader(connection, "application", seals._Terms(connection))
+        for row_id, stored, now in list(seals._all(reader)):
+            if stored != now:
+                connection.execute(
+                    text("UPDATE application SET seal = :s WHERE id = :i"), {"s": now, "i": row_id}
+                )
+    result = _verify(store)
+    assert not result.ok and result.changed == ()
+    assert "总校验值与审计记录不符" in result.message
+
+
+def test_deleted_application_is_caught_by_the_sum(store):
+    receipts = _fill(store)
+    _sql(store, "DELETE FROM status_change")
+    _sql(store, "DELETE FROM application WHERE receipt = :r", r=receipts[0])
+    result = _verify(store)
+    assert not result.ok and "总校验值与审计记录不符" in result.message
+
+
+def test_planted_member_is_named_as_not_written_by_the_program(store):
+    _fill(store)
+    _sql(
+        store,
+        "INSERT INTO member (id, id_number, name, created_at, updated_at) "
+        "VALUES (900, '11010519491231002X', '假人', :t, :t)",
+        t=1_700_000_000 if store.is_sqlite else NOW,
+    )
+    result = _verify(store)
+    assert not result.ok and result.changed == ("会员#900",)
+    assert "不是程序写入的" in result.message
+
+
+def test_head_sum_rewritten_is_reported(store):
+    _fill(store)
+    _sql(store, "UPDATE audit_head SET rows_sum = :s", s=seals.sum_to_text(12345))
+    result = _verify(store)
+    assert not result.ok and "审计头部" in result.message
+
+
+def test_the_program_changing_a_tampered_row_does_not_make_it_look_sealed(store):
+    """Laundering: change the amount with SQL, then let the clerk change the status. The
+    new seal matches the row, but the sum keeps the difference, and the event names it."""
+    receipts = _fill(store)
+    _sql(store, "UPDATE application SET amount = 99999 WHERE receipt = :r", r=receipts[1])
+    status_service.change_status(store, receipts[1], "已打印", actor=CLERK, now=NOW)
+    result = _verify(store)
+    assert not result.ok
+    assert "总校验值与审计记录不符" in result.message
+    assert receipts[1] in result.message  # named by the event that found it
+    with store.session() as session:
+        last = session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
+        assert json.loads(last.details)["row_seal"]["outside"] == [receipts[1]]
+
+
+def test_later_work_keeps_verifying(store):
+    receipts = _fill(store)
+    status_service.change_status(store, receipts[1], "已打印", actor=CLERK, now=NOW)
+    applications.save_application(
+        store,
+        apply_input(1, **{"member.phone": "13900139000", "certificate.level": 2}),
+        clerk=CLERK,
+        now=NOW,
+    )
+    assert _verify(store).ok
+
+
+def test_an_upgraded_database_has_its_rows_sealed_once(store):
+    """A database from before row seals (schema 0006): the upgrade seals every row in one
+    event ("seal"), and from then on changes are caught."""
+    receipts = _fill(store)
+    downgrade(store, "0006")
+    ensure_schema(store, lambda _state: None)
+    with store.session() as session:
+        seal_events = session.query(AuditEvent).filter(AuditEvent.action == "seal").all()
+        assert len(seal_events) == 1
+        assert json.loads(seal_events[0].details)["row_seal"]["baseline"] == 6
+        assert session.get(AuditHead, 1).rows_sum is not None
+    assert _verify(store).ok
+    _sql(store, "UPDATE application SET amount = 1 WHERE receipt = :r", r=receipts[2])
+    assert _verify(store).changed == (receipts[2],)
