@@ -84,3 +84,16 @@ def cmd_exchange_import(args: argparse.Namespace) -> int:
         save_problems(args.problems, problems)
         print(f"问题清单（{len(problems)} 处）已保存：{args.problems}", file=sys.stderr)
     return EXIT_INPUT if refused else EXIT_OK
+
+
+def cmd_exchange_anchors(args: argparse.Namespace) -> int:
+    from desktop_app.services.anchors import received_heads
+
+    station = (args.station or "").strip().upper() or None
+    with open_store_for(args, reading=True) as store:
+        heads = received_heads(store, station)
+    for head in heads:
+        print(head.line)
+    where = f"服务站 {station} 的" if station else "各服务站的"
+    print(f"共 {len(heads)} 个{where}审计链头（来自导入的交换文件）。", file=sys.stderr)
+    return EXIT_OK

@@ -153,15 +153,30 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from desktop_app.services.audit_trail import verify_audit
+    from desktop_app.services.anchors import anchors_in_file
+    from desktop_app.services.audit_trail import verify_against, verify_audit
 
+    anchors = [anchor for path in args.against for anchor in anchors_in_file(path)]
     with open_store_for(args, reading=True) as store:
-        verification = verify_audit(store)
+        verification = verify_against(store, anchors) if anchors else verify_audit(store)
     if verification.ok:
         print(verification.message)
         return EXIT_OK
     print(f"审计记录校验失败：{verification.message}", file=sys.stderr)
     return EXIT_AUDIT_BROKEN
+
+
+def cmd_audit_head(args: argparse.Namespace) -> int:
+    from desktop_app.services.audit_trail import chain_head
+
+    with open_store_for(args, reading=True) as store:
+        head = chain_head(store)
+    print(head.text)
+    print(
+        f"审计链头：{head.shown}。请抄入纸质日志或另存；日后用 audit verify --against 核对。",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def cmd_audit_text(args: argparse.Namespace) -> int:

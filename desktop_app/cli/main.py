@@ -90,10 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "restore": store_commands.cmd_restore,
         ("audit", "verify"): ledger_commands.cmd_audit_verify,
         ("audit", "text"): ledger_commands.cmd_audit_text,
+        ("audit", "head"): ledger_commands.cmd_audit_head,
         "print": ledger_commands.cmd_print,
         "export": exchange_commands.cmd_export,
         ("exchange", "export"): exchange_commands.cmd_exchange_export,
         ("exchange", "import"): exchange_commands.cmd_exchange_import,
+        ("exchange", "anchors"): exchange_commands.cmd_exchange_anchors,
     }
     if args.command is None:
         return _run_window(args)

@@ -283,11 +283,33 @@ def _add_store_commands(commands: Any) -> None:
         parser_class=ChineseArgumentParser,
         required=True,
     )
-    audit_actions.add_parser(
+    verify = audit_actions.add_parser(
         "verify",
         parents=[db],
-        help="逐条校验审计记录，报告第一条被改动、插入或删除的事件",
-        description="逐条校验审计记录的哈希链，报告第一条被改动、插入或删除的事件。",
+        help="校验审计记录和每份申请、每位会员的记录，报告在程序之外被改动、插入或删除的内容",
+        description=(
+            "逐条校验审计记录的哈希链，报告第一条被改动、插入或删除的事件；再逐行核对申请和会员"
+            "记录与程序最后写入时的校验值，列出在程序之外被改动的行。--against 还核对保存在"
+            "数据库之外的审计链头（交换文件、台账导出、备份文件，或记有 audit head 输出的文本），"
+            "证明其前的历史没有被改写。完好时退出码 0，发现问题时退出码 5。"
+        ),
+    )
+    verify.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="文件",
+        help="记有审计链头的文件：交换文件、台账导出、备份文件或文本；可写多次",
+    )
+    audit_actions.add_parser(
+        "head",
+        parents=[db],
+        help="显示审计链头（事件数:哈希），抄入纸质台账或另存，日后用 audit verify --against 核对",
+        description=(
+            "显示审计链当前的头：事件数和最后一条事件的哈希（形如 57:3f2a…）。把它抄入纸质"
+            "日志或另存到别处；日后 audit verify --against 可证明此前的历史没有被改写。"
+        ),
     )
     audit_actions.add_parser(
         "text",
@@ -387,6 +409,16 @@ def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: lis
             "不导入并列出；同一受理编号内容不同（冲突）时整个文件不导入。"
         ),
     )
+    kept = actions.add_parser(
+        "anchors",
+        parents=[db],
+        help="列出导入的交换文件带来的各服务站审计链头（区总工会保存，服务站据此核对历史）",
+        description=(
+            "列出本数据库导入交换文件时记下的各服务站审计链头：服务站、导入时间、链头、文件。"
+            "输出可另存为文本文件交给服务站，服务站用 audit verify --against 该文件核对。"
+        ),
+    )
+    kept.add_argument("--station", metavar="代码", help="只列这个服务站的（如 XC01）")
     into.add_argument("files", type=Path, nargs="+", metavar="文件.xlsx", help="交换文件，可写多个")
     into.add_argument(
         "--problems",

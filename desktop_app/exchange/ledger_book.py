@@ -126,10 +126,12 @@ def write_ledger(
     *,
     total: int,
     title: str = "",
+    anchor: str = "",
     progress: Progress | None = None,
     every: int = 1000,
 ) -> Summary:
-    """Write the ledger workbook to `path` atomically; the summary it wrote.
+    """Write the ledger workbook to `path` atomically; the summary it wrote. `anchor`: the
+    audit chain's head ("events:hash"), written under the totals (审计链头).
 
     `progress(done, total)` is called every `every` rows and at the end; returning False
     cancels (Cancelled is raised and no file is left)."""
@@ -180,7 +182,7 @@ def write_ledger(
             summary_sheet = book.add_sheet(
                 SUMMARY_SHEET, widths=(16, 40, 10, 14, 20), freeze_header=True
             )
-            _write_summary(summary_sheet, summary, title)
+            _write_summary(summary_sheet, summary, title, anchor)
             if progress is not None and not progress(done, max(total, done)):
                 raise Cancelled()
 
@@ -188,7 +190,7 @@ def write_ledger(
     return summary
 
 
-def _write_summary(sheet: SheetWriter, summary: Summary, title: str) -> None:
+def _write_summary(sheet: SheetWriter, summary: Summary, title: str, anchor: str) -> None:
     sheet.append(SUMMARY_HEADER, [Style.HEADER] * len(SUMMARY_HEADER))
     styles = (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.AMOUNT)
     for group, key, count, eligible, total in summary.rows():
@@ -203,3 +205,5 @@ def _write_summary(sheet: SheetWriter, summary: Summary, title: str) -> None:
         ),
         (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.BOLD_AMOUNT),
     )
+    if anchor:
+        sheet.append(("审计链头", anchor), (Style.PLAIN, Style.PLAIN))

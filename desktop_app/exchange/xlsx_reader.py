@@ -664,6 +664,11 @@ class XlsxBook:
             self._strings = strings
         return self._strings
 
+    @property
+    def sheet_names(self) -> list[str]:
+        """The workbook's sheets, in its order."""
+        return list(self._parts)
+
     def __getitem__(self, name: str) -> Sheet:
         sheet = self._sheets.get(name)
         if sheet is None:

@@ -22,7 +22,7 @@ from desktop_app.domain.validators import mask_card_number, mask_resident_id
 from desktop_app.exchange.errors import Cancelled
 from desktop_app.exchange.ledger_book import LedgerLine, Summary, write_ledger
 from desktop_app.services import presenter
-from desktop_app.services.audit_trail import record_event
+from desktop_app.services.audit_trail import chain_head, record_event
 from desktop_app.services.ledger_view import ledger_count
 from desktop_app.services.policies import policy_set
 from desktop_app.services.presenter import filter_text, key_group_text, level_of
@@ -165,6 +165,7 @@ def export_ledger(
             ledger_lines(store, filter_, full_ids=full_ids),
             total=total,
             title=filter_text(filter_),
+            anchor=chain_head(store).text,
             progress=progress,
         )
     except Cancelled:

@@ -397,6 +397,19 @@ def receipt_counters_in(path: Path) -> dict[str, int]:
     return found
 
 
+def audit_head_in(path: Path) -> tuple[int, str] | None:
+    """The audit chain head (events, hash) of an SQLite file, or None if it has none."""
+    with contextlib.suppress(sqlite3.Error, TypeError, ValueError):
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = connection.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+        finally:
+            connection.close()
+        if row is not None:
+            return int(row[0]), str(row[1])
+    return None
+
+
 def copy_file_database(source: Path, target: Path) -> None:
     """Copy the SQLite database `source` into the new file `target` with SQLite's online
     backup (a consistent copy even of a file in WAL mode); OSError when it cannot."""

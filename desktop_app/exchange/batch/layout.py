@@ -94,7 +94,10 @@ MANIFEST_ROWS = (
     ("程序版本", "program_version"),
     ("导出时间", "exported_at"),
     ("导出人", "exported_by"),
+    ("审计链头", "audit_head"),
 )
+# Rows added after the first format: a file written before them lacks them.
+OPTIONAL_MANIFEST_KEYS = frozenset({"audit_head"})
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ class Manifest:
     exported_at: datetime | None = None
     exported_by: str = ""
     format: str = FORMAT
+    # The exporting station's audit chain head when it wrote the file, "events:hash"
+    # (services/audit_trail.Anchor): the district keeps it, the station can prove against it.
+    audit_head: str = ""
 
 
 def plain_value(value: Any) -> Any:

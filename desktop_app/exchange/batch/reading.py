@@ -26,6 +26,7 @@ from desktop_app.exchange.batch.layout import (
     MANIFEST_ROWS,
     MANIFEST_SHEET,
     MAX_PROBLEMS,
+    OPTIONAL_MANIFEST_KEYS,
     Checksum,
     Column,
     Manifest,
@@ -148,7 +149,11 @@ def _manifest(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> Manifest:
             values[key] = row[1] if len(row) > 1 else None
             if isinstance(values[key], Formula):
                 problems.append(Problem(MANIFEST_SHEET, number, "B", "是公式，不是数值"))
-    missing = [label for label, key in MANIFEST_ROWS if key not in values]
+    missing = [
+        label
+        for label, key in MANIFEST_ROWS
+        if key not in values and key not in OPTIONAL_MANIFEST_KEYS
+    ]
     for label in missing:
         problems.append(Problem(MANIFEST_SHEET, None, "A", f"缺少“{label}”一行"))
     if values.get("format") not in (None, "") and values.get("format") != FORMAT:
@@ -202,6 +207,7 @@ def _manifest(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> Manifest:
         exported_at=exported if isinstance(exported, datetime) else None,
         exported_by=text("exported_by"),
         format=text("format"),
+        audit_head=text("audit_head"),
     )
 
 

@@ -4,6 +4,7 @@ checksum computed while writing (the project's own streaming writer; atomic save
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,18 +99,7 @@ def write_batch(
                 if tick and progress is not None and not progress(checksum.count, total):
                     raise Cancelled()
             sheet.auto_filter = f"A1:{get_column_letter(len(COLUMNS))}{checksum.count + 1}"
-            written = Manifest(
-                station_code=manifest.station_code,
-                station_name=manifest.station_name,
-                district=manifest.district,
-                date_from=manifest.date_from,
-                date_to=manifest.date_to,
-                count=checksum.count,
-                checksum=checksum.hexdigest(),
-                program_version=manifest.program_version,
-                exported_at=manifest.exported_at,
-                exported_by=manifest.exported_by,
-            )
+            written = replace(manifest, count=checksum.count, checksum=checksum.hexdigest())
             manifest_sheet = book.add_sheet(MANIFEST_SHEET, widths=(20, 70))
             for label, key in MANIFEST_ROWS:
                 value = getattr(written, key)

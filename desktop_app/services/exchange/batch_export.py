@@ -246,6 +246,7 @@ def export_batch(
                 program_version=__version__,
                 exported_at=moment,
                 exported_by=actor,
+                audit_head=audit_trail.chain_head(store).text,
             ),
             total=total,
             progress=progress,

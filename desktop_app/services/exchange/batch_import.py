@@ -412,6 +412,9 @@ def import_batch(
                     "station": manifest.station_code,
                     "count": manifest.count,
                     "checksum": manifest.checksum,
+                    # The station's chain head when it exported: kept here, under this
+                    # database's own chain (`exchange anchors`, `audit verify --against`).
+                    "audit_head": manifest.audit_head,
                     "inserted": len(report.inserted),
                     "first": report.inserted[0] if report.inserted else None,
                     "last": report.inserted[-1] if report.inserted else None,
