@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 
 import openpyxl
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from desktop_app.services.store import open_store
 from desktop_app.storage import audit
-from desktop_app.storage.models import AuditEvent, AuditHead
+from desktop_app.storage.models import Application, AuditEvent, AuditHead
 from tests.exchange.test_cli import cli  # noqa: F401  (fixture)
 
 
@@ -133,3 +133,24 @@ def test_the_district_keeps_the_heads_and_the_station_proves_against_them(
     assert cli("station", "audit", "verify", "--against", str(kept))[0] == 0
     _rewrite_history(tmp_path / "station", 2)
     assert cli("station", "audit", "verify", "--against", str(kept))[0] == 5
+
+
+def test_rows_the_district_imported_are_sealed(cli, tmp_path: Path) -> None:  # noqa: F811
+    """The bulk insert seals what it writes: the district's verify passes after an import and
+    names an imported application changed afterwards with SQL."""
+    exchange = tmp_path / "交换.xlsx"
+    assert cli("station", "exchange", "export", str(exchange))[0] == 0
+    assert cli("district", "exchange", "import", str(exchange))[0] == 0
+    code, out, _err = cli("district", "audit", "verify")
+    assert code == 0 and "6 行申请和会员记录与程序写入时一致" in out
+    store = open_store(None, tmp_path / "district", auto_backup=False)
+    try:
+        with store.session(write=True) as session:
+            session.execute(
+                update(Application).where(Application.id == 2).values(amount=99999)
+            )
+            receipt = session.get(Application, 2).receipt
+    finally:
+        store.dispose()
+    code, _out, err = cli("district", "audit", "verify")
+    assert code == 5 and receipt in err and "在程序之外被改动" in err
