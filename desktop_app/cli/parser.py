@@ -272,6 +272,15 @@ def _add_store_commands(commands: Any) -> None:
         metavar="备份文件",
         help="要恢复的备份文件（backup 或自动备份写出的 SQLite 文件，如 backups 文件夹中的）",
     )
+    restore.add_argument(
+        "--accept-broken-audit",
+        dest="broken_audit_reason",
+        metavar="原因",
+        help=(
+            "系统管理员用：备份自身的审计记录不完整时仍然恢复，须写明原因；恢复和原因记入审计"
+            "记录，此后 audit verify 从这次恢复起校验并每次提示"
+        ),
+    )
 
     audit_parser = commands.add_parser(
         "audit", help="审计记录：校验", description="审计记录：逐条校验。"

@@ -57,7 +57,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     clerk = clerk_of(args)
     check_url(getattr(args, "db", None))
-    result, store = restore_database(args.path, actor=clerk, db_url=getattr(args, "db", None))
+    result, store = restore_database(
+        args.path,
+        actor=clerk,
+        db_url=getattr(args, "db", None),
+        broken_audit_reason=args.broken_audit_reason,
+    )
     store.dispose()
     first, *rest = result.lines()
     print(first)

@@ -49,6 +49,13 @@ def record_in(
     )
 
 
+def seal_anew(session: Session, *, actor: str, at: datetime) -> None:
+    """Every row sealed again in the caller's transaction, in an event of its own (after an
+    administrator's override restore: `services/backups.restore_backup`)."""
+    station_code = repository.get_settings(session).get("station_code", "")
+    audit.seal_anew(session, at=at, actor=actor, station_code=station_code)
+
+
 def record_event(
     store: Store,
     *,

@@ -135,6 +135,7 @@ def restore_database(
     db_url: str | None = None,
     home: Path | None = None,
     now: datetime | None = None,
+    broken_audit_reason: str | None = None,
 ) -> tuple[RestoreResult, Store]:
     """The restore as the window and the command line run it: open the database at `db_url`
     (even a damaged one), replace it with the backup at `path` (`restore_backup`), and give
@@ -142,7 +143,10 @@ def restore_database(
     failure nothing is left open and the error is raised."""
     store = open_for_restore(db_url, home)
     try:
-        return restore_backup(store, path, actor=actor, now=now), store
+        result = restore_backup(
+            store, path, actor=actor, now=now, broken_audit_reason=broken_audit_reason
+        )
+        return result, store
     except BaseException:
         store.dispose()
         raise
@@ -159,11 +163,20 @@ def open_for_restore(db_url: str | None = None, home: Path | None = None) -> Sto
 
 
 def restore_backup(
-    store: Store, path: Path, *, actor: str, now: datetime | None = None
+    store: Store,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    broken_audit_reason: str | None = None,
 ) -> RestoreResult:
     """Replace the database with the backup at `path` (SQLite only).
 
-    BackupRefusedError, with nothing changed, unless the backup passes every check.
+    BackupRefusedError, with nothing changed, unless the backup passes every check. A backup
+    whose audit record is broken is refused too, unless the administrator overrides that with
+    a reason (`broken_audit_reason`): then it is restored, the restore event records the break
+    and the reason, `audit verify` checks the chain from that event on and says so every time,
+    and every row is sealed anew (storage/audit.seal_anew).
     """
     try:
         backups.check_restorable(store)
@@ -176,15 +189,20 @@ def restore_backup(
     live = store.sqlite_path
     if live is None:
         raise BackupRefusedError("内存中的数据库不能从备份恢复。")
-    chain = backup_audit_chain(info.path, info.revision)
-    if not chain.ok:
-        raise BackupRefusedError(
-            f"备份文件“{info.path.name}”的审计记录不完整（{chain.message}）：其中的记录在程序之外"
-            "被改动过，不能用于恢复。请改用另一份备份，并联系维护人员。"
-        )
     if live.exists() and info.path.resolve() == live.resolve():
         raise BackupRefusedError(
             "这个文件就是正在使用的数据库，不能用它恢复自己。请选择一个备份文件。"
+        )
+    reason = (broken_audit_reason or "").strip()
+    if broken_audit_reason is not None and not reason:
+        raise BackupRefusedError("确认恢复审计记录不完整的备份时，必须写明原因。")
+    chain = backup_audit_chain(info.path, info.revision)
+    if not chain.ok and not reason:
+        raise BackupRefusedError(
+            f"备份文件“{info.path.name}”的审计记录不完整（{chain.message}）：其中的记录在程序之外"
+            "被改动过，不能用于恢复。请改用另一份备份，并联系维护人员。"
+            "（如确需使用这份备份，系统管理员可在命令行写明原因后恢复："
+            "union-counter restore 文件 --accept-broken-audit 原因；恢复会记入审计记录。）"
         )
 
     moment = (now or datetime.now()).replace(microsecond=0)
@@ -237,8 +255,15 @@ def restore_backup(
                 "kept": str(kept) if kept else None,
                 "damaged": damaged,
                 "receipt_floors": raised,
+                **(
+                    {"audit_broken": chain.message, "override_reason": reason}
+                    if not chain.ok
+                    else {}
+                ),
             },
         )
+        if not chain.ok:
+            audit_trail.seal_anew(session, at=moment, actor=actor)
     backups.prune(store.folder.backups)
     return RestoreResult(
         source=info.path,

@@ -165,6 +165,16 @@ def _sealed_head(session: Session, *, at: datetime, actor: str, station_code: st
     return head
 
 
+def seal_anew(session: Session, *, at: datetime, actor: str, station_code: str) -> None:
+    """Seal every row again, in an event of its own ("seal"): after an administrator restored
+    a backup whose own record was broken, its rows are taken as they are from here on."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+    head.rows_sum = None
+    _sealed_head(session, at=at, actor=actor, station_code=station_code)
+
+
 def seal_once(session: Session, *, at: datetime, actor: str, station_code: str) -> None:
     """Seal every row of a database from before row seals (after its upgrade); nothing when
     they are sealed already."""
@@ -262,6 +272,7 @@ class Verification:
     first_bad: int | None = None
     rows: int = 0  # applications and members whose seals were checked
     changed: tuple[str, ...] = ()  # rows changed outside the program (receipts, 会员#id)
+    note: str = ""  # said with every result: the chain is checked from an override on
 
 
 def events_about(session: Session, refs: Sequence[str]) -> list[AuditEvent]:
@@ -283,12 +294,40 @@ def events_of(session: Session, *, entity: str, action: str) -> list[AuditEvent]
     return list(session.execute(statement).scalars())
 
 
+def _override(session: Session) -> tuple[AuditEvent, str] | None:
+    """The newest restore of a backup whose audit record was broken, which an administrator
+    allowed (services/backups.restore_backup), and the note `verify` gives about it."""
+    statement = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "restore",
+            AuditEvent.details.like('%"override_reason":%'),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    found = session.execute(statement).scalar_one_or_none()
+    if found is None:
+        return None
+    details = json.loads(found.details)
+    note = (
+        f"注意：第{found.id}号事件（{found.at:%Y-%m-%d %H:%M}，{found.actor}）"
+        f"恢复了审计记录不完整的备份（{details.get('audit_broken', '')}），"
+        f"原因：{details.get('override_reason', '')}；"
+        f"审计记录从该事件起校验，此前的不再作证。"
+    )
+    return found, note
+
+
 def verify(session: Session, *, batch: int = 5000) -> Verification:
-    """Walk the chain from the first event; report the first edited, inserted or deleted one."""
-    previous_hash = GENESIS
-    previous_id = 0
+    """Walk the chain from the first event (or from an administrator's override restore, see
+    `_override`); report the first edited, inserted or deleted one."""
+    override = _override(session)
+    note = override[1] if override else ""
+    previous_hash = override[0].prev_hash if override else GENESIS
+    previous_id = override[0].id - 1 if override else 0
     count = 0
-    last_seen = 0
+    last_seen = previous_id
     while True:
         rows = (
             session.execute(
@@ -347,7 +386,7 @@ def verify(session: Session, *, batch: int = 5000) -> Verification:
             f"第{head_id + 1}号起的事件未经程序写入（被插入）",
             head_id + 1,
         )
-    return Verification(True, count, f"审计记录完整：共 {count} 条事件，校验链无误。")
+    return Verification(True, count, f"审计记录完整：共 {count} 条事件，校验链无误。", note=note)
 
 
 def recorded_sum(session: Session) -> str | None:
@@ -429,14 +468,16 @@ def verify_all(session: Session) -> Verification:
         return Verification(
             False,
             chain.events,
-            "；".join(problems),
+            chain.note + "；".join(problems),
             rows=check.rows,
             changed=tuple((check.changed + check.unsealed)[:1000]),
+            note=chain.note,
         )
     return Verification(
         True,
         chain.events,
-        f"审计记录完整：共 {chain.events} 条事件，校验链无误；"
+        f"{chain.note}审计记录完整：共 {chain.events} 条事件，校验链无误；"
         f"{check.rows} 行申请和会员记录与程序写入时一致。",
         rows=check.rows,
+        note=chain.note,
     )

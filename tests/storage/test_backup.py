@@ -3,6 +3,7 @@ what it replaces, receipt numbers never reused, the daily backup, and keeping th
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -28,6 +29,7 @@ from desktop_app.storage.backup import check_backup_file, pg_tool, program_backu
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import BackupError, CorruptDatabaseError, DatabaseLockedError
 from desktop_app.storage.models import AuditEvent
+from tests.processes import union_counter
 from tests.storage.conftest import CLERK, NOW, apply_input
 
 LATER = NOW + timedelta(hours=2)
@@ -554,3 +556,65 @@ def test_a_backup_whose_audit_chain_is_broken_is_refused(sqlite_store, home, tmp
     assert _receipts(sqlite_store) == before
     assert all(e.action != "restore" for e in _events(sqlite_store))
     assert bad.read_bytes() != good.read_bytes()  # checked where it lies, not "repaired"
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_whose_rows_were_changed_is_refused(sqlite_store, tmp_path):
+    """The chain of the backup is whole, but an amount was changed in it with SQL: its rows no
+    longer match their seals, and the restore refuses it, naming the application."""
+    receipts = [_save(sqlite_store, n) for n in range(1, 4)]
+    good = make_backup(sqlite_store, tmp_path, actor=CLERK, now=NOW)
+    bad = tmp_path / "amount.sqlite3"
+    shutil.copy(good, bad)
+    with sqlite3.connect(bad) as raw:
+        raw.execute("UPDATE application SET amount = 99999 WHERE receipt = ?", (receipts[1],))
+    with pytest.raises(BackupRefusedError) as caught:
+        restore_backup(sqlite_store, bad, actor=CLERK, now=LATER)
+    assert receipts[1] in str(caught.value) and "在程序之外被改动" in str(caught.value)
+
+
+@pytest.mark.sqlite_only
+def test_an_administrator_may_restore_a_broken_backup_with_a_reason(sqlite_store, home, tmp_path):
+    """The override: restored, the break and the reason in the restore event, the rows sealed
+    anew, and `audit verify` checks from the restore on and says so every time."""
+    for n in range(1, 4):
+        _save(sqlite_store, n)
+    good = make_backup(sqlite_store, tmp_path, actor=CLERK, now=NOW)
+    bad = tmp_path / "rewritten.sqlite3"
+    shutil.copy(good, bad)
+    with sqlite3.connect(bad) as raw:
+        raw.execute("UPDATE audit_event SET actor = '别人' WHERE id = 3")
+        raw.execute("UPDATE application SET amount = 1 WHERE id = 1")
+    with pytest.raises(BackupRefusedError, match="必须写明原因"):
+        restore_backup(sqlite_store, bad, actor=CLERK, now=LATER, broken_audit_reason="  ")
+    restore_backup(sqlite_store, bad, actor=CLERK, now=LATER, broken_audit_reason="唯一的备份")
+    events = _events(sqlite_store)
+    restore, seal = events[-2], events[-1]
+    details = json.loads(restore.details)
+    assert restore.action == "restore" and details["override_reason"] == "唯一的备份"
+    assert "第3号事件" in details["audit_broken"]
+    assert seal.action == "seal"
+    result = audit_trail.verify_audit(sqlite_store)
+    assert result.ok, result.message
+    assert result.message.startswith(f"注意：第{restore.id}号事件") and "唯一的备份" in result.message
+    # From there on, changes outside the program are caught as before.
+    with sqlite3.connect(home / "union-counter.sqlite3") as raw:
+        raw.execute("UPDATE application SET amount = 2 WHERE id = 2")
+    result = audit_trail.verify_audit(sqlite_store)
+    assert not result.ok and result.message.startswith("注意：") and len(result.changed) == 1
+
+
+@pytest.mark.sqlite_only
+def test_the_override_from_the_command_line(home, tmp_path, sqlite_store):
+    for n in range(1, 3):
+        _save(sqlite_store, n)
+    good = make_backup(sqlite_store, tmp_path, actor=CLERK, now=NOW)
+    sqlite_store.dispose()
+    with sqlite3.connect(good) as raw:
+        raw.execute("DELETE FROM audit_event WHERE id = 2")
+    refused = union_counter(home, "restore", str(good))
+    assert refused.returncode != 0 and "--accept-broken-audit" in refused.stderr
+    done = union_counter(home, "restore", str(good), "--accept-broken-audit", "区里确认过")
+    assert done.returncode == 0, done.stderr
+    verified = union_counter(home, "audit", "verify")
+    assert verified.returncode == 0 and "区里确认过" in verified.stdout
