@@ -314,6 +314,7 @@ _FIELD_LABELS = {
     "station_code": "服务站代码",
     "station_name": "服务站名称",
     "district": "所属区",
+    "audit_head": "服务站审计链头",
 }
 
 
@@ -346,11 +347,14 @@ def event_text(event: Mapping[str, Any]) -> str:
             return scrub(details)
     if not isinstance(details, Mapping):
         return scrub(json.dumps(details, ensure_ascii=False))
+    seal = details.get("row_seal")
+    outside = seal.get("outside") if isinstance(seal, Mapping) else None
+    warning = f"；发现此前在程序之外被改动过：{_value_text(outside)}" if outside else ""
     if event.get("action") in ("status", "undo"):
         before = statuses.label(str(details.get("before")))
         after = statuses.label(str(details.get("after")))
         reason = details.get("reason")
-        return f"{before} → {after}" + (f"，原因：{reason}" if reason else "")
+        return scrub(f"{before} → {after}" + (f"，原因：{reason}" if reason else "") + warning)
     parts = []
     for key, value in details.items():
         if key in ("before", "after") and isinstance(value, Mapping):
@@ -359,11 +363,11 @@ def event_text(event: Mapping[str, Any]) -> str:
             parts.append(f"方案：{scheme_name(str(value), short=True)}")
         elif key == "kind":
             parts.append(f"证书类别：{kind_label(str(value))}")
-        elif key == "policy_sha256":
+        elif key in ("policy_sha256", "row_seal"):  # row_seal: only its warning, below
             continue
         else:
             parts.append(f"{_FIELD_LABELS.get(key, key)}：{_value_text(value)}")
-    return scrub("；".join(parts))
+    return scrub("；".join(parts) + warning)
 
 
 # --- a ledger filter ------------------------------------------------------------------------

@@ -167,3 +167,17 @@ def test_an_upgraded_database_has_its_rows_sealed_once(store):
     assert _verify(store).ok
     _sql(store, "UPDATE application SET amount = 1 WHERE receipt = :r", r=receipts[2])
     assert _verify(store).changed == (receipts[2],)
+
+
+def test_the_detail_view_says_when_a_row_was_found_changed(store):
+    """The event that found a row changed outside the program says so where the clerk reads
+    the application's history; the seal's own bookkeeping is not shown."""
+    from desktop_app.services.ledger_view import application_detail
+    from desktop_app.services.presenter import event_text
+
+    receipts = _fill(store)
+    _sql(store, "UPDATE application SET amount = 99999 WHERE receipt = :r", r=receipts[1])
+    status_service.change_status(store, receipts[1], "已打印", actor=CLERK, now=NOW)
+    texts = [event_text(e) for e in application_detail(store, receipts[1]).events]
+    assert texts[-1] == f"已受理 → 已打印；发现此前在程序之外被改动过：{receipts[1]}"
+    assert not any("row_seal" in text or "sum" in text for text in texts)
