@@ -43,12 +43,18 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from desktop_app.services.audit_trail import chain_head
     from desktop_app.services.backups import make_backup
 
     clerk = clerk_of(args)
     with open_store_for(args) as store:
+        head = chain_head(store)  # the backup's own head: its event comes after
         path = make_backup(store, args.path, actor=clerk)
     print(f"备份已写入：{path}")
+    print(
+        f"备份中的审计链头：{head.text}（存放在别处的备份日后可用 audit verify --against 核对）",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

@@ -154,3 +154,9 @@ def test_rows_the_district_imported_are_sealed(cli, tmp_path: Path) -> None:  # 
         store.dispose()
     code, _out, err = cli("district", "audit", "verify")
     assert code == 5 and receipt in err and "在程序之外被改动" in err
+
+
+def test_the_backup_command_says_the_head_it_holds(cli, tmp_path: Path) -> None:  # noqa: F811
+    head = _head(cli, "station")
+    code, _out, err = cli("station", "backup", str(tmp_path / "b.sqlite3"))
+    assert code == 0 and f"备份中的审计链头：{head}" in err
