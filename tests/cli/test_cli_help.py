@@ -84,8 +84,8 @@ def test_the_commands_are_all_there():
     names = {" ".join(path) for path in COMMANDS}
     expected = {"", "quote", "catalogue", "catalogue search", "catalogue show", "catalogue import",
                 "catalogue new", "apply", "ledger", "ledger show", "status", "settings", "backup",
-                "restore", "audit", "audit verify", "audit text", "print", "export", "exchange",
-                "exchange export", "exchange import"}  # fmt: skip
+                "restore", "audit", "audit verify", "audit head", "audit text", "print", "export",
+                "exchange", "exchange export", "exchange import", "exchange anchors"}  # fmt: skip
     assert names == expected
 
 
@@ -208,7 +208,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["print", "XC01-20261121-0001", "-o"], "-o/--output：后面要跟一个值"),
         (["ledger", "--s", "x"], "选项 --s 不明确，可能是：--scheme、--status"),
         (["audit"], "缺少必需的参数：操作"),
-        (["exchange", "send"], "操作：无效的选择“send”（可选：export、import）"),
+        (["exchange", "send"], "操作：无效的选择“send”（可选：export、import、anchors）"),
     ],
     ids=" ".join,
 )  # fmt: skip
