@@ -38,10 +38,8 @@ from sqlalchemy.orm.util import identity_key
 from desktop_app.storage.models import (
     TERM_REFERENCES,
     Application,
-    Decision,
     Member,
     StatusChange,
-    Term,
 )
 
 SUM_BYTES = 512
@@ -99,6 +97,28 @@ def sum_to_text(total: int) -> str:
 # --- reading rows as sealed --------------------------------------------------------------
 
 
+def _marker(connection: Connection) -> str:
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+def _where_ids(
+    connection: Connection, column: str, ids: Sequence[int]
+) -> tuple[str, tuple[int, ...]]:
+    """A condition selecting `ids` (sorted): a range when they are (nearly) consecutive — the
+    rows a bulk insert just wrote, the walk in id order — else a list. A range may select
+    more rows than asked for: the caller keeps only those it asked for."""
+    mark = _marker(connection)
+    if ids[-1] - ids[0] < 2 * len(ids):
+        return f"{column} BETWEEN {mark} AND {mark}", (ids[0], ids[-1])
+    return f"{column} IN ({', '.join([mark] * len(ids))})", tuple(ids)
+
+
+def _raw(connection: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Rows through the driver, as the database stores them: no type conversion per value
+    (the seal covers the stored values, read the same way when sealing and when checking)."""
+    return [tuple(row) for row in connection.exec_driver_sql(sql, params).fetchall()]
+
+
 class _Terms(dict[int, str]):
     """Term texts by number, read as needed and kept for the whole walk."""
 
@@ -110,12 +130,13 @@ class _Terms(dict[int, str]):
         wanted = sorted({n for n in numbers if n is not None and n not in self})
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
-            self.update(
-                (key, value)
-                for key, value in self.connection.execute(
-                    select(Term.id, Term.text).where(Term.id.in_(chunk))
-                )
-            )
+            marks = ", ".join([_marker(self.connection)] * len(chunk))
+            sql = f"SELECT id, text FROM term WHERE id IN ({marks})"
+            self.update((key, value) for key, value in _raw(self.connection, sql, tuple(chunk)))
+
+
+_COLUMN_NAMES = {kind: [c.name for c in _content_columns(t)] for kind, t in _TABLES.items()}
+_HISTORY_NAMES = [c.name for c in _HISTORY_COLUMNS]
 
 
 @dataclass
@@ -128,18 +149,16 @@ class _Reader:
     decisions: dict[int, str] = field(default_factory=dict)
 
     def rows(
-        self, condition: Any, *, limit: int | None = None
+        self, where: str, params: tuple[Any, ...], *, limit: int | None = None
     ) -> list[tuple[int, int | None, int]]:
-        """(id, stored seal, seal of the content now) of the rows matching `condition`."""
-        table = _TABLES[self.kind]
-        columns = _content_columns(table)
-        statement = select(*columns, table.c.seal).where(condition).order_by(table.c.id)
+        """(id, stored seal, seal of the content now) of the rows matching `where`."""
+        names = _COLUMN_NAMES[self.kind]
+        sql = f"SELECT {', '.join(names)}, seal FROM {self.kind} WHERE {where} ORDER BY id"
         if limit is not None:
-            statement = statement.limit(limit)
-        found = [tuple(row) for row in self.connection.execute(statement)]
+            sql += f" LIMIT {int(limit)}"
+        found = _raw(self.connection, sql, params)
         if not found:
             return []
-        names = [c.name for c in columns]
         term_at = [names.index(name) for name in _TERM_COLUMNS[self.kind]]
         self.terms.fetch(row[i] for row in found for i in term_at)
         extra: Callable[[tuple[Any, ...]], list[Any]] = lambda _row: []  # noqa: E731
@@ -147,11 +166,11 @@ class _Reader:
             extra = self._application_extra(found, names)
         result = []
         terms = self.terms
+        kind = self.kind
         for row in found:
-            values = list(row[:-1])
             content = [
-                self.kind,
-                values,
+                kind,
+                row[:-1],
                 [terms.get(row[i]) if row[i] is not None else None for i in term_at],
                 *extra(row),
             ]
@@ -161,30 +180,26 @@ class _Reader:
     def _application_extra(
         self, found: list[tuple[Any, ...]], names: list[str]
     ) -> Callable[[tuple[Any, ...]], list[Any]]:
+        connection = self.connection
         ids = [row[0] for row in found]
         decision_at = names.index("decision_id")
         wanted = sorted({row[decision_at] for row in found} - set(self.decisions))
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
-            self.decisions.update(
-                (key, value)
-                for key, value in self.connection.execute(
-                    select(Decision.id, Decision.digest).where(Decision.id.in_(chunk))
-                )
-            )
-        owner = _HISTORY.c.application_id
-        # Mostly consecutive ids (the walk in id order): a range; a scattered few: the list.
-        dense = ids[-1] - ids[0] < 4 * len(ids)
-        statement = (
-            select(owner, *_HISTORY_COLUMNS)
-            .where(owner.between(ids[0], ids[-1]) if dense else owner.in_(ids))
-            .order_by(owner, _HISTORY.c.step)
+            where, params = _where_ids(connection, "id", chunk)
+            sql = f"SELECT id, digest FROM decision WHERE {where}"
+            self.decisions.update((key, value) for key, value in _raw(connection, sql, params))
+        where, params = _where_ids(connection, "application_id", ids)
+        sql = (
+            f"SELECT application_id, {', '.join(_HISTORY_NAMES)} FROM status_change "
+            f"WHERE {where} ORDER BY application_id, step"
         )
-        steps = [tuple(row) for row in self.connection.execute(statement)]
-        actor_at = 1 + [c.name for c in _HISTORY_COLUMNS].index("actor_id")
+        steps = _raw(connection, sql, params)
+        actor_at = 1 + _HISTORY_NAMES.index("actor_id")
         self.terms.fetch(step[actor_at] for step in steps)
+        terms = self.terms
         history = {
-            application_id: [[*step[1:], self.terms.get(step[actor_at])] for step in group]
+            application_id: [[*step[1:], terms.get(step[actor_at])] for step in group]
             for application_id, group in groupby(steps, key=lambda step: step[0])
         }
         decisions = self.decisions
@@ -196,17 +211,24 @@ class _Reader:
 
 
 def _by_ids(reader: _Reader, ids: Iterable[int]) -> Iterator[tuple[int, int | None, int]]:
-    table = _TABLES[reader.kind]
     numbers = sorted(set(ids))
-    for start in range(0, len(numbers), CHUNK):
-        yield from reader.rows(table.c.id.in_(numbers[start : start + CHUNK]))
+    wanted = set(numbers)
+    for start in range(0, len(numbers), BATCH):
+        chunk = numbers[start : start + BATCH]
+        if chunk[-1] - chunk[0] >= 2 * len(chunk):
+            for part in range(0, len(chunk), CHUNK):  # scattered: lists of CHUNK
+                piece = chunk[part : part + CHUNK]
+                yield from reader.rows(*_where_ids(reader.connection, "id", piece))
+            continue
+        rows = reader.rows(*_where_ids(reader.connection, "id", chunk))
+        yield from (row for row in rows if row[0] in wanted)
 
 
 def _all(reader: _Reader) -> Iterator[tuple[int, int | None, int]]:
-    table = _TABLES[reader.kind]
+    mark = _marker(reader.connection)
     last = 0
     while True:
-        rows = reader.rows(table.c.id > last, limit=BATCH)
+        rows = reader.rows(f"id > {mark}", (last,), limit=BATCH)
         if not rows:
             return
         yield from rows
