@@ -315,7 +315,9 @@ def _xlsxwriter_copy(source: Path, target: Path, *, dates_as_text: bool = False)
         "exported_at": "",
         "exported_by": "",
     }
-    for r, (label, key) in enumerate(fmt.MANIFEST_ROWS):
+    # Another program writes the rows of the first format only (no 审计链头).
+    first_format = [(label, key) for label, key in fmt.MANIFEST_ROWS if key in values]
+    for r, (label, key) in enumerate(first_format):
         manifest.write_string(r, 0, label)
         value = values[key]
         if isinstance(value, int):
