@@ -60,8 +60,9 @@ class Station:
 
 def machine_station() -> Station | None:
     """The station IT set for this PC in the machine-wide file (issue 17 will read
-    /etc/union-counter/counter.ini here); it wins over the data folder's file. Not built yet:
-    None, so the data folder's file decides."""
+    /etc/union-counter/counter.ini here); it wins over the data folder's file, and 设置 will
+    then have to refuse changing what IT set. Not built yet: None, so the data folder's file
+    decides."""
     return None
 
 
