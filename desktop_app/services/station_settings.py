@@ -154,6 +154,7 @@ def save_station(
     values = station_values(code=code, name=name, district=district)
     folder = store.folder.root
     try:
+        _folder_station(folder)  # a file with a code that is not a code is damaged too
         before = read_station_file(folder)
     except StationFileError:
         if "station_code" not in values or "station_name" not in values:

@@ -214,8 +214,12 @@ def test_a_damaged_station_file_is_a_chinese_message(
     with pytest.raises(StationFileError):
         save(a, 1)  # nothing is saved under a station no one can read
     # A partial change cannot be made to a file no one can read …
+    written = events(a)
     with pytest.raises(StationFileError):
         station_settings.save_station(a, actor="甲柜员", district="西城区", now=NOW)
+    assert len(events(a)) == len(written)  # refused before anything was written
+    if content is not None:
+        assert path.read_bytes() == content
     if content is None:
         return
     # … but 设置 (code and name together) puts a good one in its place.
