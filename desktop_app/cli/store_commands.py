@@ -16,7 +16,7 @@ from desktop_app.errors import (
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from desktop_app.services.station_settings import save_station, station
+    from desktop_app.services.station_settings import save_station, station, station_file
 
     changes = {
         "code": args.station_code,
@@ -33,6 +33,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         print(f"所属区：{(current.district if current else '') or '（未设置）'}")
         print(f"数据库：{store.location}")
         print(f"数据文件夹：{store.folder.root}")
+        print(f"服务站设置文件（本柜台自己的）：{station_file(store)}")
     if current is None:
         print(
             "受理申请前须设置服务站代码：union-counter settings --station-code XC01 "

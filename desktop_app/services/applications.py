@@ -32,7 +32,7 @@ from desktop_app.domain.validators import (
 from desktop_app.services import audit_trail
 from desktop_app.services.policies import policy_set
 from desktop_app.services.quote import quote_application
-from desktop_app.services.station_settings import StationNotSetError
+from desktop_app.services.station_settings import StationNotSetError, station
 from desktop_app.storage import repository
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import (
@@ -242,15 +242,14 @@ def _save_once(
 ) -> str:
     facts = intake.facts
     cert = facts.certificate
+    here = station(store)
+    if here is None:
+        raise StationNotSetError(
+            "尚未设置服务站代码，无法生成受理编号。请先在“设置”中填写服务站名称和代码"
+            "（命令行：union-counter settings --station-code XC01 --station-name 名称）。"
+        )
+    station_code, station_name = here.code, here.name
     with store.session(write=True) as session:
-        settings = repository.get_settings(session)
-        station_code = settings.get("station_code", "")
-        if not station_code:
-            raise StationNotSetError(
-                "尚未设置服务站代码，无法生成受理编号。请先在“设置”中填写服务站名称和代码"
-                "（命令行：union-counter settings --station-code XC01 --station-name 名称）。"
-            )
-        station_name = settings.get("station_name", "")
         values = _member_values(intake)
         member = repository.member_by_id_number(session, intake.id_number)
         if member is None:

@@ -3,9 +3,11 @@
 Every use case that changes or hands out data records one event: in the same transaction as
 the change (`record_in`, so the event commits with what it records, or neither does), or in
 a transaction of its own for what changes nothing in the database (`record_event`: a print,
-an export, a backup). The event names the station the database belongs to, read from its
-settings here once rather than by every caller. Personal numbers are masked and the events
-are chained by hashes in `storage/audit.py`; `verify_audit` checks the chain.
+an export, a backup). Every event names the station of the counter that wrote it: the
+caller passes the code it read (`station_settings.station`, the counter's own file — several
+counters share one PostgreSQL server, so the database cannot say which one acts); a session
+alone cannot know it. Personal numbers are masked and the events are chained by hashes in
+`storage/audit.py`; `verify_audit` checks the chain.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.storage import audit, repository
+from desktop_app.storage import audit
 from desktop_app.storage.database import Store
 
 if TYPE_CHECKING:
@@ -30,13 +32,11 @@ def record_in(
     entity: str,
     entity_ref: str,
     details: Mapping[str, Any],
+    station_code: str,
     at: datetime | None = None,
-    station_code: str | None = None,
 ) -> None:
-    """One audit event in the caller's transaction. `station_code`: the station the caller
-    already read (else it is read from the settings); `at`: now unless given."""
-    if station_code is None:
-        station_code = repository.get_settings(session).get("station_code", "")
+    """One audit event in the caller's transaction. `station_code`: the acting counter's
+    station, as the caller read it ('' while it is not set); `at`: now unless given."""
     audit.append(
         session,
         at=at or datetime.now(),
@@ -67,10 +67,14 @@ def record_event(
     now: datetime | None = None,
 ) -> None:
     """Write one audit event of its own (a print, an export, a backup); numbers masked."""
+    from desktop_app.services.station_settings import event_station_code  # it records events
+
+    station_code = event_station_code(store)
     with store.session(write=True) as session:
         record_in(
             session,
             at=now,
+            station_code=station_code,
             actor=actor,
             action=action,
             entity=entity,

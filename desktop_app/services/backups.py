@@ -24,6 +24,7 @@ from pathlib import Path
 from desktop_app.errors import EXIT_INPUT
 from desktop_app.services import audit_trail
 from desktop_app.services.audit_trail import record_event
+from desktop_app.services.station_settings import event_station_code
 from desktop_app.services.store import open_store, prepare_home
 from desktop_app.storage import backup as backups
 from desktop_app.storage import repository
@@ -237,6 +238,7 @@ def restore_backup(
         """The database being replaced was kept above; the backup itself is untouched."""
 
     ensure_schema(store, no_second_backup)
+    here = event_station_code(store)  # the counter's own: a restore never changes it
     with store.session(write=True) as session:
         restored = repository.receipt_counters(session)
         raised = {p: n for p, n in floors.items() if restored.get(p, 0) < n}
@@ -245,6 +247,7 @@ def restore_backup(
             session,
             at=moment,
             actor=actor,
+            station_code=here,
             action="restore",
             entity="database",
             entity_ref="database",

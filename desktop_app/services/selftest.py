@@ -264,14 +264,16 @@ def step_database(ctx: _Context) -> str:
 
 
 def step_station(ctx: _Context) -> str:
-    """The station settings are saved and read back."""
-    from desktop_app.services.station_settings import save_station, station
+    """The station settings are saved in the data folder's own file and read back."""
+    from desktop_app.services.station_settings import save_station, station, station_file
 
     save_station(
         _store(ctx), actor=CLERK, code=STATION, name=STATION_NAME, district="西城区", now=NOW
     )
     here = station(_store(ctx))
     _expect(here is not None and here.code == STATION, f"服务站代码没有保存（读到 {here}）")
+    kept = station_file(_store(ctx))
+    _expect(kept.is_file(), f"服务站设置文件没有写入：{kept}")
     return f"{STATION} {STATION_NAME}"
 
 

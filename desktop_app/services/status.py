@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from desktop_app.domain import status as statuses
 from desktop_app.domain.facts import InputError
 from desktop_app.services import audit_trail
+from desktop_app.services.station_settings import event_station_code
 from desktop_app.storage import repository
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import ConflictError, NotFoundError, StatusChangeError
@@ -39,6 +40,7 @@ def _record(
     actor: str,
     reason: str | None,
     at: datetime,
+    station_code: str,
     undo_of: int | None = None,
 ) -> None:
     """Move `application` to `target`: the row, a numbered history step and an audit event."""
@@ -63,6 +65,7 @@ def _record(
         session,
         at=at,
         actor=actor,
+        station_code=station_code,
         action="undo" if undo_of is not None else "status",
         entity="application",
         entity_ref=application.receipt,
@@ -87,12 +90,15 @@ def change_status(
     if target in statuses.NEEDS_REASON and not reason:
         raise InputError("reason", f"{statuses.label(target)}必须写明原因")
     moment = (now or datetime.now()).replace(microsecond=0)
+    here = event_station_code(store)
     with store.session(write=True) as session:
         application = _locked(session, receipt)
         refusal = statuses.change_refusal(receipt, application.status, target)
         if refusal:
             raise StatusChangeError(refusal)
-        _record(session, application, target, actor=actor, reason=reason, at=moment)
+        _record(
+            session, application, target, actor=actor, reason=reason, at=moment, station_code=here
+        )
         session.flush()
         session.refresh(application, ["history"])
         load_terms(session, [application])  # the caller reads it after the session
@@ -161,6 +167,7 @@ def undo_status_change(
     `since`, only one made since then), never a change to 已发放."""
     receipt = receipt.strip().upper()
     moment = (now or datetime.now()).replace(microsecond=0)
+    here = event_station_code(store)
     try:
         with store.session(write=True) as session:
             application = _locked(session, receipt)
@@ -174,6 +181,7 @@ def undo_status_change(
                 actor=actor,
                 reason=f"撤销第{step}步的误操作（{found.text}）",
                 at=moment,
+                station_code=here,
                 undo_of=step,
             )
             session.flush()

@@ -2,7 +2,8 @@
 
 Data folder: `UNION_COUNTER_HOME`, else the per-user data directory. Database: the
 `--db URL` given, else `UNION_COUNTER_DB`, else the SQLite file in the data folder.
-Opening upgrades an older schema after a backup, refuses a newer one, and makes the
+Opening upgrades an older schema after a backup, refuses a newer one, takes an older
+version's station over from the database into the counter's own file (once), and makes the
 day's automatic backup (SQLite) at the first open of each day.
 """
 
@@ -70,12 +71,24 @@ def open_store(
 
     try:
         ensure_schema(store, before_upgrade)
+        _adopt_station(store, moment)
         if auto_backup and store.is_sqlite and store.sqlite_path is not None:
             daily_backup(store, moment)
     except BaseException:
         store.dispose()
         raise
     return store
+
+
+def _adopt_station(store: Store, now: datetime) -> None:
+    """An older version kept the station in the database: take it over into the counter's
+    own file once. Should that fail, the database still opens, with the reason to show."""
+    from desktop_app.services.station_settings import adopt_database_station
+
+    try:
+        adopt_database_station(store, now=now)
+    except StoreError as exc:
+        store.warnings.append(f"未能把数据库中的服务站设置存入本机：{exc.message}")
 
 
 def open_store_or_read(db_url: str | None = None, home: Path | None = None) -> Store:

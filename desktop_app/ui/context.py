@@ -91,6 +91,9 @@ class AppContext(QObject):
         self.store_error: str | None = None
         self.opening = False
         self._station: Station | None = None
+        # Why the counter's station file cannot be read (Chinese), or None: the window then
+        # treats the station as not set and 设置 says why.
+        self.station_error: str | None = None
         self._search: CatalogueSearch | None = None
 
     # --- clerk -------------------------------------------------------------------------------
@@ -178,14 +181,22 @@ class AppContext(QObject):
     # --- station -------------------------------------------------------------------------------
 
     def station(self) -> Station | None:
+        """This counter's station (its data folder's file), None until set or while the file
+        cannot be read (`station_error` then says why)."""
         if self._station is None and self.store is not None:
+            from desktop_app.services.station_file import StationFileError
             from desktop_app.services.station_settings import station
 
-            self._station = station(self.store)
+            try:
+                self._station = station(self.store)
+                self.station_error = None
+            except StationFileError as exc:
+                self.station_error = exc.message
         return self._station
 
     def station_saved(self) -> None:
         self._station = None
+        self.station_error = None
         self.station_changed.emit()
 
     # --- catalogue -----------------------------------------------------------------------------

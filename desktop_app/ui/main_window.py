@@ -184,7 +184,8 @@ class MainWindow(QMainWindow):
 
     def _update_status(self, *_args: object) -> None:
         station = self.ctx.station() if self.ctx.store is not None else None
-        where = f"{station.name}（{station.code}）" if station else "服务站未设置"
+        unset = "服务站设置文件无法读取" if self.ctx.station_error else "服务站未设置"
+        where = f"{station.name}（{station.code}）" if station else unset
         clerk = self.ctx.clerk_name or "未填写"
         self.status_label.setText(f"{where}　经办人：{clerk}")
         missing = missing_setup(self.ctx)

@@ -314,10 +314,9 @@ def test_a_duplicate_claim_names_the_first_application(
 
 
 def test_station_not_set_points_to_settings(qtbot: Any, page: Any, ctx: Any, said: Dialogs) -> None:
-    from desktop_app.storage import repository
+    from desktop_app.services.station_settings import station_file
 
-    with ctx.require_store().session(write=True) as session:
-        repository.put_settings(session, {"station_code": ""})
+    station_file(ctx.require_store()).unlink()  # the counter's station is its data folder's
     drone_pilot(qtbot, page, make_id(32))
     qtbot.keyClick(focused(), Qt.Key.Key_S, CTRL)
     assert len(said.informed) == 1 and "设置" in said.informed[0]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLabel
 
 from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.services import applications, ledger_view, station_settings
@@ -123,6 +124,58 @@ def test_shows_the_station_and_saving_it_updates_the_store_and_status_bar(
     assert page.station_code.text() == "XC02"  # as the service stores it
     assert "西城区新街口街道工会服务站（XC02）" in window.status_label.text()
     assert page.station_message.text().startswith("已保存")
+    assert answers.errors == []
+
+
+def test_the_station_is_saved_in_the_counters_own_file_not_the_database(
+    qtbot: Any, window: Any, answers: Dialogs
+) -> None:
+    """Counters sharing one database each keep their own station (issue 16, part 8)."""
+    from desktop_app.services.station_file import read_station_file
+
+    page = _open(qtbot, window)
+    _replace(qtbot, page.station_code, "hd07")
+    _replace(qtbot, page.station_name, "海淀区某街道工会服务站")
+    _replace(qtbot, page.district, "海淀区")
+    qtbot.keyClick(page.district, Qt.Key.Key_Return)
+
+    assert read_station_file(window.ctx.home) == {
+        "station_code": "HD07",
+        "station_name": "海淀区某街道工会服务站",
+        "district": "海淀区",
+    }
+    from desktop_app.storage import repository
+
+    with window.ctx.store.session() as session:
+        assert {"station_code", "station_name", "district"}.isdisjoint(
+            repository.get_settings(session)
+        )
+    # The section says where the station is kept.
+    assert any(
+        "本机数据文件夹的 station.ini" in label.text() for label in page.findChildren(QLabel)
+    )
+    assert answers.errors == []
+
+
+def test_a_damaged_station_file_is_said_in_settings_and_saving_there_repairs_it(
+    qtbot: Any, window: Any, answers: Dialogs
+) -> None:
+    (window.ctx.home / "station.ini").write_bytes(b"\x00\xff not a settings file")
+    window.ctx.station_saved()  # as the next start reads it
+    page = _open(qtbot, window)
+    assert "已损坏" in page.station_message.text() and "station.ini" in page.station_message.text()
+    assert "服务站设置文件无法读取" in window.status_label.text()
+    assert page.station_code.text() == ""
+
+    _replace(qtbot, page.station_code, "XC01")
+    _replace(qtbot, page.station_name, "西城区展览路街道工会服务站")
+    _replace(qtbot, page.district, "西城区")
+    qtbot.keyClick(page.district, Qt.Key.Key_Return)
+
+    assert page.station_message.text().startswith("已保存")
+    saved = station_settings.station(window.ctx.store)
+    assert (saved.code, saved.name, saved.district) == STATION
+    assert f"{STATION[1]}（{STATION[0]}）" in window.status_label.text()
     assert answers.errors == []
 
 

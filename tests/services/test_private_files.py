@@ -15,6 +15,7 @@ from desktop_app import private_files
 from desktop_app.services import drafts, policies
 from desktop_app.services.data_folder import SETTINGS_FILE
 from desktop_app.services.logs import log_file
+from desktop_app.services.station_file import STATION_FILE
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import DB_FILE_NAME
 from tests.processes import union_counter
@@ -39,6 +40,7 @@ def test_the_names_are_the_ones_the_modules_use() -> None:
     assert private_files.DATABASE_FILES[0] == DB_FILE_NAME
     assert drafts.DRAFT_FOLDER in private_files.OWN_FOLDERS
     assert SETTINGS_FILE in private_files.OWN_FILES
+    assert STATION_FILE in private_files.OWN_FILES
     assert log_file(Path("x")).parent.name in private_files.OWN_FOLDERS
     assert "backups" in private_files.OWN_FOLDERS
     assert policies.versions_dir().name in private_files.OWN_FOLDERS

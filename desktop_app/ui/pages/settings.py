@@ -88,7 +88,11 @@ class SettingsPage(Page):
         form.addRow("服务站名称(&N)：", self.station_name)
         form.addRow("所属区(&D)：", self.district)
         form.addRow(
-            _note("服务站代码是受理编号的开头（如 XC01-20261121-0001），全区各站不能相同。")
+            _note(
+                "服务站代码是受理编号的开头（如 XC01-20261121-0001），全区各站不能相同。"
+                "服务站设置保存在本机数据文件夹的 station.ini 中，是这个柜台自己的，"
+                "不随共用的数据库改变。"
+            )
         )
         form.addRow(self.station_message)
         form.addRow(self._right(self.save_station_button))
@@ -342,7 +346,9 @@ class SettingsPage(Page):
         self.district.setText(station.district if station else "")
         for edit in (self.station_code, self.station_name, self.district):
             edit.setModified(False)
-        if station is None and self.ctx.store is not None:
+        if station is None and self.ctx.station_error:
+            _message(self.station_message, self.ctx.station_error, error=True)
+        elif station is None and self.ctx.store is not None:
             _message(self.station_message, "服务站代码还没有设置，受理申请前须先设置。", error=True)
         else:
             _message(self.station_message, "", error=False)
