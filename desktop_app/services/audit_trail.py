@@ -49,10 +49,10 @@ def record_in(
     )
 
 
-def seal_anew(session: Session, *, actor: str, at: datetime) -> None:
+def seal_anew(session: Session, *, actor: str, at: datetime, station_code: str) -> None:
     """Every row sealed again in the caller's transaction, in an event of its own (after an
-    administrator's override restore: `services/backups.restore_backup`)."""
-    station_code = repository.get_settings(session).get("station_code", "")
+    administrator's override restore: `services/backups.restore_backup`); `station_code`: the
+    acting counter's."""
     audit.seal_anew(session, at=at, actor=actor, station_code=station_code)
 
 

@@ -266,7 +266,7 @@ def restore_backup(
             },
         )
         if not chain.ok:
-            audit_trail.seal_anew(session, at=moment, actor=actor)
+            audit_trail.seal_anew(session, at=moment, actor=actor, station_code=here)
     backups.prune(store.folder.backups)
     return RestoreResult(
         source=info.path,
