@@ -90,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "restore": store_commands.cmd_restore,
         ("audit", "verify"): ledger_commands.cmd_audit_verify,
         ("audit", "text"): ledger_commands.cmd_audit_text,
+        ("audit", "correct"): ledger_commands.cmd_audit_correct,
         "print": ledger_commands.cmd_print,
         "export": exchange_commands.cmd_export,
         ("exchange", "export"): exchange_commands.cmd_exchange_export,

@@ -9,7 +9,7 @@ objects) and a progress callback.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -128,11 +128,13 @@ def write_ledger(
     title: str = "",
     progress: Progress | None = None,
     every: int = 1000,
+    held_back: Callable[[], Sequence[str]] | None = None,
 ) -> Summary:
     """Write the ledger workbook to `path` atomically; the summary it wrote.
 
     `progress(done, total)` is called every `every` rows and at the end; returning False
-    cancels (Cancelled is raised and no file is left)."""
+    cancels (Cancelled is raised and no file is left). `held_back()`, asked once the lines
+    are written: the receipts the caller left out, counted in a last row of 汇总."""
     summary = Summary()
 
     def write(target: Path) -> None:
@@ -180,7 +182,7 @@ def write_ledger(
             summary_sheet = book.add_sheet(
                 SUMMARY_SHEET, widths=(16, 40, 10, 14, 20), freeze_header=True
             )
-            _write_summary(summary_sheet, summary, title)
+            _write_summary(summary_sheet, summary, title, held_back() if held_back else ())
             if progress is not None and not progress(done, max(total, done)):
                 raise Cancelled()
 
@@ -188,7 +190,13 @@ def write_ledger(
     return summary
 
 
-def _write_summary(sheet: SheetWriter, summary: Summary, title: str) -> None:
+HELD_BACK_LABEL = "未导出"
+HELD_BACK_WHAT = "含不可见字符的申请（受理编号见审计记录）"
+
+
+def _write_summary(
+    sheet: SheetWriter, summary: Summary, title: str, held_back: Sequence[str]
+) -> None:
     sheet.append(SUMMARY_HEADER, [Style.HEADER] * len(SUMMARY_HEADER))
     styles = (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.AMOUNT)
     for group, key, count, eligible, total in summary.rows():
@@ -203,3 +211,5 @@ def _write_summary(sheet: SheetWriter, summary: Summary, title: str) -> None:
         ),
         (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.BOLD_AMOUNT),
     )
+    if held_back:
+        sheet.append((HELD_BACK_LABEL, HELD_BACK_WHAT, len(held_back), None, None))
