@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from desktop_app.domain.text_policy import TextProblem, text_problem
+from desktop_app.domain.text_policy import TextProblem, shown, text_problem
 from desktop_app.errors import ClerkError
 from desktop_app.exchange import batch as fmt
 
@@ -35,7 +35,7 @@ class HiddenCharacter:
     @property
     def line(self) -> str:
         p = self.problem
-        return f"{self.receipt}　{self.column}：第 {p.position} 个字符是{p.kind}（{p.code}）"
+        return f"{shown(self.receipt)}　{self.column}：第 {p.position} 个字符是{p.kind}（{p.code}）"
 
 
 def problems_in(receipt: str, fields: Iterable[tuple[str, Any]]) -> list[HiddenCharacter]:
