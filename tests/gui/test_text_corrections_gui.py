@@ -18,10 +18,9 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.services import applications, ledger_view
 from desktop_app.services.text_check import hidden_characters
 from tests.gui.conftest import CLERK, press_alt, type_text
-from tests.gui.test_exchange_gui import (  # noqa: F401  (the fixture `files`)
+from tests.gui.test_exchange_gui import (
     Files,
     exports,
-    files,
     open_export,
     run_export,
     sheet_rows,
@@ -52,6 +51,11 @@ def saved(ctx: Any, home: Path) -> dict[str, str]:
             " WHERE name = '李娜'"
         )
     return receipts
+
+
+@pytest.fixture
+def files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Files:
+    return Files(monkeypatch, tmp_path)
 
 
 @pytest.fixture
