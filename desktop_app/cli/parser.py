@@ -274,7 +274,9 @@ def _add_store_commands(commands: Any) -> None:
     )
 
     audit_parser = commands.add_parser(
-        "audit", help="审计记录：校验", description="审计记录：逐条校验。"
+        "audit",
+        help="审计记录：校验；检查和更正含不可见字符的文字",
+        description="审计记录：逐条校验；列出并更正含不可见字符的文字（每次更正记入审计记录）。",
     )
     audit_actions = audit_parser.add_subparsers(
         dest="action",
