@@ -1,8 +1,9 @@
-"""Issue 16, part 4, the second half, at the command line: records planted in the database with
-NUL, U+202E and U+200B are listed by `audit text`, refused by `audit correct` for a bad value
-(exit 2, nothing changed), corrected with a value and a reason (then `audit text` is clean,
-`audit verify` passes, the event is in the trail); `export` and `exchange export` without
-`--skip-bad` name them and write nothing (exit 2), with it write every other row."""
+"""Issue 16, part 4, the second half, at the command line: records holding NUL, U+202E and
+U+200B (as a program before the text policy stored them) are listed by `audit text`, refused
+by `audit correct` for a bad value (exit 2, nothing changed), corrected with a value and a
+reason (then `audit text` is clean, `audit verify` passes, the event is in the trail); with
+such texts planted by the sqlite3 tool, `export` and `exchange export` without `--skip-bad`
+name them and write nothing (exit 2), with it write every other row."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import openpyxl
 import pytest
 
 from desktop_app.exchange.ledger_book import LEDGER_SHEET
+from desktop_app.services.store import open_store
 from tests.cli.test_store_cli import Cli
+from tests.planting import store_as_older_program
 from tests.processes import union_counter
 from tests.storage.conftest import apply_input
 
@@ -41,15 +44,35 @@ def planted(station: Cli, home: Path) -> list[str]:
     return receipts
 
 
+@pytest.fixture
+def older(station: Cli, home: Path) -> list[str]:
+    """Three applications holding the same characters as `planted`, stored as a program before
+    the text policy stored them (through the program, audited)."""
+    receipts = [station.receipt(apply_input(n, **{"member.name": f"张伟{n}"})) for n in range(1, 4)]
+    store = open_store(None, home)
+    try:
+        for receipt, field, value in zip(
+            receipts,
+            ("name", "work_unit", "certificate_number"),
+            ("王\u202eexe.伟", "北京\u200b某公司", "S\x00001"),
+            strict=True,
+        ):
+            store_as_older_program(store, receipt, field, value)
+    finally:
+        store.dispose()
+    return receipts
+
+
 def _stored(home: Path, sql: str, *args: str) -> object:
     with sqlite3.connect(home / "union-counter.sqlite3") as raw:
         return raw.execute(sql, args).fetchone()[0]
 
 
 def test_audit_text_then_audit_correct_refuses_a_bad_value_and_corrects_a_good_one(
-    station: Cli, planted: list[str], home: Path
+    station: Cli, older: list[str], home: Path
 ) -> None:
-    first, second, third = planted
+    first, second, third = older
+    assert station("audit", "verify")[0] == 0
     code, out, _err = station("audit", "text")
     assert code == 5
     assert out.splitlines() == [
@@ -134,8 +157,6 @@ def test_export_names_the_bad_records_and_with_skip_bad_writes_the_rest(
     assert code == 0, err
     assert "已导出 2 份申请" in out and "跳过了 1 份含不可见字符的申请" in err and first in err
     assert sorted(_first_column(path, LEDGER_SHEET)) == sorted([second, third])
-    code, out, _err = station("audit", "verify")
-    assert code == 0
 
 
 def test_exchange_export_with_skip_bad_is_imported_by_the_district(

@@ -1,8 +1,9 @@
-"""Issue 16, part 4, the second half, on SQLite and PostgreSQL: a record planted in the database
-with a NUL, a bidi override or a zero-width space is listed by the check, refused as the
-target of a bad correction, corrected through an audited edit (and then clean, the chain
-whole); an export without consent names it and writes nothing, with consent writes every
-other row (read back with openpyxl), and the exchange file then imports at the district."""
+"""Issue 16, part 4, the second half, on SQLite and PostgreSQL: a record holding a NUL, a bidi
+override or a zero-width space (stored as a program before the text policy did, or planted
+with SQL behind the program's back) is listed by the check, refused as the target of a bad
+correction, corrected through an audited edit (and then clean, the chain whole); an export
+without consent names it and writes nothing, with consent writes every other row (read back
+with openpyxl), and the exchange file then imports at the district."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from desktop_app.services.text_check import hidden_characters
 from desktop_app.services.text_screen import BadRecordsError
 from desktop_app.storage.errors import NotFoundError
 from desktop_app.storage.models import AuditEvent
+from tests.planting import store_as_older_program
 from tests.storage.conftest import CLERK, NOW, apply_input
 
 LATER = datetime(2026, 11, 22, 10, 0, 0)
@@ -49,7 +51,9 @@ def three(store: Any) -> list[str]:
 
 
 def _plant(store: Any, receipt: str, column: str, value: str) -> None:
-    """Write `value` behind the program's back, as the sqlite3 or psql tool would."""
+    """Write `value` behind the program's back, as the sqlite3 or psql tool would (once rows
+    are under the chain, `audit verify` names such a row: the tests that want the chain
+    whole store their texts with `store_as_older_program`)."""
     with store.session(write=True) as session:
         if column in ("name",):
             session.execute(
@@ -104,10 +108,11 @@ def test_planted_texts_are_listed_corrected_with_a_reason_and_then_clean(
 ) -> None:
     nul, bidi, zwsp = _characters(backend)
     first, second, third = three
-    _plant(store, first, "name", f"张{bidi}伟")
-    _plant(store, second, "work_unit", f"北京{zwsp}某公司")
-    _plant(store, second, "late_entry_reason", f"补{nul}录")
-    _plant(store, third, "certificate_number", f"S{nul}001")
+    store_as_older_program(store, first, "name", f"张{bidi}伟")
+    store_as_older_program(store, second, "work_unit", f"北京{zwsp}某公司")
+    store_as_older_program(store, second, "late_entry_reason", f"补{nul}录")
+    store_as_older_program(store, third, "certificate_number", f"S{nul}001")
+    assert audit_trail.verify_audit(store).ok
     found = {(h.receipt, h.column, h.problem.code) for h in hidden_characters(store).found}
     code = {c: f"U+{ord(c):04X}" for c in (nul, bidi, zwsp)}
     assert found == {
@@ -221,7 +226,7 @@ def test_the_ledger_export_names_the_bad_record_and_with_consent_writes_the_rest
 ) -> None:
     nul, _bidi, _zwsp = _characters(backend)
     first, second, third = three
-    _plant(store, second, "name", f"李{nul}娜")
+    store_as_older_program(store, second, "name", f"李{nul}娜")
     path = tmp_path / "台账.xlsx"
     exports = len(_events(store, "export"))
 
@@ -240,7 +245,7 @@ def test_the_ledger_export_names_the_bad_record_and_with_consent_writes_the_rest
     assert result.rows == 2 and result.skipped == (second,)
     rows, summary = _ledger_rows(path)
     assert sorted(rows) == sorted([first, third])
-    assert summary[-1][0] == "未导出" and summary[-1][2] == 1
+    assert [r[2] for r in summary if r[0] == "未导出"] == [1]
     assert next(r for r in summary if r[0] == "合计")[2] == 2
     [event] = _events(store, "export")[exports:]
     assert event["skipped"] == 1 and event["skipped_receipts"] == [second]
