@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from desktop_app.cli.common import (
     check_xlsx_name,
@@ -13,20 +14,56 @@ from desktop_app.cli.common import (
     ledger_filter_of,
     open_store_for,
 )
+from desktop_app.domain.text_policy import shown
 from desktop_app.errors import (
     EXIT_INPUT,
     EXIT_OK,
 )
 
+if TYPE_CHECKING:
+    from desktop_app.services.text_screen import BadRecordsError
+
+
+def _refused(exc: BadRecordsError) -> int:
+    """An export refused for records with hidden characters: each named, and what to do."""
+    print(exc.message, file=sys.stderr)
+    print(
+        "没有写入文件。可先用 union-counter audit correct 更正这些申请；或加 --skip-bad "
+        "跳过它们、导出其余申请（跳过的受理编号记入审计记录）。",
+        file=sys.stderr,
+    )
+    return EXIT_INPUT
+
+
+def _skipped(receipts: tuple[str, ...]) -> None:
+    if receipts:
+        print(
+            f"跳过了 {len(receipts)} 份含不可见字符的申请（已记入审计记录）："
+            + "、".join(shown(r) for r in receipts),
+            file=sys.stderr,
+        )
+
 
 def cmd_export(args: argparse.Namespace) -> int:
     from desktop_app.services.ledger_export import export_ledger
+    from desktop_app.services.text_screen import BadRecordsError
 
     check_xlsx_name(args.file, "文件")
     filter_ = ledger_filter_of(args)
     clerk = clerk_of(args)
     with open_store_for(args) as store:
-        result = export_ledger(store, args.file, filter_, actor=clerk, full_ids=args.full_ids)
+        try:
+            result = export_ledger(
+                store,
+                args.file,
+                filter_,
+                actor=clerk,
+                full_ids=args.full_ids,
+                skip_bad=args.skip_bad,
+            )
+        except BadRecordsError as exc:
+            return _refused(exc)
+    _skipped(result.skipped)
     masked = "完整号码（已记入审计记录）" if result.full_ids else "身份证号、京卡号已遮挡"
     print(
         f"已导出 {result.rows} 份申请，补助合计 {result.total_amount} 元，{masked}：{result.path}"
@@ -36,12 +73,24 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_exchange_export(args: argparse.Namespace) -> int:
     from desktop_app.services.exchange import export_batch
+    from desktop_app.services.text_screen import BadRecordsError
 
     check_xlsx_name(args.file, "文件")
     date_from, date_to = date_range(args)
     clerk = clerk_of(args)
     with open_store_for(args) as store:
-        result = export_batch(store, args.file, actor=clerk, date_from=date_from, date_to=date_to)
+        try:
+            result = export_batch(
+                store,
+                args.file,
+                actor=clerk,
+                date_from=date_from,
+                date_to=date_to,
+                skip_bad=args.skip_bad,
+            )
+        except BadRecordsError as exc:
+            return _refused(exc)
+    _skipped(result.skipped)
     manifest = result.manifest
     assert manifest is not None
     print(

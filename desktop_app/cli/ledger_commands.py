@@ -1,5 +1,5 @@
 """Commands on applications: `apply` (受理), `ledger` and `ledger show` (台账), `status`,
-`print`, `audit verify`."""
+`print`, `audit verify`, `audit text`, `audit correct`."""
 
 from __future__ import annotations
 
@@ -188,6 +188,35 @@ def cmd_audit_text(args: argparse.Namespace) -> int:
         print(item.line)
     print(check.message, file=sys.stderr)
     return EXIT_AUDIT_BROKEN if check.found else EXIT_OK
+
+
+def cmd_audit_correct(args: argparse.Namespace) -> int:
+    from desktop_app.services.applications import field_text
+    from desktop_app.services.corrections import correct_text, correctable_fields, field_named
+
+    field = field_named(args.field)  # InputError (exit 2) for a field that is not a text's
+    new = field_text(args.value, field.path)  # a value the policy refuses: exit 2, asked nothing
+    clerk = clerk_of(args)
+    with open_store_for(args) as store:
+        stored = {c.field.key: c for c in correctable_fields(store, args.receipt)}
+        seen = stored[field.key].value if field.key in stored else None
+        if seen is not None and not args.yes:
+            after = "（空）" if new is None else f"“{new}”"
+            print(
+                f"更正 {stored[field.key].receipt} 的{field.label}：\n  原为“{shown(seen)}”\n"
+                f"  改为{after}\n  原因：{shown(args.reason)}\n确认更正吗？[y/N] ",
+                end="",
+                flush=True,
+            )
+            answer = sys.stdin.readline().strip().lower()
+            if answer not in ("y", "yes", "是"):
+                print("\n已取消，没有更改任何内容。")
+                return EXIT_OK
+        result = correct_text(
+            store, args.receipt, args.field, args.value, reason=args.reason, actor=clerk, seen=seen
+        )
+    print(result.message)
+    return EXIT_OK
 
 
 def cmd_print(args: argparse.Namespace) -> int:

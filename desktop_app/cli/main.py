@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("audit", "verify"): ledger_commands.cmd_audit_verify,
         ("audit", "text"): ledger_commands.cmd_audit_text,
         ("audit", "head"): ledger_commands.cmd_audit_head,
+        ("audit", "correct"): ledger_commands.cmd_audit_correct,
         "print": ledger_commands.cmd_print,
         "export": exchange_commands.cmd_export,
         ("exchange", "export"): exchange_commands.cmd_exchange_export,

@@ -283,7 +283,9 @@ def _add_store_commands(commands: Any) -> None:
     )
 
     audit_parser = commands.add_parser(
-        "audit", help="审计记录：校验", description="审计记录：逐条校验。"
+        "audit",
+        help="审计记录：校验；检查和更正含不可见字符的文字",
+        description="审计记录：逐条校验；列出并更正含不可见字符的文字（每次更正记入审计记录）。",
     )
     audit_actions = audit_parser.add_subparsers(
         dest="action",
@@ -330,6 +332,28 @@ def _add_store_commands(commands: Any) -> None:
         ),
     )
 
+    correct = audit_actions.add_parser(
+        "correct",
+        parents=both,
+        help="更正申请中含不可见字符的文字（姓名、工作单位、岗位、证书编号、签发单位、管理号、"
+        "补录原因），须写明原因，记入审计记录",
+        description=(
+            "更正 audit text 列出的一项文字：新内容按受理时的规则检查（不能含不可见字符），"
+            "须用 --reason 写明原因；更正前后的内容和原因记入审计记录。只能更正含不可见字符的"
+            "文字，金额、状态、身份证号、补助项目和补助决定不能更改。先显示更正内容并询问，"
+            "加 --yes 不再询问。"
+        ),
+    )
+    correct.add_argument("receipt", metavar="受理编号", help=f"要更正的申请，{RECEIPT_EXAMPLE}")
+    correct.add_argument(
+        "field",
+        metavar="字段",
+        help="audit text 列出的字段名，如 姓名、工作单位（也可写 name、member.work_unit）",
+    )
+    correct.add_argument("value", metavar="新内容", help='更正后的文字（可选字段可写空文字 ""）')
+    correct.add_argument("--reason", metavar="原因", required=True, help="更正的原因（必填）")
+    correct.add_argument("--yes", action="store_true", help="不再询问，直接更正")
+
     print_parser = commands.add_parser(
         "print",
         parents=both,
@@ -361,6 +385,12 @@ def _add_store_commands(commands: Any) -> None:
     _add_exchange_commands(commands, db, both)
 
 
+_SKIP_BAD_HELP = (
+    "含不可见字符的申请不写入文件，其余照常导出（跳过的受理编号记入审计记录）；"
+    "不加时只列出这些申请，什么也不导出"
+)
+
+
 def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: list[Any]) -> None:
     export = commands.add_parser(
         "export",
@@ -382,6 +412,7 @@ def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: lis
     export.add_argument(
         "--full-ids", action="store_true", help="写完整的身份证号和京卡号（记入审计记录）"
     )
+    export.add_argument("--skip-bad", action="store_true", help=_SKIP_BAD_HELP)
 
     exchange = commands.add_parser(
         "exchange",
@@ -408,6 +439,7 @@ def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: lis
     out.add_argument("file", type=Path, metavar="文件.xlsx", help="写入的交换文件")
     out.add_argument("--from", dest="date_from", metavar="日期", help="受理日期不早于（含）")
     out.add_argument("--to", dest="date_to", metavar="日期", help="受理日期不晚于（含）")
+    out.add_argument("--skip-bad", action="store_true", help=_SKIP_BAD_HELP)
     into = actions.add_parser(
         "import",
         parents=both,

@@ -9,7 +9,7 @@ objects) and a progress callback.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -129,12 +129,14 @@ def write_ledger(
     anchor: str = "",
     progress: Progress | None = None,
     every: int = 1000,
+    held_back: Callable[[], Sequence[str]] | None = None,
 ) -> Summary:
     """Write the ledger workbook to `path` atomically; the summary it wrote. `anchor`: the
     audit chain's head ("events:hash"), written under the totals (审计链头).
 
     `progress(done, total)` is called every `every` rows and at the end; returning False
-    cancels (Cancelled is raised and no file is left)."""
+    cancels (Cancelled is raised and no file is left). `held_back()`, asked once the lines
+    are written: the receipts the caller left out, counted in a last row of 汇总."""
     summary = Summary()
 
     def write(target: Path) -> None:
@@ -182,7 +184,7 @@ def write_ledger(
             summary_sheet = book.add_sheet(
                 SUMMARY_SHEET, widths=(16, 40, 10, 14, 20), freeze_header=True
             )
-            _write_summary(summary_sheet, summary, title, anchor)
+            _write_summary(summary_sheet, summary, title, anchor, held_back() if held_back else ())
             if progress is not None and not progress(done, max(total, done)):
                 raise Cancelled()
 
@@ -190,7 +192,17 @@ def write_ledger(
     return summary
 
 
-def _write_summary(sheet: SheetWriter, summary: Summary, title: str, anchor: str) -> None:
+HELD_BACK_LABEL = "未导出"
+HELD_BACK_WHAT = "含不可见字符的申请（受理编号见审计记录）"
+
+
+def _write_summary(
+    sheet: SheetWriter,
+    summary: Summary,
+    title: str,
+    anchor: str,
+    held_back: Sequence[str],
+) -> None:
     sheet.append(SUMMARY_HEADER, [Style.HEADER] * len(SUMMARY_HEADER))
     styles = (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.AMOUNT)
     for group, key, count, eligible, total in summary.rows():
@@ -205,5 +217,7 @@ def _write_summary(sheet: SheetWriter, summary: Summary, title: str, anchor: str
         ),
         (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.BOLD_AMOUNT),
     )
+    if held_back:
+        sheet.append((HELD_BACK_LABEL, HELD_BACK_WHAT, len(held_back), None, None))
     if anchor:
         sheet.append(("审计链头", anchor), (Style.PLAIN, Style.PLAIN))

@@ -63,16 +63,36 @@ class Intake:
     warnings: tuple[str, ...] = ()
 
 
-def _text(obj: Mapping[str, Any], key: str, path: str, limit: int) -> str | None:
-    value = obj.get(key)
+# The longest text each free-text field takes (characters, after white space is collapsed).
+TEXT_LIMITS = {
+    "member.name": 64,
+    "member.phone": 32,
+    "member.work_unit": 200,
+    "member.position": 64,
+    "certificate.number": 64,
+    "certificate.issuer": 200,
+    "certificate.management_number": 64,
+    "late_entry_reason": registration.REASON_LIMIT,
+}
+
+
+def field_text(value: Any, path: str) -> str | None:
+    """A typed text as the field `path` stores it: under the one text policy (refused with the
+    field named), white space collapsed, within `TEXT_LIMITS`; None when empty. Saving and
+    correcting (services/corrections.py) both read a field's text through this."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise InputError(path, "应为文字")
     text = " ".join(checked_text(value, path).split())
+    limit = TEXT_LIMITS[path]
     if len(text) > limit:
         raise InputError(path, f"太长（{len(text)} 个字，最多 {limit} 个）")
     return text or None
+
+
+def _text(obj: Mapping[str, Any], key: str, path: str) -> str | None:
+    return field_text(obj.get(key), path)
 
 
 def intake_from_mapping(
@@ -87,7 +107,7 @@ def intake_from_mapping(
     cert = data.get("certificate") or {}
     warnings: list[str] = []
 
-    name = _text(member, "name", "member.name", 64)
+    name = _text(member, "name", "member.name")
     if not name:
         raise InputError("member.name", "请填写申请人姓名")
     raw_id = member.get("id_number")
@@ -97,7 +117,7 @@ def intake_from_mapping(
     if not id_check.ok or id_check.value is None:
         raise InputError("member.id_number", "".join(id_check.errors))
     warnings.extend(id_check.warnings)
-    phone = _text(member, "phone", "member.phone", 32)
+    phone = _text(member, "phone", "member.phone")
     if phone is not None:
         phone_check = check_phone(phone)
         if not phone_check.ok:
@@ -113,7 +133,7 @@ def intake_from_mapping(
             member=facts.member,
         )
     assert facts.applied_on is not None
-    reason = _text(data, "late_entry_reason", "late_entry_reason", registration.REASON_LIMIT)
+    reason = _text(data, "late_entry_reason", "late_entry_reason")
     problem = registration.registration_problem(
         facts.applied_on,
         entered_on=entered_on,
@@ -129,12 +149,12 @@ def intake_from_mapping(
         name=name,
         id_number=id_check.value,
         phone=phone,
-        work_unit=_text(member, "work_unit", "member.work_unit", 200),
-        position=_text(member, "position", "member.position", 64),
-        certificate_number=_text(cert, "number", "certificate.number", 64),
+        work_unit=_text(member, "work_unit", "member.work_unit"),
+        position=_text(member, "position", "member.position"),
+        certificate_number=_text(cert, "number", "certificate.number"),
         approved_on=parse_iso_date(cert.get("approved_on"), "certificate.approved_on"),
-        issuer=_text(cert, "issuer", "certificate.issuer", 200),
-        management_number=_text(cert, "management_number", "certificate.management_number", 64),
+        issuer=_text(cert, "issuer", "certificate.issuer"),
+        management_number=_text(cert, "management_number", "certificate.management_number"),
         late_entry_reason=reason,
         warnings=tuple(warnings),
     )

@@ -5,6 +5,10 @@ page turned into plain values and streamed to the workbook (`exchange.ledger_boo
 memory stays flat however many applications match. ID and card numbers are masked unless
 `full_ids`; the export is recorded in the audit trail (with whether full numbers were
 written). The file is written atomically: a failure or a cancellation leaves no file.
+
+A line holding a character the text policy refuses is written only as nothing: the export is
+refused, naming each such record, unless the clerk agreed to leave them out (`skip_bad`,
+services/text_screen.py); then the 汇总 sheet counts them and the audit event lists them.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.policy import PolicySet
 from desktop_app.domain.validators import mask_card_number, mask_resident_id
 from desktop_app.exchange.errors import Cancelled
-from desktop_app.exchange.ledger_book import LedgerLine, Summary, write_ledger
+from desktop_app.exchange.ledger_book import LEDGER_HEADER, LedgerLine, Summary, write_ledger
 from desktop_app.services import presenter
 from desktop_app.services.audit_trail import chain_head, record_event
 from desktop_app.services.ledger_view import ledger_count
 from desktop_app.services.policies import policy_set
 from desktop_app.services.presenter import filter_text, key_group_text, level_of
+from desktop_app.services.text_screen import HiddenCharacter, Screen, SkipBad, problems_in
 from desktop_app.storage import ledger_query
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import Application, Member
@@ -41,6 +46,7 @@ class LedgerExport:
     total_amount: int
     full_ids: bool
     cancelled: bool = False
+    skipped: tuple[str, ...] = ()  # receipts left out (hidden characters), with consent
 
 
 class _Labels:
@@ -119,6 +125,19 @@ def _line(row: Any, labels: _Labels, full_ids: bool) -> LedgerLine:
     )
 
 
+# The text fields of a line, with the export's header of each.
+_LINE_TEXTS = tuple(
+    (key, header)
+    for key, header in zip(LedgerLine.__dataclass_fields__, LEDGER_HEADER, strict=True)
+    if key not in ("applied_on", "eligible", "amount")
+)
+
+
+def line_problems(line: LedgerLine) -> list[HiddenCharacter]:
+    """The fields of a ledger line that hold a character the text policy refuses."""
+    return problems_in(line.receipt, ((header, getattr(line, key)) for key, header in _LINE_TEXTS))
+
+
 def ledger_lines(
     store: Store, filter_: LedgerFilter, *, full_ids: bool = False, page: int = PAGE
 ) -> Iterator[LedgerLine]:
@@ -149,24 +168,29 @@ def export_ledger(
     *,
     actor: str,
     full_ids: bool = False,
+    skip_bad: SkipBad = False,
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> LedgerExport:
     """Write the applications `filter_` selects to `path` (.xlsx) with a 汇总 sheet.
 
     `progress(done, total)` may return False to cancel: then no file is written and the
-    result says `cancelled`. ExchangeError / OSError when the file cannot be written."""
+    result says `cancelled`. ExchangeError / OSError when the file cannot be written;
+    BadRecordsError (nothing written) when a line holds a refused character and `skip_bad`
+    does not cover its receipt."""
     filter_ = filter_ or LedgerFilter()
     path = Path(path)
     total = ledger_count(store, filter_)
+    screen = Screen(line_problems, skip_bad)
     try:
         summary: Summary = write_ledger(
             path,
-            ledger_lines(store, filter_, full_ids=full_ids),
+            screen.rows(ledger_lines(store, filter_, full_ids=full_ids)),
             total=total,
             title=filter_text(filter_),
             anchor=chain_head(store).text,
             progress=progress,
+            held_back=lambda: screen.held_back,
         )
     except Cancelled:
         return LedgerExport(path, 0, 0, full_ids, cancelled=True)
@@ -182,7 +206,10 @@ def export_ledger(
             "amount": summary.total.amount,
             "full_ids": full_ids,
             "filter": filter_text(filter_),
+            **screen.audit_details(),
         },
         now=now,
     )
-    return LedgerExport(path, summary.total.count, summary.total.amount, full_ids)
+    return LedgerExport(
+        path, summary.total.count, summary.total.amount, full_ids, skipped=tuple(screen.held_back)
+    )

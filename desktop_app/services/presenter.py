@@ -292,6 +292,7 @@ ACTION_LABELS = {
     "import": "导入",
     "backup": "备份",
     "restore": "恢复",
+    "correct": "更正",
 }
 ENTITY_LABELS = {"application": "申请", "member": "申请人", "settings": "设置"}
 _FIELD_LABELS = {
@@ -315,6 +316,12 @@ _FIELD_LABELS = {
     "station_name": "服务站名称",
     "district": "所属区",
     "audit_head": "服务站审计链头",
+    "receipt": "受理编号",
+    "certificate_number": "证书编号",
+    "issuer": "签发单位",
+    "management_number": "管理号",
+    "skipped": "未导出（含不可见字符）份数",
+    "skipped_receipts": "未导出的申请",
 }
 
 

@@ -84,8 +84,9 @@ def test_the_commands_are_all_there():
     names = {" ".join(path) for path in COMMANDS}
     expected = {"", "quote", "catalogue", "catalogue search", "catalogue show", "catalogue import",
                 "catalogue new", "apply", "ledger", "ledger show", "status", "settings", "backup",
-                "restore", "audit", "audit verify", "audit head", "audit text", "print", "export",
-                "exchange", "exchange export", "exchange import", "exchange anchors"}  # fmt: skip
+                "restore", "audit", "audit verify", "audit head", "audit text", "audit correct",
+                "print", "export", "exchange", "exchange export", "exchange import",
+                "exchange anchors"}  # fmt: skip
     assert names == expected
 
 

@@ -146,9 +146,7 @@ def test_rows_the_district_imported_are_sealed(cli, tmp_path: Path) -> None:  # 
     store = open_store(None, tmp_path / "district", auto_backup=False)
     try:
         with store.session(write=True) as session:
-            session.execute(
-                update(Application).where(Application.id == 2).values(amount=99999)
-            )
+            session.execute(update(Application).where(Application.id == 2).values(amount=99999))
             receipt = session.get(Application, 2).receipt
     finally:
         store.dispose()

@@ -597,7 +597,9 @@ def test_an_administrator_may_restore_a_broken_backup_with_a_reason(sqlite_store
     assert seal.action == "seal"
     result = audit_trail.verify_audit(sqlite_store)
     assert result.ok, result.message
-    assert result.message.startswith(f"注意：第{restore.id}号事件") and "唯一的备份" in result.message
+    assert (
+        result.message.startswith(f"注意：第{restore.id}号事件") and "唯一的备份" in result.message
+    )
     # From there on, changes outside the program are caught as before.
     with sqlite3.connect(home / "union-counter.sqlite3") as raw:
         raw.execute("UPDATE application SET amount = 2 WHERE id = 2")

@@ -3,7 +3,7 @@ checksum computed while writing (the project's own streaming writer; atomic save
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,8 @@ _SHARED_COLUMNS = frozenset(
     )
 )
 _CELL_STYLES = {"date": Style.DATE, "datetime": Style.DATETIME}
+# The manifest's row for applications of the period the station left out (hidden characters).
+HELD_BACK_LABEL = "未导出份数（含不可见字符）"
 
 
 def write_batch(
@@ -58,10 +60,14 @@ def write_batch(
     total: int,
     progress: Progress | None = None,
     every: int = 1000,
+    held_back: Callable[[], int] | None = None,
 ) -> Manifest:
     """Write rows (values in `KEYS` order; JSON columns as Python values) and the manifest.
 
-    The manifest's count and checksum are computed here; the written manifest is returned."""
+    The manifest's count and checksum are computed here; the written manifest is returned.
+    `held_back()`, asked once the rows are written: how many applications of the period the
+    caller left out; when any, the manifest has a row more saying so (`HELD_BACK_LABEL`, for
+    the district's eyes: the reader needs no such row)."""
     result: list[Manifest] = []
 
     def write(target: Path) -> None:
@@ -104,6 +110,9 @@ def write_batch(
             for label, key in MANIFEST_ROWS:
                 value = getattr(written, key)
                 manifest_sheet.append([label, plain_value(value) if value is not None else ""])
+            left_out = held_back() if held_back is not None else 0
+            if left_out:
+                manifest_sheet.append([HELD_BACK_LABEL, left_out])
             if progress is not None and not progress(checksum.count, max(total, checksum.count)):
                 raise Cancelled()
         result.append(written)

@@ -16,6 +16,7 @@ from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.errors import Cancelled
 from desktop_app.services import audit_trail
 from desktop_app.services.station_settings import StationNotSetError, station
+from desktop_app.services.text_screen import Screen, SkipBad, row_problems
 from desktop_app.storage import exchange_reads as reads
 from desktop_app.storage import ledger_query
 from desktop_app.storage.database import Store
@@ -36,6 +37,7 @@ class BatchExport:
     path: Path
     manifest: fmt.Manifest | None
     cancelled: bool = False
+    skipped: tuple[str, ...] = ()  # receipts left out (hidden characters), with consent
 
 
 def _history(steps: Sequence[Step]) -> list[dict[str, Any]]:
@@ -217,10 +219,17 @@ def export_batch(
     actor: str,
     date_from: date | None = None,
     date_to: date | None = None,
+    skip_bad: SkipBad = False,
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> BatchExport:
-    """Write the station's applications applied for in [date_from, date_to] to `path`."""
+    """Write the station's applications applied for in [date_from, date_to] to `path`.
+
+    A row holding a character the text policy refuses (the district's import would refuse the
+    file for it) is never written: BadRecordsError names every such record and nothing is
+    written, unless `skip_bad` covers them; then the rest is written (the manifest's count and
+    checksum cover exactly the rows written, and it says how many were left out) and the
+    audit event lists the receipts left out."""
     here = station(store)
     if here is None:
         raise StationNotSetError(
@@ -231,10 +240,11 @@ def export_batch(
     with store.session() as session:
         total = ledger_query.ledger_count(session, filter_)
     path = Path(path)
+    screen = Screen(row_problems, skip_bad)
     try:
         manifest = fmt.write_batch(
             path,
-            batch_rows(store, filter_, here.code),
+            screen.rows(batch_rows(store, filter_, here.code)),
             manifest=fmt.Manifest(
                 station_code=here.code,
                 station_name=here.name,
@@ -250,6 +260,7 @@ def export_batch(
             ),
             total=total,
             progress=progress,
+            held_back=lambda: len(screen.held_back),
         )
     except Cancelled:
         return BatchExport(path, None, cancelled=True)
@@ -269,6 +280,7 @@ def export_batch(
                 "to": date_to.isoformat() if date_to else None,
                 "checksum": manifest.checksum,
                 "full_ids": True,
+                **screen.audit_details(),
             },
         )
-    return BatchExport(path, manifest)
+    return BatchExport(path, manifest, skipped=tuple(screen.held_back))

@@ -7,7 +7,10 @@ progress bar and 取消, say where it went and what it holds.
 - `BatchExportDialog`: this station's applications of a period, for the district.
 
 The services write atomically: a cancel or a failure leaves no file (and an older file of the
-same name as it was).
+same name as it was). Records holding a character the text policy refuses are not written:
+the export is refused with each named, and a question (取消 the default) asks whether to leave
+them out and export the rest; only then is it run again without exactly those receipts (the
+audit event lists them).
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop_app.domain.text_policy import shown
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.exchange import common
 
@@ -51,6 +56,7 @@ class _Job:
     path: Path
     actor: str
     fields: Any  # what the dialog's prepare() read
+    skip: frozenset[str] = frozenset()  # receipts the clerk agreed to leave out
 
 
 class _ExportDialog(QDialog):
@@ -139,8 +145,9 @@ class _ExportDialog(QDialog):
     def running(self) -> bool:
         return self.task is not None and self.task.running
 
-    def start(self) -> None:
-        """导出: check the fields, then export off the GUI thread (progress bar, 取消)."""
+    def start(self, skip: frozenset[str] = frozenset()) -> None:
+        """导出: check the fields, then export off the GUI thread (progress bar, 取消).
+        `skip`: the receipts the clerk has just agreed to leave out (hidden characters)."""
         from desktop_app.ui.tasks import run_task
 
         if self.running():
@@ -160,7 +167,7 @@ class _ExportDialog(QDialog):
         self._say("正在导出…")
         self._set_busy(True)
 
-        job = _Job(store, path, actor, prepared)
+        job = _Job(store, path, actor, prepared, frozenset(skip))
 
         def work(progress: Progress) -> Any:
             return self.work(job, progress)
@@ -181,18 +188,51 @@ class _ExportDialog(QDialog):
             return
         self.result_value = result
         common.remember_folder(self.ctx, Path(result.path))
-        self._say(self.describe(result))
+        self._say(self.describe(result) + self._skipped_text(result))
         self.exported.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
+        from desktop_app.services.text_screen import BadRecordsError
         from desktop_app.ui.tasks import CancelledError
 
         self._set_busy(False)
         if isinstance(exc, CancelledError):
             self._say("已取消导出：没有写入文件。")
             return
+        if isinstance(exc, BadRecordsError):
+            self._ask_to_skip(exc)
+            return
         self._say("没有导出。", bad=True)
         common.report(self, exc, self.failure_title)
+
+    def _ask_to_skip(self, exc: Any) -> None:
+        """Records with hidden characters: named; export the rest only if the clerk agrees."""
+        from desktop_app.ui import questions
+
+        self._say(
+            shown(exc.message) + "\n可在台账中打开这些申请，用“更正文字”按原件更正。", bad=True
+        )
+        if questions.ask(
+            self,
+            "有申请含不可见的字符",
+            shown(exc.message),
+            informative=(
+                f"跳过这 {len(exc.receipts)} 份申请、导出其余的申请吗？跳过的受理编号记入审计记录。"
+                "也可以取消，先在台账中更正这些申请再导出。"
+            ),
+            yes="跳过这些申请，导出其余的(&Y)",
+            no="取消(&N)",
+            icon=QMessageBox.Icon.Warning,
+        ):
+            self.start(skip=frozenset(exc.receipts))
+
+    def _skipped_text(self, result: Any) -> str:
+        skipped = getattr(result, "skipped", ())
+        if not skipped:
+            return ""
+        return f"\n未导出 {len(skipped)} 份含不可见字符的申请（已记入审计记录）：" + "、".join(
+            shown(receipt) for receipt in skipped
+        )
 
     def _set_busy(self, busy: bool) -> None:
         self.export_button.setEnabled(not busy)
@@ -269,7 +309,13 @@ class LedgerExportDialog(_ExportDialog):
 
         filter_, full_ids = job.fields
         return export_ledger(
-            job.store, job.path, filter_, actor=job.actor, full_ids=full_ids, progress=progress
+            job.store,
+            job.path,
+            filter_,
+            actor=job.actor,
+            full_ids=full_ids,
+            skip_bad=job.skip,
+            progress=progress,
         )
 
     def describe(self, result: Any) -> str:
@@ -367,6 +413,7 @@ class BatchExportDialog(_ExportDialog):
             actor=job.actor,
             date_from=date_from,
             date_to=date_to,
+            skip_bad=job.skip,
             progress=progress,
         )
 

@@ -1,6 +1,7 @@
 """One application, opened from the ledger: member, certificate, the decision stored when it
-was saved (each finding with its source), status history and audit events; and the status
-change (退回 needs a reason)."""
+was saved (each finding with its source), status history and audit events; the status
+change (退回 needs a reason); and 更正文字 for a text that holds a character the text policy
+refuses (ui/ledger/correction.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from desktop_app.ui import questions
 from desktop_app.ui.context import AppContext
 
 if TYPE_CHECKING:
+    from desktop_app.services.corrections import Correctable
     from desktop_app.services.ledger_view import Detail, LedgerRow
     from desktop_app.services.status import Undoable
 
@@ -160,7 +162,14 @@ class DetailDialog(QDialog):
         self.annex_button.setObjectName("print_annex2")
         self.receipt_button = QPushButton("打印回执(&P)")
         self.receipt_button.setObjectName("print_receipt")
+        self.correct_button = QPushButton("更正文字(&T)…")
+        self.correct_button.setObjectName("correct_text")
+        self.correct_button.setToolTip("这份申请有文字含看不见的字符，导出时会被跳过：按原件更正")
+        self.correct_button.hide()
+        self.correction: QDialog | None = None
+        self.correctable: list[Correctable] = []
         for button in (
+            self.correct_button,
             self.apply_button,
             self.undo_button,
             self.close_button,
@@ -192,6 +201,7 @@ class DetailDialog(QDialog):
         print_row.addWidget(self.annex_button)
         print_row.addWidget(self.receipt_button)
         print_row.addStretch(1)
+        print_row.addWidget(self.correct_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -212,6 +222,7 @@ class DetailDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.annex_button.clicked.connect(lambda: self.print_form("annex2"))
         self.receipt_button.clicked.connect(lambda: self.print_form("receipt"))
+        self.correct_button.clicked.connect(self.correct_text)
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.reject)
         QShortcut(QKeySequence("Ctrl+P"), self, activated=lambda: self.print_form("auto"))
         self.load()
@@ -244,6 +255,7 @@ class DetailDialog(QDialog):
         self._target_changed()
         self._offer_undo()
         self._print_choices()
+        self._offer_correction()
 
     def _print_choices(self) -> None:
         from desktop_app.services.printing import form_choices
@@ -301,6 +313,25 @@ class DetailDialog(QDialog):
         self.undo_button.setVisible(self.undoable is not None)
         if self.undoable is not None:
             self.undo_button.setToolTip(f"撤销：{self.undoable.text}（记入状态记录和审计记录）")
+
+    # --- correcting a text ---------------------------------------------------------------------
+
+    def _offer_correction(self) -> None:
+        from desktop_app.services.corrections import correctable_fields
+
+        self.correctable = correctable_fields(self.ctx.require_store(), self.receipt)
+        self.correct_button.setVisible(bool(self.correctable))
+
+    def correct_text(self) -> None:
+        """更正文字: the correction dialog for this application's hidden characters."""
+        from desktop_app.ui.ledger.correction import CorrectionDialog
+
+        if not self.correctable:
+            return
+        dialog = CorrectionDialog(self.ctx, self.receipt, self.correctable, parent=self)
+        dialog.corrected.connect(self._changed)
+        self.correction = dialog
+        dialog.open()
 
     # --- the status change -------------------------------------------------------------------
 
