@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop_app.services import audit_trail
+from desktop_app.services.station_settings import event_station_code
 from desktop_app.storage import repository
 
 MEMBER_FIELDS = ("name", "work_unit", "position")
@@ -19,6 +20,7 @@ MEMBER_FIELDS = ("name", "work_unit", "position")
 
 def store_as_older_program(store: Any, receipt: str, field: str, value: str) -> None:
     """Set `field` (a member's or an application's attribute) of `receipt` to `value`."""
+    here = event_station_code(store)
     with store.session(write=True) as session:
         application = repository.application_by_receipt(session, receipt)
         assert application is not None, receipt
@@ -29,6 +31,7 @@ def store_as_older_program(store: Any, receipt: str, field: str, value: str) -> 
         audit_trail.record_in(
             session,
             actor="旧版程序",
+            station_code=here,
             action="change",
             entity="member" if on_member else "application",
             entity_ref=f"member:{application.member.id}" if on_member else receipt,

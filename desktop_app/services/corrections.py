@@ -28,6 +28,7 @@ from desktop_app.domain.text_policy import shown, text_problem
 from desktop_app.exchange import batch as fmt
 from desktop_app.services import audit_trail
 from desktop_app.services.applications import TEXT_LIMITS, field_text
+from desktop_app.services.station_settings import event_station_code
 from desktop_app.services.store import Store
 from desktop_app.storage import repository
 from desktop_app.storage.errors import NotFoundError
@@ -158,6 +159,7 @@ def correct_text(
         raise InputError(field.path, f"{field.label}不能为空")
     why = _reason(reason)
     moment = (now or datetime.now()).replace(microsecond=0)
+    here = event_station_code(store)
     with store.session(write=True) as session:
         application = repository.application_by_receipt(
             session, receipt.strip().upper(), for_update=True
@@ -193,6 +195,7 @@ def correct_text(
             session,
             at=moment,
             actor=actor,
+            station_code=here,
             action="correct",
             entity="member" if field.on_member else "application",
             entity_ref=member_ref if field.on_member else application.receipt,
