@@ -94,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": exchange_commands.cmd_export,
         ("exchange", "export"): exchange_commands.cmd_exchange_export,
         ("exchange", "import"): exchange_commands.cmd_exchange_import,
+        ("exchange", "key"): exchange_commands.cmd_exchange_key,
+        ("exchange", "held"): exchange_commands.cmd_exchange_held,
     }
     if args.command is None:
         return _run_window(args)

@@ -32,6 +32,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
 
     run("station", "settings", "--station-code", "XC01", "--station-name", "西城服务站")
     run("district", "settings", "--station-code", "DQ01", "--station-name", "西城区总工会")
+    key_file = tmp_path / "XC01-公钥.txt"
+    assert run("station", "exchange", "key", "export", str(key_file))[0] == 0
+    assert run("district", "exchange", "key", "register", str(key_file), "--yes")[0] == 0
     for serial in (1, 2, 3):
         code, _out, err = run(
             "station", "apply", stdin=json.dumps(apply_input(serial), ensure_ascii=False)

@@ -95,10 +95,20 @@ MANIFEST_ROWS = (
     ("导出时间", "exported_at"),
     ("导出人", "exported_by"),
 )
+# The signature's rows (`signing`): a file written before signing has neither, and the import
+# refuses it as unsigned, not as a damaged manifest.
+SIGNATURE_ROWS = (
+    ("签名密钥指纹", "key_fingerprint"),
+    ("签名（Ed25519）", "signature"),
+)
 
 
 @dataclass(frozen=True)
 class Manifest:
+    """The 清单 sheet: what the file holds and who wrote it. A field added here is covered by
+    the signature without more code (`signing.signed_text`); give it a default, so a file
+    written before it still verifies, and a row in `MANIFEST_ROWS` (the reader reads it)."""
+
     station_code: str
     station_name: str
     district: str
@@ -110,6 +120,10 @@ class Manifest:
     exported_at: datetime | None = None
     exported_by: str = ""
     format: str = FORMAT
+    # The station's signing key (`signing`): its fingerprint is signed like every other field;
+    # the signature covers every field but itself.
+    key_fingerprint: str = ""
+    signature: str = ""
 
 
 def plain_value(value: Any) -> Any:

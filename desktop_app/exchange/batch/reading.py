@@ -26,6 +26,7 @@ from desktop_app.exchange.batch.layout import (
     MANIFEST_ROWS,
     MANIFEST_SHEET,
     MAX_PROBLEMS,
+    SIGNATURE_ROWS,
     Checksum,
     Column,
     Manifest,
@@ -138,7 +139,7 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
 
 def _manifest(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> Manifest:
     values: dict[str, Any] = {}
-    labels = {label: key for label, key in MANIFEST_ROWS}
+    labels = {label: key for label, key in (*MANIFEST_ROWS, *SIGNATURE_ROWS)}
     problems: list[Problem] = []
     for number, row in rows:
         if not row or row[0] is None:
@@ -202,6 +203,8 @@ def _manifest(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> Manifest:
         exported_at=exported if isinstance(exported, datetime) else None,
         exported_by=text("exported_by"),
         format=text("format"),
+        key_fingerprint=text("key_fingerprint"),
+        signature=text("signature"),
     )
 
 

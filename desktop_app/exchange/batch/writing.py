@@ -1,8 +1,10 @@
 """Writing an exchange workbook: sheet 申请 row by row, then sheet 清单 with the count and the
-checksum computed while writing (the project's own streaming writer; atomic save)."""
+checksum computed while writing, signed by the station's key (the project's own streaming
+writer; atomic save)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from desktop_app.exchange.batch.layout import (
     COLUMNS,
     MANIFEST_ROWS,
     MANIFEST_SHEET,
+    SIGNATURE_ROWS,
     Checksum,
     Manifest,
     Progress,
@@ -21,6 +24,7 @@ from desktop_app.exchange.batch.layout import (
     normal,
     plain_value,
 )
+from desktop_app.exchange.batch.signing import Signer
 from desktop_app.exchange.errors import Cancelled
 from desktop_app.exchange.files import save_atomically
 from desktop_app.exchange.xlsx_writer import Style, XlsxWriter
@@ -57,10 +61,12 @@ def write_batch(
     total: int,
     progress: Progress | None = None,
     every: int = 1000,
+    signer: Signer | None = None,
 ) -> Manifest:
     """Write rows (values in `KEYS` order; JSON columns as Python values) and the manifest.
 
-    The manifest's count and checksum are computed here; the written manifest is returned."""
+    The manifest's count and checksum are computed here, then it is signed with `signer`
+    (none: unsigned, which an import refuses); the written manifest is returned."""
     result: list[Manifest] = []
 
     def write(target: Path) -> None:
@@ -98,20 +104,13 @@ def write_batch(
                 if tick and progress is not None and not progress(checksum.count, total):
                     raise Cancelled()
             sheet.auto_filter = f"A1:{get_column_letter(len(COLUMNS))}{checksum.count + 1}"
-            written = Manifest(
-                station_code=manifest.station_code,
-                station_name=manifest.station_name,
-                district=manifest.district,
-                date_from=manifest.date_from,
-                date_to=manifest.date_to,
-                count=checksum.count,
-                checksum=checksum.hexdigest(),
-                program_version=manifest.program_version,
-                exported_at=manifest.exported_at,
-                exported_by=manifest.exported_by,
+            written = dataclasses.replace(
+                manifest, count=checksum.count, checksum=checksum.hexdigest()
             )
+            if signer is not None:
+                written = signer.sign(written)
             manifest_sheet = book.add_sheet(MANIFEST_SHEET, widths=(20, 70))
-            for label, key in MANIFEST_ROWS:
+            for label, key in (*MANIFEST_ROWS, *SIGNATURE_ROWS):
                 value = getattr(written, key)
                 manifest_sheet.append([label, plain_value(value) if value is not None else ""])
             if progress is not None and not progress(checksum.count, max(total, checksum.count)):
