@@ -434,26 +434,48 @@ def _add_key_commands(actions: Any, both: list[Any]) -> None:
         required=True,
     )
     show = key_actions.add_parser(
-        "show", parents=both, help="显示本站签名密钥的指纹（首次使用时生成密钥）"
+        "show",
+        parents=both,
+        help="显示本站签名密钥的指纹（首次使用时生成密钥）",
+        description="显示本站签名密钥的指纹，供电话核对。本站还没有密钥时先生成一把。",
     )
     show.set_defaults(key_file=None)
     export = key_actions.add_parser(
-        "export", parents=both, help="把本站的公钥写成文件，交区总工会登记"
+        "export",
+        parents=both,
+        help="把本站的公钥写成文件，交区总工会登记",
+        description=(
+            "把本站的公钥（不是私钥）和指纹写成文本文件，交区总工会登记；"
+            "登记时请在电话中把指纹读给对方核对。"
+        ),
     )
     export.add_argument("key_file", type=Path, metavar="文件", help="写入的公钥文件")
     register = key_actions.add_parser(
         "register",
         parents=both,
         help="区总工会：登记（或更换）服务站的公钥；显示服务站代码和指纹，确认后登记",
+        description=(
+            "读服务站导出的公钥文件，显示服务站代码和指纹，询问是否一致（电话核对），"
+            "确认后登记；已登记另一把公钥时替换它，旧指纹记入审计记录。"
+        ),
     )
     register.add_argument("key_file", type=Path, metavar="文件", help="服务站导出的公钥文件")
     register.add_argument(
         "--yes", action="store_true", help="已电话核对指纹，不再询问（不加时在终端询问）"
     )
-    key_actions.add_parser("list", parents=both, help="列出已登记的服务站公钥和指纹")
+    key_actions.add_parser(
+        "list",
+        parents=both,
+        help="列出已登记的服务站公钥和指纹",
+        description="列出本机已登记的服务站公钥：服务站代码、名称、指纹、登记时间和登记人。",
+    )
     new = key_actions.add_parser(
         "new",
         parents=both,
         help="生成新的签名密钥（密钥文件丢失或损坏时）；区总工会须重新登记",
+        description=(
+            "本站的签名密钥文件丢失或损坏、又找不回时，生成新的签名密钥（记入审计记录，"
+            "旧指纹一并记下）。之后须导出公钥，请区总工会重新登记。"
+        ),
     )
     new.add_argument("--yes", action="store_true", help="不再询问")
