@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from desktop_app.storage.models import HeldImport
@@ -26,10 +26,11 @@ def held_receipts(session: Session, receipts: Iterable[str]) -> set[str]:
     return found
 
 
-def hold(session: Session, **values: Any) -> None:
-    """Keep one row (the columns of `HeldImport` but id and the resolution)."""
-    session.add(HeldImport(**values))
-    session.flush()
+def hold(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Keep these rows (each the columns of `HeldImport` but id and the resolution), in one
+    statement."""
+    if rows:
+        session.execute(insert(HeldImport), list(rows))
 
 
 def held(session: Session, *, waiting_only: bool = True) -> Sequence[HeldImport]:

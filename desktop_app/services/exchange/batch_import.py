@@ -486,10 +486,12 @@ def _insert_chunk(
     if conflicts or not fresh:
         return
     to_insert = [n for n in fresh if not isinstance(pending.items[n], Held)]
-    for n in fresh:
-        prepared = pending.items[n]
-        if isinstance(prepared, Held):
-            _hold(session, pending.rows[n], pending.numbers[n], prepared, report, actor, moment)
+    held = [
+        _held(pending.rows[n], pending.numbers[n], prepared, report, actor, moment)
+        for n in fresh
+        if isinstance(prepared := pending.items[n], Held)
+    ]
+    held_store.hold(session, held)
     items = [pending.items[n] for n in to_insert]
     result = insert_applications(
         session,
@@ -519,22 +521,21 @@ def outcome_text(eligible: bool, amount: int) -> str:
     return f"{'符合' if eligible else '不符合'}，{amount} 元"
 
 
-def _hold(
-    session: Any,
+def _held(
     row: tuple[Any, ...],
     number: int,
     held: Held,
     report: ImportReport,
     actor: str,
     moment: datetime,
-) -> None:
-    """Keep the row in 导入待核 with both outcomes; it is not stored as an application."""
+) -> dict[str, Any]:
+    """The row as 导入待核 keeps it, with both outcomes (it is not stored as an application);
+    reported."""
     g = fmt.INDEX
     manifest = report.manifest
     assert manifest is not None
     decision = held.decision
-    held_store.hold(
-        session,
+    values = dict(
         receipt=row[g["receipt"]],
         station_code=row[g["station_code"]],
         name=row[g["name"]],
@@ -562,6 +563,7 @@ def _hold(
             "“导入待核”中核定（union-counter exchange held）",
         )
     )
+    return values
 
 
 def all_problems(report: ImportReport) -> list[Problem]:
