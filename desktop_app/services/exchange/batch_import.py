@@ -337,6 +337,10 @@ def import_batch(
 ) -> ImportReport:
     """Import one exchange workbook, all or nothing (see the module's notes).
 
+    First the manifest's signature is checked against the key registered for its station
+    (`verification.check_signature`): an unsigned, wrongly signed or unregistered file is
+    refused before any row is read. A row whose recomputed decision differs from the
+    station's is held (导入待核, `held_rows`) in the same transaction, not inserted.
     The file is read once, row by row: rows are checked, decided again and inserted in
     chunks of INSERT_CHUNK inside the one write transaction, so memory does not grow with
     the file; any problem found (in a row, against the manifest at the end, a conflict)
