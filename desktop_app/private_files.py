@@ -1,6 +1,6 @@
 """Members' personal data stays with the clerk's own account: the data folder 0700, and the
-database (with SQLite's -wal and -shm files), backups, logs, drafts and settings (the
-window's `counter.ini`, the counter's station `station.ini`) 0600.
+database (with SQLite's -wal and -shm files), backups, logs, drafts, settings (the
+window's `counter.ini`, the counter's station `station.ini`) and the station's signing key 0600.
 
 Two halves. `keep_private()` sets the process's umask at start-up (the command line and the
 window), so every file and folder the program creates from then on is private: SQLite creates
@@ -24,7 +24,7 @@ PRIVATE_UMASK = 0o077  # new files 0600, new folders 0700
 # services' folders); a test holds this list to the names the modules use.
 DATABASE_FILES = ("union-counter.sqlite3", "-wal", "-shm", "-journal")
 OWN_FOLDERS = ("backups", "logs", "drafts", "policies")
-OWN_FILES = ("counter.ini", "station.ini")
+OWN_FILES = ("counter.ini", "station.ini", "station-signing-key")
 
 
 def applies() -> bool:

@@ -290,7 +290,10 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
                 room = text_width - indent
                 return [piece for part in parts for piece in wrap(part, room)]
 
-            lines = [prog, *fill(narrow(optionals), indent, indent)]
+            # A name wider than the line (union-counter exchange key register at 40 columns)
+            # breaks between its words.
+            lines = fill(prog.split(), prefix_width, indent)
+            lines += fill(narrow(optionals), indent, indent)
             lines += fill(narrow(positional_parts), indent, indent)
         text = ("\n" + " " * indent).join(lines)
         return f"{prefix}{text}\n\n"

@@ -1,5 +1,6 @@
 """Commands that write or read Excel files: `export` (the ledger), `exchange export / import`
-(batches between stations and the district)."""
+(batches between stations and the district), `exchange key` (the signing keys) and
+`exchange held` (导入待核)."""
 
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ def cmd_exchange_export(args: argparse.Namespace) -> int:
     assert manifest is not None
     print(
         f"已导出服务站 {manifest.station_code} 的 {manifest.count} 份申请：{result.path}\n"
-        f"校验码：{manifest.checksum}\n交换文件含完整身份证号，请妥善保管。"
+        f"校验码：{manifest.checksum}\n签名密钥指纹：{manifest.key_fingerprint}\n"
+        "交换文件含完整身份证号，请妥善保管。"
     )
     return EXIT_OK
 
@@ -123,7 +125,9 @@ def cmd_exchange_import(args: argparse.Namespace) -> int:
                 print(
                     f"{path.name}：{source}新增 {len(report.inserted)} 份；"
                     f"重复申请 {len(report.duplicates)} 份（未导入）；"
-                    f"已导入过 {len(report.already)} 份；决定需核对 {len(report.flags)} 处。"
+                    f"已导入过 {len(report.already)} 份；导入待核 {len(report.held)} 份"
+                    "（重新核算的补助与服务站的不同，未入库）；"
+                    f"政策版本需核对 {len(report.flags)} 处。"
                 )
             for problem in found[:20]:
                 print(f"  {problem.describe()}", file=sys.stderr)
@@ -145,4 +149,119 @@ def cmd_exchange_anchors(args: argparse.Namespace) -> int:
         print(head.line)
     where = f"服务站 {station} 的" if station else "各服务站的"
     print(f"共 {len(heads)} 个{where}审计链头（来自导入的交换文件）。", file=sys.stderr)
+    return EXIT_OK
+
+
+def _confirmed(question: str, args: argparse.Namespace) -> bool:
+    """--yes, or "y"/"是" typed at the prompt (stdin); anything else, or no input, is no."""
+    if getattr(args, "yes", False):
+        return True
+    print(f"{question}[y/N] ", end="", flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    print()
+    return answer in ("y", "yes", "是", "对")
+
+
+def cmd_exchange_key(args: argparse.Namespace) -> int:
+    from desktop_app.services.exchange import key_registry, signing_key
+
+    clerk = clerk_of(args)
+    action = args.key_action
+    reading = action == "list"
+    with open_store_for(args, reading=reading) as store:
+        if action == "show":
+            info = signing_key.own_key(store, actor=clerk)
+            print(f"服务站 {info.station_code} 的签名密钥指纹：{info.fingerprint}")
+            return EXIT_OK
+        if action == "export":
+            info = signing_key.export_public_key(store, args.key_file, actor=clerk)
+            print(
+                f"已导出服务站 {info.station_code} 的公钥：{args.key_file}\n"
+                f"指纹：{info.fingerprint}\n"
+                "请把文件交给区总工会登记，并在电话中把上面的指纹读给对方核对。"
+            )
+            return EXIT_OK
+        if action == "new":
+            if not _confirmed(
+                "生成新的签名密钥后，区总工会必须重新登记本站的公钥，才能导入本站以后导出的文件。"
+                "确定生成吗？",
+                args,
+            ):
+                print("未生成新密钥。", file=sys.stderr)
+                return EXIT_INPUT
+            info = signing_key.new_key(store, actor=clerk)
+            print(
+                f"已生成服务站 {info.station_code} 的新签名密钥，指纹：{info.fingerprint}\n"
+                "请用“union-counter exchange key export 文件名”导出公钥，交区总工会重新登记。"
+            )
+            return EXIT_OK
+        if action == "list":
+            keys = key_registry.registered_keys(store)
+            if not keys:
+                print("尚未登记任何服务站的公钥。")
+            for key in keys:
+                when = key.registered_at.isoformat(sep=" ") if key.registered_at else ""
+                print(
+                    f"{key.station_code}\t{key.station_name}\t指纹 {key.fingerprint}\t"
+                    f"{when} {key.registered_by} 登记"
+                )
+            return EXIT_OK
+        # register
+        key = key_registry.read_key_file(args.key_file)
+        old = key_registry.registered(store, key.station_code)
+        print(f"服务站代码：{key.station_code}（{key.station_name}）\n指纹：{key.fingerprint}")
+        if old is not None and old.public_key != key.public_key:
+            print(f"注意：本机已登记该站的另一把公钥（指纹 {old.fingerprint}），登记后将被替换。")
+        if not _confirmed("请与服务站电话核对指纹：服务站屏幕上显示的指纹与上面的一致吗？", args):
+            print("未登记（指纹未确认）。", file=sys.stderr)
+            return EXIT_INPUT
+        done = key_registry.register_key(store, key, actor=clerk)
+        if done.unchanged:
+            print(f"服务站 {key.station_code} 的这把公钥已登记过，未作改动。")
+        elif done.replaced is not None:
+            print(
+                f"已更换服务站 {key.station_code} 的公钥（原指纹 {done.replaced.fingerprint}），"
+                "已记入审计记录。"
+            )
+        else:
+            print(f"已登记服务站 {key.station_code} 的公钥，已记入审计记录。")
+    return EXIT_OK
+
+
+def cmd_exchange_held(args: argparse.Namespace) -> int:
+    from desktop_app.services.exchange import held_rows
+
+    clerk = clerk_of(args)
+    if args.accept is None and args.use is not None:
+        print("--use 要与 --accept 受理编号 一起用。", file=sys.stderr)
+        return EXIT_INPUT
+    if args.accept is not None and args.use is None:
+        print(
+            "请用 --use station（按服务站的决定）或 --use recomputed（按重新核算的结果）核定。",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    with open_store_for(args, reading=args.accept is None) as store:
+        if args.accept is not None:
+            item = held_rows.accept_held(store, args.accept, args.use, actor=clerk)
+            amount = item.station_amount if args.use == "station" else item.recomputed_amount
+            print(
+                f"已核定 {item.receipt}（{item.name}）：{held_rows.CHOICE_LABELS[args.use]}，"
+                f"补助 {amount} 元，已入库并记入审计记录。"
+            )
+            return EXIT_OK
+        items = held_rows.held_rows(store, waiting_only=not args.all)
+        if not items:
+            print("没有导入待核的申请。")
+        for item in items:
+            state = (
+                f"已{held_rows.CHOICE_LABELS[item.resolution]}核定（{item.resolved_by}）"
+                if item.resolution
+                else "待核"
+            )
+            print(
+                f"{item.receipt}\t{item.name}\t服务站 {item.station_code}\t"
+                f"服务站的决定：{item.station_outcome}\t重新核算：{item.recomputed_outcome}\t"
+                f"{state}\t文件 {item.file_name}"
+            )
     return EXIT_OK

@@ -97,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("exchange", "export"): exchange_commands.cmd_exchange_export,
         ("exchange", "import"): exchange_commands.cmd_exchange_import,
         ("exchange", "anchors"): exchange_commands.cmd_exchange_anchors,
+        ("exchange", "key"): exchange_commands.cmd_exchange_key,
+        ("exchange", "held"): exchange_commands.cmd_exchange_held,
     }
     if args.command is None:
         return _run_window(args)

@@ -432,8 +432,8 @@ def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: lis
         help="把本服务站的申请导出为交换文件（含清单和校验码），交区总工会导入",
         description=(
             "把本服务站在期间内受理的申请（职工、证书、附件2各项、状态记录、保存时的补助决定）"
-            "写成交换文件，另有“清单”工作表写明服务站、期间、份数、校验码和程序版本。"
-            "交换文件含完整身份证号，请妥善保管。"
+            "写成交换文件，另有“清单”工作表写明服务站、期间、份数、校验码和程序版本，"
+            "并用本站的签名密钥签名（首次导出时生成密钥）。交换文件含完整身份证号，请妥善保管。"
         ),
     )
     out.add_argument("file", type=Path, metavar="文件.xlsx", help="写入的交换文件")
@@ -443,11 +443,12 @@ def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: lis
     into = actions.add_parser(
         "import",
         parents=both,
-        help="导入服务站的交换文件：核对清单和校验码，重新核算补助，新增申请，报告重复和冲突",
+        help="导入服务站的交换文件：核对签名、清单和校验码，重新核算补助，新增申请，报告重复和冲突",
         description=(
-            "逐个导入交换文件，每个文件要么全部导入，要么一份也不导入。核对清单和校验码，"
-            "按申请所用的政策版本重新核算补助并标出不同的决定；已有的同一补助（重复申请）"
-            "不导入并列出；同一受理编号内容不同（冲突）时整个文件不导入。"
+            "逐个导入交换文件，每个文件要么全部导入，要么一份也不导入。先核对签名（服务站的公钥"
+            "须已登记：exchange key register），再核对清单和校验码；按申请所用的政策版本重新"
+            "核算补助，与服务站保存的决定不同的申请不入库，列入“导入待核”（exchange held）；"
+            "已有的同一补助（重复申请）不导入并列出；同一受理编号内容不同（冲突）时整个文件不导入。"
         ),
     )
     kept = actions.add_parser(
@@ -467,3 +468,87 @@ def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: lis
         metavar="文件.xlsx",
         help="把发现的问题（工作表、行、列、说明）另存为 Excel 文件",
     )
+    _add_key_commands(actions, both)
+    held = actions.add_parser(
+        "held",
+        parents=both,
+        help="导入待核：重新核算的补助与服务站保存的不同的申请（列出、核定）",
+        description=(
+            "导入时重新核算的补助与服务站保存的决定不同的申请，不按服务站的金额入库，列入"
+            "“导入待核”。不加参数时列出待核的申请（两个金额都列出）；--accept 受理编号 "
+            "--use station（按服务站的决定）或 recomputed（按重新核算的结果）核定并入库，"
+            "记入审计记录。"
+        ),
+    )
+    held.add_argument("--all", action="store_true", help="也列出已核定的")
+    held.add_argument("--accept", metavar="受理编号", help="核定这一份待核的申请")
+    held.add_argument(
+        "--use",
+        choices=("station", "recomputed"),
+        help="station：按服务站保存的决定；recomputed：按本机重新核算的结果",
+    )
+
+
+def _add_key_commands(actions: Any, both: list[Any]) -> None:
+    key = actions.add_parser(
+        "key",
+        help="交换文件的签名密钥：导出本站公钥、登记服务站公钥、列出、生成新密钥",
+        description=(
+            "服务站导出的交换文件都用本站的签名密钥签名（密钥文件在数据文件夹中，只有本账户能读）。"
+            "区总工会为每个服务站登记一次公钥：服务站 export 导出公钥文件，区总工会 register "
+            "登记，双方电话核对屏幕上显示的指纹。未登记或签名不对的文件不能导入。"
+        ),
+    )
+    key_actions = key.add_subparsers(
+        dest="key_action",
+        metavar="操作",
+        help="下列之一",
+        parser_class=ChineseArgumentParser,
+        required=True,
+    )
+    show = key_actions.add_parser(
+        "show",
+        parents=both,
+        help="显示本站签名密钥的指纹（首次使用时生成密钥）",
+        description="显示本站签名密钥的指纹，供电话核对。本站还没有密钥时先生成一把。",
+    )
+    show.set_defaults(key_file=None)
+    export = key_actions.add_parser(
+        "export",
+        parents=both,
+        help="把本站的公钥写成文件，交区总工会登记",
+        description=(
+            "把本站的公钥（不是私钥）和指纹写成文本文件，交区总工会登记；"
+            "登记时请在电话中把指纹读给对方核对。"
+        ),
+    )
+    export.add_argument("key_file", type=Path, metavar="文件", help="写入的公钥文件")
+    register = key_actions.add_parser(
+        "register",
+        parents=both,
+        help="区总工会：登记（或更换）服务站的公钥；显示服务站代码和指纹，确认后登记",
+        description=(
+            "读服务站导出的公钥文件，显示服务站代码和指纹，询问是否一致（电话核对），"
+            "确认后登记；已登记另一把公钥时替换它，旧指纹记入审计记录。"
+        ),
+    )
+    register.add_argument("key_file", type=Path, metavar="文件", help="服务站导出的公钥文件")
+    register.add_argument(
+        "--yes", action="store_true", help="已电话核对指纹，不再询问（不加时在终端询问）"
+    )
+    key_actions.add_parser(
+        "list",
+        parents=both,
+        help="列出已登记的服务站公钥和指纹",
+        description="列出本机已登记的服务站公钥：服务站代码、名称、指纹、登记时间和登记人。",
+    )
+    new = key_actions.add_parser(
+        "new",
+        parents=both,
+        help="生成新的签名密钥（密钥文件丢失或损坏时）；区总工会须重新登记",
+        description=(
+            "本站的签名密钥文件丢失或损坏、又找不回时，生成新的签名密钥（记入审计记录，"
+            "旧指纹一并记下）。之后须导出公钥，请区总工会重新登记。"
+        ),
+    )
+    new.add_argument("--yes", action="store_true", help="不再询问")

@@ -293,8 +293,17 @@ ACTION_LABELS = {
     "backup": "备份",
     "restore": "恢复",
     "correct": "更正",
+    "register": "登记",
+    "replace": "更换",
+    "accept": "核定",
 }
-ENTITY_LABELS = {"application": "申请", "member": "申请人", "settings": "设置"}
+ENTITY_LABELS = {
+    "application": "申请",
+    "member": "申请人",
+    "settings": "设置",
+    "station_key": "签名密钥",
+    "held_import": "导入待核",
+}
 _FIELD_LABELS = {
     "name": "姓名",
     "id_number": "身份证号",

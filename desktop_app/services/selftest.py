@@ -5,8 +5,9 @@ temporary data folder (never the user's own: `UNION_COUNTER_HOME` points at the 
 and `UNION_COUNTER_DB` is ignored while it runs): finds the data folders, loads the schemes,
 searches the catalogue, checks the PostgreSQL driver loads, creates a database, sets a station,
 quotes and saves one application of each scheme, prints Annex 2 and the receipts as PDF, exports
-the ledger, opens the same database a second time as a second copy of the program would, and
-verifies the audit chain. Each result is compared with the value it must have.
+the ledger, exports a signed exchange file and checks its signature (and imports it again),
+opens the same database a second time as a second copy of the program would, and verifies the
+audit chain. Each result is compared with the value it must have.
 
 No Qt: it runs on a machine without a screen. Each step prints one line as it ends; the first
 step that fails stops the run (the later steps are listed as not run).
@@ -381,6 +382,38 @@ def step_ledger_export(ctx: _Context) -> str:
     return f"{out.name} {result.rows} 份，合计 {result.total_amount} 元"
 
 
+def step_exchange_signed(ctx: _Context) -> str:
+    """The exchange file is signed with the station's key (made now, 0600), its signature
+    verifies (the signing library loads), a changed manifest does not, and the station
+    imports its own file (every application already there)."""
+    import dataclasses
+
+    from desktop_app.exchange import batch as fmt
+    from desktop_app.services.exchange import export_batch, import_batch, signing_key
+
+    store = _store(ctx)
+    out = ctx.out / "exchange.xlsx"
+    manifest = export_batch(store, out, actor=CLERK, now=NOW).manifest
+    _expect(manifest is not None, "交换文件没有写成")
+    assert manifest is not None
+    signer = signing_key.read_signer(ctx.home)
+    _expect(signer is not None, "没有生成签名密钥文件")
+    assert signer is not None
+    read = fmt.read_batch(out).manifest
+    _expect(fmt.verifies(read, signer.public_key), "交换文件的签名校验不通过")
+    forged = dataclasses.replace(read, count=read.count + 1)
+    _expect(not fmt.verifies(forged, signer.public_key), "改动清单后签名仍然校验通过")
+    mode = signing_key.key_path(ctx.home).stat().st_mode & 0o777
+    _expect(os.name != "posix" or mode == 0o600, f"密钥文件权限是 {oct(mode)}，应为 0o600")
+    report = import_batch(store, out, actor=CLERK, now=NOW)
+    _expect(report.ok, f"本站导入自己的交换文件被拒绝：{report.refused}")
+    _expect(
+        len(report.already) == len(ctx.receipts),
+        f"导入自己的文件：已有 {len(report.already)} 份，应为 {len(ctx.receipts)} 份",
+    )
+    return f"{out.name} {manifest.count} 份，签名密钥指纹 {signer.fingerprint}，签名校验通过"
+
+
 def step_second_copy(ctx: _Context) -> str:
     """A second copy of the program opens the same data folder while the first has it open."""
     from desktop_app.domain.ledger_filter import LedgerFilter
@@ -443,6 +476,7 @@ STEPS: list[tuple[str, str, Callable[[_Context], str]]] = [
     ("print_annex2", "打印附件2申请表", step_print_annex2),
     ("print_receipts", "打印受理回执", step_print_receipts),
     ("ledger_export", "导出台账 Excel", step_ledger_export),
+    ("exchange_signed", "交换文件签名与校验", step_exchange_signed),
     ("second_copy", "第二个副本同时打开", step_second_copy),
     ("audit", "校验审计记录", step_audit),
 ]

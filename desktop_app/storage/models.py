@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ColumnElement,
     DateTime,
@@ -505,6 +506,48 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class StationKey(Base):
+    """A station's registered Ed25519 public key (base64) and its fingerprint: the key its
+    exchange files must be signed with (migration 0007)."""
+
+    __tablename__ = "station_key"
+
+    station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    station_name: Mapped[str] = mapped_column(Text)
+    district: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    registered_by: Mapped[str] = mapped_column(String(64))
+
+
+class HeldImport(Base):
+    """An imported application held (导入待核) because the decision recomputed here differs
+    from the station's: both outcomes, the row as the file had it (plain JSON values in the
+    exchange's column order), and, once a clerk chose, which one and by whom."""
+
+    __tablename__ = "held_import"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    receipt: Mapped[str] = mapped_column(String(40), unique=True)
+    station_code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(Text)
+    file_checksum: Mapped[str] = mapped_column(String(64))
+    station_eligible: Mapped[bool] = mapped_column(Boolean)
+    station_amount: Mapped[int] = mapped_column(Integer)
+    recomputed_eligible: Mapped[bool] = mapped_column(Boolean)
+    recomputed_amount: Mapped[int] = mapped_column(Integer)
+    recomputed_policy_sha256: Mapped[str] = mapped_column(String(64))
+    recomputed_findings: Mapped[list[Any]] = mapped_column(JSON)
+    row: Mapped[list[Any]] = mapped_column(JSON)
+    held_at: Mapped[datetime] = mapped_column(DateTime)
+    held_by: Mapped[str] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
 
 
 # The interned attributes of each model (`interned`).

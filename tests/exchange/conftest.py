@@ -1,5 +1,6 @@
 """Fixtures for the Excel tests: the store's fixtures (each test on SQLite and PostgreSQL),
-a second SQLite store to export from, and helpers that count what a database holds."""
+a second SQLite store to export from (whose signing key the district `store` has registered),
+and helpers that count what a database holds."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from desktop_app.exchange import batch as fmt
 from desktop_app.services import applications, station_settings
 from desktop_app.services import status as status_service
+from desktop_app.services.exchange import key_registry, signing_key
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import Application, AuditEvent, Member, StatusChange
@@ -24,7 +27,6 @@ from tests.storage.conftest import (  # noqa: F401  (fixtures)
     db_url,
     home,
     make_id,
-    store,
 )
 
 
@@ -53,6 +55,53 @@ def station(tmp_path: Path, fresh_sqlite: Callable[[Path], Path]) -> Iterator[St
     station_settings.save_station(
         opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW
     )
+    try:
+        yield opened
+    finally:
+        opened.dispose()
+
+
+def signer_of(station_store: Store) -> fmt.Signer:
+    """The station's signing key (made on first use, as its first export would)."""
+    return signing_key.station_signer(station_store, actor=CLERK, now=NOW)
+
+
+def station_key(folder: Path) -> fmt.Signer:
+    """The signing key of the `station` fixture whose test folder is `folder` (the station
+    re-signs a file it rewrote, as a station with another program would)."""
+    signer = signing_key.read_signer(folder / "station")
+    assert signer is not None, "the station has made no key yet"
+    return signer
+
+
+def register(station_store: Store, district: Store) -> key_registry.StationPublicKey:
+    """Register the station's public key at the district, as the clerks do after comparing
+    its fingerprint by phone (from the exported key file)."""
+    info = signing_key.own_key(station_store, actor=CLERK, now=NOW)
+    key = key_registry.StationPublicKey(
+        info.station_code, info.station_name, info.district, info.public_key, info.fingerprint
+    )
+    key_registry.register_key(district, key, actor="区经办人", now=NOW)
+    return key
+
+
+@pytest.fixture
+def store(
+    db_url: str | None,  # noqa: F811 - the fixture of tests/storage
+    home: Path,  # noqa: F811
+    fresh_sqlite: Callable[[Path], Path],
+    station: Store,
+) -> Iterator[Store]:
+    """The district's database (SQLite and PostgreSQL), as tests/storage's `store` (station
+    code XC01 set), with the station's signing key registered, as it is before the district
+    imports that station's files."""
+    if db_url is None:
+        fresh_sqlite(home)
+    opened = open_store(db_url, home, now=NOW)
+    station_settings.save_station(
+        opened, actor=CLERK, code="XC01", name="西城区某街道工会服务站", district="西城区", now=NOW
+    )
+    register(station, opened)
     try:
         yield opened
     finally:

@@ -17,7 +17,7 @@ from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.files import save_problems
 from desktop_app.services.exchange import ImportReport, export_batch, import_batch
 from desktop_app.storage.database import Store
-from tests.exchange.conftest import CLERK, NOW, counts, fill_station
+from tests.exchange.conftest import CLERK, NOW, counts, fill_station, station_key
 
 
 @pytest.fixture
@@ -192,7 +192,9 @@ def test_a_missing_manifest(store: Store, exported: Path, tmp_path: Path) -> Non
 def _rewrite(source: Path, target: Path, change: Callable[[list[Any]], list[Any]]) -> Path:
     book = fmt.read_batch(source)
     rows = [change(list(row)) for row in book.rows]
-    fmt.write_batch(target, rows, manifest=book.manifest, total=len(rows))
+    fmt.write_batch(
+        target, rows, manifest=book.manifest, total=len(rows), signer=station_key(target.parent)
+    )
     return target
 
 
@@ -243,7 +245,7 @@ def test_the_manifest_names_another_station(store: Store, exported: Path, tmp_pa
                 row[1].value = "HD02"
 
     report = refused(store, edited(exported, tmp_path / "x.xlsx", other))
-    assert any("与清单的服务站 HD02 不符" in p.message for p in report.problems)
+    assert "服务站 HD02 的签名公钥尚未在本机登记" in (report.refused or "")
 
 
 def test_problems_can_be_saved_as_a_workbook(store: Store, exported: Path, tmp_path: Path) -> None:
@@ -302,6 +304,18 @@ def _xlsxwriter_copy(source: Path, target: Path, *, dates_as_text: bool = False)
                 sheet.write_string(r, n, value)
     manifest = workbook.add_worksheet("清单")
     m = book.manifest
+    signed = station_key(source.parent).sign(
+        fmt.Manifest(
+            station_code=m.station_code,
+            station_name=m.station_name,
+            district=m.district,
+            date_from=None,
+            date_to=None,
+            count=checksum.count,
+            checksum=checksum.hexdigest(),
+            program_version="其他程序 1.0",
+        )
+    )
     values = {
         "format": fmt.FORMAT,
         "station_code": m.station_code,
@@ -314,10 +328,12 @@ def _xlsxwriter_copy(source: Path, target: Path, *, dates_as_text: bool = False)
         "program_version": "其他程序 1.0",
         "exported_at": "",
         "exported_by": "",
+        "key_fingerprint": signed.key_fingerprint,
+        "signature": signed.signature,
     }
-    # Another program writes the rows of the first format only (no 审计链头).
+    # Another program writes the rows of the first format (no 审计链头) and the signature.
     first_format = [(label, key) for label, key in fmt.MANIFEST_ROWS if key in values]
-    for r, (label, key) in enumerate(first_format):
+    for r, (label, key) in enumerate((*first_format, *fmt.SIGNATURE_ROWS)):
         manifest.write_string(r, 0, label)
         value = values[key]
         if isinstance(value, int):

@@ -32,6 +32,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
 
     run("station", "settings", "--station-code", "XC01", "--station-name", "西城服务站")
     run("district", "settings", "--station-code", "DQ01", "--station-name", "西城区总工会")
+    key_file = tmp_path / "XC01-公钥.txt"
+    assert run("station", "exchange", "key", "export", str(key_file))[0] == 0
+    assert run("district", "exchange", "key", "register", str(key_file), "--yes")[0] == 0
     for serial in (1, 2, 3):
         code, _out, err = run(
             "station", "apply", stdin=json.dumps(apply_input(serial), ensure_ascii=False)
@@ -91,3 +94,82 @@ def test_import_of_a_text_file_is_a_clear_refusal(cli, tmp_path: Path) -> None:
     path.write_text("hello", encoding="utf-8")
     code, _out, err = cli("district", "exchange", "import", str(path))
     assert code == 2 and "不是 Excel 工作簿" in err
+
+
+def test_registering_a_key_shows_the_fingerprint_and_asks(cli, tmp_path: Path) -> None:
+    key_file = tmp_path / "key.txt"
+    code, out, _err = cli("station", "exchange", "key", "export", str(key_file))
+    fingerprint = out.split("指纹：")[1].split()[0:5]
+    code, out, _err = cli("station", "exchange", "key", "show")
+    assert code == 0 and " ".join(fingerprint) in out
+    cli("other", "settings", "--station-code", "DQ02", "--station-name", "东城区总工会")
+    code, out, err = cli("other", "exchange", "key", "register", str(key_file), stdin="n\n")
+    assert code == 2 and "XC01" in out and " ".join(fingerprint) in out and "未登记" in err
+    code, out, _err = cli("other", "exchange", "key", "list")
+    assert "尚未登记" in out
+    batch = tmp_path / "XC01.xlsx"
+    cli("station", "exchange", "export", str(batch))
+    code, _out, err = cli("other", "exchange", "import", str(batch))
+    assert code == 2 and "尚未在本机登记" in err
+    code, out, _err = cli("other", "exchange", "key", "register", str(key_file), stdin="y\n")
+    assert code == 0 and "已登记服务站 XC01 的公钥" in out
+    code, out, _err = cli("other", "exchange", "key", "list")
+    assert "XC01" in out and " ".join(fingerprint) in out
+    code, out, err = cli("other", "exchange", "import", str(batch))
+    assert code == 0, err
+
+
+def test_a_damaged_key_file_then_a_new_key(cli, tmp_path: Path) -> None:
+    batch = tmp_path / "XC01.xlsx"
+    assert cli("station", "exchange", "export", str(batch))[0] == 0
+    (tmp_path / "station" / "station-signing-key").write_bytes(b"\xff\xfe garbage")
+    code, _out, err = cli("station", "exchange", "export", str(batch))
+    assert code == 6 and "签名密钥文件" in err and "exchange key new" in err
+    code, _out, err = cli("station", "exchange", "key", "new", stdin="\n")
+    assert code == 2 and "未生成" in err
+    code, out, _err = cli("station", "exchange", "key", "new", "--yes")
+    assert code == 0 and "新签名密钥" in out
+    assert cli("station", "exchange", "export", str(batch))[0] == 0
+    code, _out, err = cli("district", "exchange", "import", str(batch))
+    assert code == 2 and "不是服务站 XC01 在本机登记的密钥" in err
+    key_file = tmp_path / "new-key.txt"
+    cli("station", "exchange", "key", "export", str(key_file))
+    code, out, _err = cli("district", "exchange", "key", "register", str(key_file), "--yes")
+    assert code == 0 and "已更换" in out and "原指纹" in out
+    assert cli("district", "exchange", "import", str(batch))[0] == 0
+
+
+def test_held_rows_are_listed_and_accepted(cli, tmp_path: Path) -> None:
+    from desktop_app.exchange import batch as fmt
+    from desktop_app.services.exchange import signing_key
+
+    batch = tmp_path / "XC01.xlsx"
+    cli("station", "exchange", "export", str(batch))
+    read = fmt.read_batch(batch)
+    rows = [list(row) for row in read.rows]
+    rows[0][fmt.INDEX["amount"]] += 1000
+    station = rows[0][fmt.INDEX["amount"]]
+    signer = signing_key.read_signer(tmp_path / "station")
+    changed = tmp_path / "changed.xlsx"
+    fmt.write_batch(changed, rows, manifest=read.manifest, total=3, signer=signer)
+    code, out, err = cli("district", "exchange", "import", str(changed))
+    assert code == 0 and "新增 2 份" in out and "导入待核 1 份" in out
+    assert f"{station} 元" in err
+    code, out, _err = cli("district", "exchange", "held")
+    receipt = rows[0][0]
+    assert receipt in out and f"服务站的决定：符合，{station} 元" in out
+    assert f"重新核算：符合，{station - 1000} 元" in out
+    code, out, _err = cli("district", "ledger", "--json")
+    assert receipt not in out
+    code, _out, err = cli("district", "exchange", "held", "--accept", receipt)
+    assert code == 2 and "--use" in err
+    code, out, _err = cli(
+        "district", "exchange", "held", "--accept", receipt, "--use", "recomputed"
+    )
+    assert code == 0 and f"补助 {station - 1000} 元" in out
+    code, out, _err = cli("district", "ledger", "show", receipt, "--json")
+    assert code == 0 and json.loads(out)["application"]["amount"] == station - 1000
+    code, out, _err = cli("district", "exchange", "held")
+    assert "没有导入待核" in out
+    code, out, _err = cli("district", "exchange", "held", "--all")
+    assert receipt in out and "按重新核算的结果核定" in out

@@ -14,7 +14,7 @@ from desktop_app.exchange import batch as fmt
 from desktop_app.services import audit_trail, ledger_view, station_settings
 from desktop_app.services.exchange import export_batch, import_batch
 from desktop_app.storage.database import Store
-from tests.exchange.conftest import CLERK, NOW, counts, fill_station, save
+from tests.exchange.conftest import CLERK, NOW, counts, fill_station, save, station_key
 
 
 def details(store: Store) -> dict[str, dict[str, Any]]:
@@ -92,25 +92,48 @@ def _rewrite(path: Path, target: Path, change: Any) -> None:
     station with another policy version or another program would send."""
     book = fmt.read_batch(path)
     rows = [change(list(row)) for row in book.rows]
-    fmt.write_batch(target, rows, manifest=book.manifest, total=len(rows))
+    fmt.write_batch(
+        target, rows, manifest=book.manifest, total=len(rows), signer=station_key(target.parent)
+    )
 
 
-def test_a_decision_that_differs_is_flagged(station: Store, store: Store, tmp_path: Path) -> None:
-    fill_station(station)
+def test_a_decision_that_differs_is_held_not_stored_as_the_stations(
+    station: Store, store: Store, tmp_path: Path
+) -> None:
+    """The station's file (signed: another program, or a station that changed its amounts)
+    says 3000 where the district computes 2400: that row is held (导入待核) with both amounts,
+    never stored with the station's amount; the rest of the file imports."""
+    from desktop_app.services.exchange import held_rows
+
+    receipts = fill_station(station)
     path = tmp_path / "batch.xlsx"
     export_batch(station, path, actor=CLERK, now=NOW)
     changed = tmp_path / "changed.xlsx"
+    raised: list[str] = []
 
     def more_money(row: list[Any]) -> list[Any]:
         if row[fmt.INDEX["amount"]] == 2400:
             row[fmt.INDEX["amount"]] = 3000
+            raised.append(row[fmt.INDEX["receipt"]])
         return row
 
     _rewrite(path, changed, more_money)
+    assert raised
     report = import_batch(store, changed, actor=CLERK, now=NOW)
     assert report.ok
-    assert report.flags and all("重新核算" in f.message for f in report.flags)
-    assert "3000" in report.flags[0].message
+    assert sorted(report.inserted) == sorted(set(receipts) - set(raised))
+    assert len(report.held) == len(raised)
+    assert "3000 元" in report.held[0].message and "2400 元" in report.held[0].message
+    stored = {row.receipt for row in ledger_view.ledger(store, LedgerFilter(), limit=100)}
+    assert not stored & set(raised)  # not in the ledger at all, so not with 3000
+    held = held_rows.held_rows(store)
+    assert [(h.receipt, h.station_amount, h.recomputed_amount) for h in held] == [
+        (r, 3000, 2400) for r in raised
+    ]
+    # Importing the same file again holds nothing twice and adds nothing.
+    again = import_batch(store, changed, actor=CLERK, now=NOW)
+    assert again.ok and again.inserted == [] and again.held == []
+    assert sorted(again.already_held) == sorted(raised)
 
 
 def test_an_unknown_policy_version_is_flagged(station: Store, store: Store, tmp_path: Path) -> None:
@@ -318,7 +341,9 @@ def test_a_claim_repeated_in_a_later_chunk_is_reported_as_a_duplicate(
     copy[fmt.INDEX["receipt"]] = first[fmt.INDEX["receipt"]] + "9"
     rows = [list(row) for row in book.rows] + [copy]
     target = tmp_path / "twice.xlsx"
-    fmt.write_batch(target, rows, manifest=book.manifest, total=len(rows))
+    fmt.write_batch(
+        target, rows, manifest=book.manifest, total=len(rows), signer=station_key(target.parent)
+    )
     station_settings.save_station(store, actor=CLERK, code="DQ01", name="西城区总工会", now=NOW)
     report = import_batch(store, target, actor=CLERK, now=NOW)
     assert report.ok, [p.describe() for p in report.problems]

@@ -291,8 +291,27 @@ def test_export_errors_are_chinese_and_write_nothing(qtbot: Any, ledger: Any, fi
 
 
 @pytest.fixture
-def district(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The district federation's own program: another data folder, another database."""
+def district(qtbot: Any, tmp_path: Path, ctx: Any) -> Iterator[Any]:
+    """The district federation's own program: another data folder, another database, with
+    the station's (XC01, `ctx`) signing key registered."""
+    from desktop_app.services.exchange import key_registry, signing_key
+
+    for win in _district_window(qtbot, tmp_path):
+        info = signing_key.own_key(ctx.store, actor=CLERK)
+        key = key_registry.StationPublicKey(
+            info.station_code, info.station_name, info.district, info.public_key, info.fingerprint
+        )
+        key_registry.register_key(win.ledger.ctx.store, key, actor="赵区干")
+        yield win
+
+
+@pytest.fixture
+def new_district(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
+    """The district's program before it registered any station's key."""
+    yield from _district_window(qtbot, tmp_path)
+
+
+def _district_window(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
     from desktop_app.ui.context import AppContext
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.tasks import wait_all
@@ -620,3 +639,112 @@ def test_catalogue_import_shows_the_changes_and_writes_only_after_confirming(
     names = {e.name for e in current.kinds["skill_level"].catalogue.entries}
     assert "网约配送员" in names and "收银员" not in names
     assert not dialog.apply_button.isEnabled()
+
+
+# --- 交换文件 → 本站签名密钥 / 登记服务站公钥 / 导入待核 ------------------------------------------
+
+
+class KeyFiles:
+    """Stands in for the system dialogs of the key file (ui/exchange/keys.py)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+        from desktop_app.ui.exchange import keys
+
+        self.path = folder / "XC01-公钥.txt"
+        monkeypatch.setattr(keys, "choose_key_target", lambda _p, _s: self.path)
+        monkeypatch.setattr(keys, "choose_key_file", lambda _p, _f: self.path)
+
+
+def test_a_station_key_is_registered_with_its_fingerprint_shown_and_confirmed(
+    qtbot: Any,
+    ledger: Any,
+    files: Files,
+    new_district: Any,
+    boxes: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_app.services.exchange import key_registry
+    from tests.gui.conftest import press_alt
+
+    key_files = KeyFiles(monkeypatch, files.folder)
+    # At the station: 本站签名密钥 shows the fingerprint; 导出公钥文件 (Alt+E) writes the file.
+    ledger.own_key_action.trigger()
+    dialog = shown(qtbot, ledger.key_dialog)
+    fingerprint = dialog.fingerprint.text()
+    assert len(fingerprint.split()) == 5 and "XC01" in dialog.station.text()
+    press_alt(qtbot, dialog, "E")
+    qtbot.waitUntil(key_files.path.exists)
+    assert "已导出公钥文件" in dialog.status.text() and fingerprint in dialog.status.text()
+    dialog.close()
+
+    page = new_district.ledger
+    path = export_station_batch(qtbot, ledger, files, "XC01.xlsx")
+    refused = import_files(qtbot, page, files, [path])
+    assert "尚未在本机登记" in refused.pages[0].summary.text()
+    qtbot.keyClick(refused, Qt.Key.Key_Escape)
+
+    # At the district: the question shows the station and the fingerprint; Enter is 取消.
+    activate(qtbot, page)
+    boxes.answer(Qt.Key.Key_Return)
+    page.register_key_action.trigger()
+    assert boxes.seen and "XC01" in boxes.seen[-1] and fingerprint in boxes.seen[-1]
+    assert "电话" in boxes.seen[-1] and boxes.defaults[-1].startswith("取消")
+    assert key_registry.registered(page.ctx.store, "XC01") is None
+    # The clerk compared it by phone: Alt+R (指纹一致，登记).
+    boxes.answer("R")
+    page.register_key_action.trigger()
+    registered = key_registry.registered(page.ctx.store, "XC01")
+    assert registered is not None and registered.fingerprint == fingerprint
+    assert "已登记服务站 XC01 的公钥" in page.message.text()
+    with page.ctx.store.session() as session:
+        [event] = session.execute(
+            select(AuditEvent).where(AuditEvent.entity == "station_key")
+        ).scalars()
+    assert event.action == "register" and json.loads(event.details)["fingerprint"] == fingerprint
+
+    result = import_files(qtbot, page, files, [path])
+    assert "新增 3 份" in result.pages[0].summary.text()
+
+
+def test_held_rows_show_both_amounts_and_are_accepted_by_the_clerk(
+    qtbot: Any, ledger: Any, files: Files, district: Any, boxes: Any
+) -> None:
+    from desktop_app.exchange import batch as fmt
+    from desktop_app.services.exchange import signing_key
+    from tests.gui.conftest import press_alt
+
+    path = export_station_batch(qtbot, ledger, files, "XC01.xlsx")
+    read = fmt.read_batch(path)
+    rows = [list(row) for row in read.rows]
+    rows[0][fmt.INDEX["amount"]] += 600
+    station_amount = rows[0][fmt.INDEX["amount"]]
+    changed = files.folder / "changed.xlsx"
+    signer = signing_key.read_signer(ledger.ctx.store.folder.root)
+    fmt.write_batch(changed, rows, manifest=read.manifest, total=len(rows), signer=signer)
+    page = district.ledger
+    result = import_files(qtbot, page, files, [changed])
+    summary = result.pages[0].summary.text()
+    assert "新增 2 份" in summary and "导入待核 1 份" in summary
+    qtbot.keyClick(result, Qt.Key.Key_Escape)
+    receipt = rows[0][0]
+    assert receipt not in district_receipts(page)
+
+    page.exchange_held_action.trigger()
+    dialog = shown(qtbot, page.held_dialog)
+    model = dialog.model
+    assert model.rowCount() == 1
+    cells = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert cells[0] == receipt
+    assert (
+        cells[3] == f"符合，{station_amount} 元" and cells[4] == f"符合，{station_amount - 600} 元"
+    )
+    # 按重新核算的结果核定 (Alt+R), then 核定 (Alt+Y) in the question naming both amounts.
+    boxes.answer("Y")
+    press_alt(qtbot, dialog, "R")
+    qtbot.waitUntil(lambda: model.rowCount() == 0)
+    assert (
+        f"{station_amount} 元" in boxes.seen[-1] and f"{station_amount - 600} 元" in boxes.seen[-1]
+    )
+    detail = ledger_view.application_detail(page.ctx.store, receipt).to_dict()
+    assert detail["application"]["amount"] == station_amount - 600
+    assert "已核定" in dialog.status.text()

@@ -14,6 +14,7 @@ import pytest
 from desktop_app import private_files
 from desktop_app.services import drafts, policies
 from desktop_app.services.data_folder import SETTINGS_FILE
+from desktop_app.services.exchange import signing_key
 from desktop_app.services.logs import log_file
 from desktop_app.services.station_file import STATION_FILE
 from desktop_app.services.store import open_store
@@ -41,6 +42,7 @@ def test_the_names_are_the_ones_the_modules_use() -> None:
     assert drafts.DRAFT_FOLDER in private_files.OWN_FOLDERS
     assert SETTINGS_FILE in private_files.OWN_FILES
     assert STATION_FILE in private_files.OWN_FILES
+    assert signing_key.KEY_FILE in private_files.OWN_FILES
     assert log_file(Path("x")).parent.name in private_files.OWN_FOLDERS
     assert "backups" in private_files.OWN_FOLDERS
     assert policies.versions_dir().name in private_files.OWN_FOLDERS
@@ -52,9 +54,12 @@ def test_the_command_line_creates_every_file_private(tmp_path: Path) -> None:
     applied = run("apply", "-", home=home, stdin=json.dumps(apply_input(1), ensure_ascii=False))
     assert applied.returncode == 0, applied.stderr
     assert run("backup", home=home).returncode == 0
+    exported = run("exchange", "export", str(tmp_path / "batch.xlsx"), home=home)
+    assert exported.returncode == 0, exported.stderr  # makes the station's signing key
     found = everything(home)
     names = {path.name for path in found}
     assert DB_FILE_NAME in names and "union-counter.log" in names
+    assert signing_key.KEY_FILE in names
     assert any(path.parent.name == "backups" and path.is_file() for path in found)
     for path in found:
         expected = 0o700 if path.is_dir() else 0o600

@@ -98,10 +98,20 @@ MANIFEST_ROWS = (
 )
 # Rows added after the first format: a file written before them lacks them.
 OPTIONAL_MANIFEST_KEYS = frozenset({"audit_head"})
+# The signature's rows (`signing`): a file written before signing has neither, and the import
+# refuses it as unsigned, not as a damaged manifest.
+SIGNATURE_ROWS = (
+    ("签名密钥指纹", "key_fingerprint"),
+    ("签名（Ed25519）", "signature"),
+)
 
 
 @dataclass(frozen=True)
 class Manifest:
+    """The 清单 sheet: what the file holds and who wrote it. A field added here is covered by
+    the signature without more code (`signing.signed_text`); give it a default, so a file
+    written before it still verifies, and a row in `MANIFEST_ROWS` (the reader reads it)."""
+
     station_code: str
     station_name: str
     district: str
@@ -116,6 +126,10 @@ class Manifest:
     # The exporting station's audit chain head when it wrote the file, "events:hash"
     # (services/audit_trail.Anchor): the district keeps it, the station can prove against it.
     audit_head: str = ""
+    # The station's signing key (`signing`): its fingerprint is signed like every other field;
+    # the signature covers every field but itself.
+    key_fingerprint: str = ""
+    signature: str = ""
 
 
 def plain_value(value: Any) -> Any:

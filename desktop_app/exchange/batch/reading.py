@@ -27,6 +27,7 @@ from desktop_app.exchange.batch.layout import (
     MANIFEST_SHEET,
     MAX_PROBLEMS,
     OPTIONAL_MANIFEST_KEYS,
+    SIGNATURE_ROWS,
     Checksum,
     Column,
     Manifest,
@@ -139,7 +140,7 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
 
 def _manifest(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> Manifest:
     values: dict[str, Any] = {}
-    labels = {label: key for label, key in MANIFEST_ROWS}
+    labels = {label: key for label, key in (*MANIFEST_ROWS, *SIGNATURE_ROWS)}
     problems: list[Problem] = []
     for number, row in rows:
         if not row or row[0] is None:
@@ -208,6 +209,8 @@ def _manifest(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> Manifest:
         exported_by=text("exported_by"),
         format=text("format"),
         audit_head=text("audit_head"),
+        key_fingerprint=text("key_fingerprint"),
+        signature=text("signature"),
     )
 
 

@@ -1,5 +1,6 @@
 """Writing an exchange workbook: sheet 申请 row by row, then sheet 清单 with the count and the
-checksum computed while writing (the project's own streaming writer; atomic save)."""
+checksum computed while writing, signed by the station's key (the project's own streaming
+writer; atomic save)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from desktop_app.exchange.batch.layout import (
     COLUMNS,
     MANIFEST_ROWS,
     MANIFEST_SHEET,
+    SIGNATURE_ROWS,
     Checksum,
     Manifest,
     Progress,
@@ -22,6 +24,7 @@ from desktop_app.exchange.batch.layout import (
     normal,
     plain_value,
 )
+from desktop_app.exchange.batch.signing import Signer
 from desktop_app.exchange.errors import Cancelled
 from desktop_app.exchange.files import save_atomically
 from desktop_app.exchange.xlsx_writer import Style, XlsxWriter
@@ -61,13 +64,15 @@ def write_batch(
     progress: Progress | None = None,
     every: int = 1000,
     held_back: Callable[[], int] | None = None,
+    signer: Signer | None = None,
 ) -> Manifest:
     """Write rows (values in `KEYS` order; JSON columns as Python values) and the manifest.
 
-    The manifest's count and checksum are computed here; the written manifest is returned.
+    The manifest's count and checksum are computed here, then it is signed with `signer`
+    (none: unsigned, which an import refuses); the written manifest is returned.
     `held_back()`, asked once the rows are written: how many applications of the period the
     caller left out; when any, the manifest has a row more saying so (`HELD_BACK_LABEL`, for
-    the district's eyes: the reader needs no such row)."""
+    the district's eyes: the reader needs no such row, and the signature does not cover it)."""
     result: list[Manifest] = []
 
     def write(target: Path) -> None:
@@ -106,8 +111,10 @@ def write_batch(
                     raise Cancelled()
             sheet.auto_filter = f"A1:{get_column_letter(len(COLUMNS))}{checksum.count + 1}"
             written = replace(manifest, count=checksum.count, checksum=checksum.hexdigest())
+            if signer is not None:
+                written = signer.sign(written)
             manifest_sheet = book.add_sheet(MANIFEST_SHEET, widths=(20, 70))
-            for label, key in MANIFEST_ROWS:
+            for label, key in (*MANIFEST_ROWS, *SIGNATURE_ROWS):
                 value = getattr(written, key)
                 manifest_sheet.append([label, plain_value(value) if value is not None else ""])
             left_out = held_back() if held_back is not None else 0

@@ -2,13 +2,16 @@
 
 `export_batch` writes the station's applications of a period to an exchange workbook
 (`exchange.batch`: every fact, the stored decision, the status history, and a manifest with a
-checksum). `import_batch` reads one such workbook and, all or nothing:
+checksum, signed with the station's key: `signing_key`). `import_batch` reads one such
+workbook and, all or nothing:
 
-1. checks the file, its manifest and checksum (`exchange.batch.open_batch`), and every row
-   (ID number, scheme, kind, status, occupation code, history);
+1. checks the manifest's signature against the station's registered key (`verification`,
+   `key_registry`), the file, its manifest and checksum (`exchange.batch.open_batch`), and
+   every row (ID number, scheme, kind, status, occupation code, history);
 2. decides every application again under the policy version its row names (matched by the
-   policy file's SHA-256) and flags rows whose stored decision differs, or whose policy
-   version is not loaded here (then it is decided under the scheme's current version);
+   policy file's SHA-256); a row whose stored decision differs is held (导入待核,
+   `held_rows`), not stored as the station's; a row whose policy version is not loaded here
+   is decided under the scheme's current version and flagged;
 3. finds receipts already in the database: the same content is "already imported" (skipped),
    different content a conflict (the file is refused);
 4. inserts the rest (`storage.bulk.insert_applications`, one transaction for the file, one

@@ -15,6 +15,7 @@ from desktop_app.domain.status import ACCEPTED
 from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.errors import Cancelled
 from desktop_app.services import audit_trail
+from desktop_app.services.exchange.signing_key import station_signer
 from desktop_app.services.station_settings import StationNotSetError, station
 from desktop_app.services.text_screen import Screen, SkipBad, row_problems
 from desktop_app.storage import exchange_reads as reads
@@ -236,6 +237,7 @@ def export_batch(
             "尚未设置服务站代码，无法导出交换文件。请先在“设置”中填写服务站名称和代码。"
         )
     moment = (now or datetime.now()).replace(microsecond=0)
+    signer = station_signer(store, actor=actor, now=moment)  # StationKeyError: lost or damaged
     filter_ = LedgerFilter(date_from=date_from, date_to=date_to)
     with store.session() as session:
         total = ledger_query.ledger_count(session, filter_)
@@ -261,6 +263,7 @@ def export_batch(
             total=total,
             progress=progress,
             held_back=lambda: len(screen.held_back),
+            signer=signer,
         )
     except Cancelled:
         return BatchExport(path, None, cancelled=True)
@@ -279,6 +282,7 @@ def export_batch(
                 "from": date_from.isoformat() if date_from else None,
                 "to": date_to.isoformat() if date_to else None,
                 "checksum": manifest.checksum,
+                "signed_by": manifest.key_fingerprint,
                 "full_ids": True,
                 **screen.audit_details(),
             },

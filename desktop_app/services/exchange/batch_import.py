@@ -28,9 +28,11 @@ from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
 from desktop_app.services import audit_trail
 from desktop_app.services.exchange.batch_export import application_row, load_decisions
+from desktop_app.services.exchange.verification import check_signature
 from desktop_app.services.policies import policy_set
 from desktop_app.services.station_settings import station
 from desktop_app.storage import exchange_reads as reads
+from desktop_app.storage import held_imports as held_store
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import Decision as StoredDecision
@@ -53,7 +55,9 @@ class ImportReport:
     inserted: list[str] = field(default_factory=list)  # receipts added
     already: list[str] = field(default_factory=list)  # same receipt, same content: skipped
     duplicates: list[Problem] = field(default_factory=list)  # claim already held: skipped
-    flags: list[Problem] = field(default_factory=list)  # decisions that differ, unknown policy
+    flags: list[Problem] = field(default_factory=list)  # unknown policy version
+    held: list[Problem] = field(default_factory=list)  # decision differs: held (导入待核)
+    already_held: list[str] = field(default_factory=list)  # held by an earlier import
     cancelled: bool = False
 
     @property
@@ -62,9 +66,12 @@ class ImportReport:
 
 
 @dataclass(frozen=True)
-class _Prepared:
-    index: int  # in batch.rows
+class Held:
+    """A row whose recomputed decision differs from the station's: `item` is the application
+    as the station stored it, `decision` the one recomputed here (导入待核)."""
+
     item: NewApplication
+    decision: Decision
 
 
 def _facts(row: Sequence[Any]) -> Facts:
@@ -181,8 +188,10 @@ class _Preparer:
         if len(self.problems) < fmt.MAX_PROBLEMS:
             self.problems.append(Problem(SHEET, row, column, message))
 
-    def prepare(self, row: Sequence[Any], number: int) -> NewApplication | None:
-        """The row ready to insert, or None when it has problems (recorded)."""
+    def prepare(self, row: Sequence[Any], number: int) -> NewApplication | Held | None:
+        """The row ready to insert; `Held` when the decision recomputed here differs from
+        the station's (not to be stored as the station's); None when it has problems
+        (recorded)."""
         g = fmt.INDEX
         problem = self.problem
         bad = self.count
@@ -257,18 +266,6 @@ class _Preparer:
                     f"本机没有，已按现行版本（{policy.sha256[:12]}…）核算",
                 )
             )
-        if decision.eligible != row[g["eligible"]] or decision.amount != row[g["amount"]]:
-            then = f"{'符合' if row[g['eligible']] else '不符合'}，{row[g['amount']]} 元"
-            again = f"{'符合' if decision.eligible else '不符合'}，{decision.amount} 元"
-            flags.append(
-                Problem(
-                    SHEET,
-                    number,
-                    "补助金额（元）",
-                    f"{receipt}：服务站保存的决定（{then}）与重新核算的结果（{again}）不同，"
-                    "请核对；导入的是服务站保存的决定",
-                )
-            )
         key = claim_key(facts, decision)
         # The reader hands the same list to the rows that repeat a document: its canonical
         # text is computed once per list (kept here, so its id is not reused), one per text.
@@ -292,7 +289,10 @@ class _Preparer:
         values["findings"] = shared
         values["claim_item"] = key.item
         values["claim_level"] = key.level
-        return NewApplication(member, values, tuple(history))
+        item = NewApplication(member, values, tuple(history))
+        if decision.eligible != row[g["eligible"]] or decision.amount != row[g["amount"]]:
+            return Held(item, decision)
+        return item
 
 
 _NOT_VALUES = ("name", "id_number", "card_number", "phone", "work_unit", "position", "history")
@@ -320,7 +320,7 @@ class _Pending:
 
     numbers: list[int] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    items: list[NewApplication] = field(default_factory=list)
+    items: list[NewApplication | Held] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -337,6 +337,10 @@ def import_batch(
 ) -> ImportReport:
     """Import one exchange workbook, all or nothing (see the module's notes).
 
+    First the manifest's signature is checked against the key registered for its station
+    (`verification.check_signature`): an unsigned, wrongly signed or unregistered file is
+    refused before any row is read. A row whose recomputed decision differs from the
+    station's is held (导入待核, `held_rows`) in the same transaction, not inserted.
     The file is read once, row by row: rows are checked, decided again and inserted in
     chunks of INSERT_CHUNK inside the one write transaction, so memory does not grow with
     the file; any problem found (in a row, against the manifest at the end, a conflict)
@@ -351,6 +355,7 @@ def import_batch(
     try:
         with fmt.open_batch(path) as reader, store.session(write=True) as session:
             report.manifest = manifest = reader.manifest
+            check_signature(session, manifest, path.name)  # ExchangeError: refused
             preparer = _Preparer(_Decider(policies or policy_set()), report)
             pending = _Pending()
             done = 0
@@ -361,7 +366,9 @@ def import_batch(
             def flush() -> None:
                 """Insert the pending rows (when nothing is wrong so far), then let them go."""
                 if pending and clean():
-                    _insert_chunk(session, pending, report, conflicts, here_code, moment)
+                    _insert_chunk(
+                        session, pending, report, conflicts, here_code, moment, actor=actor
+                    )
                 pending.numbers.clear()
                 pending.rows.clear()
                 pending.items.clear()
@@ -388,7 +395,7 @@ def import_batch(
                     "请服务站改正后重新导出。"
                 )
                 report.problems = preparer.problems
-                report.flags = []
+                report.flags, report.held = [], []
                 raise _Refused()
             if conflicts:
                 report.refused = (
@@ -421,6 +428,9 @@ def import_batch(
                     "already": len(report.already),
                     "duplicates": len(report.duplicates),
                     "flags": len(report.flags),
+                    "held": len(report.held),
+                    "already_held": len(report.already_held),
+                    "signed_by": manifest.key_fingerprint,
                 },
             )
     except ExchangeError as exc:
@@ -429,6 +439,7 @@ def import_batch(
         report.problems = exc.problems
     except _Refused:
         report.inserted, report.already, report.duplicates = [], [], []
+        report.held, report.already_held = [], []
     except Cancelled:
         _nothing(report)
         report.cancelled = True
@@ -437,6 +448,7 @@ def import_batch(
 
 def _nothing(report: ImportReport) -> None:
     report.inserted, report.already, report.duplicates, report.flags = [], [], [], []
+    report.held, report.already_held = [], []
 
 
 def _insert_chunk(
@@ -446,17 +458,25 @@ def _insert_chunk(
     conflicts: list[Problem],
     here_code: str,
     moment: datetime,
+    *,
+    actor: str,
 ) -> None:
-    """Receipts already here: the same content is skipped, other content a conflict (then
-    nothing more is inserted); the rest inserted, duplicate claims reported."""
+    """Receipts held by an earlier import are skipped; receipts already here: the same
+    content is skipped, other content a conflict (then nothing more is inserted); rows whose
+    recomputed decision differs are held (导入待核); the rest inserted, duplicate claims
+    reported."""
     g = fmt.INDEX
     receipt_at = g["receipt"]
-    present = _present(session, [row[receipt_at] for row in pending.rows])
+    receipts = [row[receipt_at] for row in pending.rows]
+    held_before = held_store.held_receipts(session, receipts)
+    present = _present(session, [r for r in receipts if r not in held_before])
     fresh: list[int] = []
     for n, row in enumerate(pending.rows):
         receipt = row[receipt_at]
         there = present.get(receipt)
-        if there is None:
+        if receipt in held_before:
+            report.already_held.append(receipt)
+        elif there is None:
             fresh.append(n)
         elif _identity(there) == _identity(row):
             report.already.append(receipt)
@@ -472,14 +492,25 @@ def _insert_chunk(
             )
     if conflicts or not fresh:
         return
+    to_insert = [n for n in fresh if not isinstance(pending.items[n], Held)]
+    held = [
+        _held(pending.rows[n], pending.numbers[n], prepared, report, actor, moment)
+        for n in fresh
+        if isinstance(prepared := pending.items[n], Held)
+    ]
+    held_store.hold(session, held)
+    items = [pending.items[n] for n in to_insert]
     result = insert_applications(
-        session, [pending.items[n] for n in fresh], station_code=here_code, now=moment
+        session,
+        [item for item in items if isinstance(item, NewApplication)],
+        station_code=here_code,
+        now=moment,
     )
     for receipt in result.receipts:
         if receipt is not None:
             report.inserted.append(receipt)
     for k, holder in result.duplicates.items():
-        n = fresh[k]
+        n = to_insert[k]
         row = pending.rows[n]
         report.duplicates.append(
             Problem(
@@ -492,6 +523,56 @@ def _insert_chunk(
         )
 
 
+def outcome_text(eligible: bool, amount: int) -> str:
+    """A decision's outcome as the held rows show it: "符合，1000 元"."""
+    return f"{'符合' if eligible else '不符合'}，{amount} 元"
+
+
+def _held(
+    row: tuple[Any, ...],
+    number: int,
+    held: Held,
+    report: ImportReport,
+    actor: str,
+    moment: datetime,
+) -> dict[str, Any]:
+    """The row as 导入待核 keeps it, with both outcomes (it is not stored as an application);
+    reported."""
+    g = fmt.INDEX
+    manifest = report.manifest
+    assert manifest is not None
+    decision = held.decision
+    values = dict(
+        receipt=row[g["receipt"]],
+        station_code=row[g["station_code"]],
+        name=row[g["name"]],
+        file_name=report.path.name,
+        file_checksum=manifest.checksum,
+        station_eligible=bool(row[g["eligible"]]),
+        station_amount=row[g["amount"]],
+        recomputed_eligible=decision.eligible,
+        recomputed_amount=decision.amount,
+        recomputed_policy_sha256=decision.policy_sha256,
+        recomputed_findings=[f.to_dict() for f in decision.findings],
+        row=[fmt.plain_value(value) for value in row],
+        held_at=moment,
+        held_by=actor,
+    )
+    then = outcome_text(bool(row[g["eligible"]]), row[g["amount"]])
+    again = outcome_text(decision.eligible, decision.amount)
+    report.held.append(
+        Problem(
+            SHEET,
+            number,
+            "补助金额（元）",
+            f"{row[g['receipt']]}（{row[g['name']]}）：服务站保存的决定（{then}）与重新核算的"
+            f"结果（{again}）不同，已列入“导入待核”，没有按服务站的金额导入；请核对后在"
+            "“导入待核”中核定（union-counter exchange held）",
+        )
+    )
+    return values
+
+
 def all_problems(report: ImportReport) -> list[Problem]:
-    """Everything to show or save for one file: refusals, duplicates, flags."""
-    return [*report.problems, *report.duplicates, *report.flags]
+    """Everything to show or save for one file: refusals, duplicates, held rows, flags."""
+    return [*report.problems, *report.duplicates, *report.held, *report.flags]

@@ -3,7 +3,8 @@
 `start_import` runs the files one after another off the GUI thread, with a progress bar and
 取消: a cancelled file imports nothing (the service rolls it back) and the files after it are
 not opened; files already done stay imported. Then `ImportResultDialog` shows, file by file,
-what happened (新增 / 已导入过 / 重复申请 / 冲突 / 决定需核对, or why the file was refused)
+what happened (新增 / 已导入过 / 重复申请 / 冲突 / 导入待核 / 政策版本需核对, or why the file
+was refused)
 and the row problems in a table that can be saved as a workbook. `ctx.applications_changed`
 tells the ledger when anything was added.
 """
@@ -86,10 +87,13 @@ class FileOutcome:
             f"已导入过 {len(report.already):,} 份（内容相同，跳过）；"
             f"重复申请 {len(report.duplicates):,} 份（同一补助已由别处受理，未导入）；"
             "冲突 0 份；"
-            f"决定需核对 {len(report.flags):,} 处。"
+            f"导入待核 {len(report.held):,} 份（重新核算的补助与服务站的不同，未入库）；"
+            f"政策版本需核对 {len(report.flags):,} 处。"
         )
-        if report.duplicates or report.flags:
-            lines.append("重复申请（含已受理的受理编号）和需核对的决定见下表。")
+        if report.held:
+            lines.append("导入待核的申请请在“交换文件 → 导入待核”中核对后核定。")
+        if report.duplicates or report.flags or report.held:
+            lines.append("重复申请（含已受理的受理编号）、导入待核和需核对的决定见下表。")
         return "\n".join(lines)
 
 

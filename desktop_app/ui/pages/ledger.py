@@ -34,7 +34,9 @@ from desktop_app.ui.pages.base import Page
 if TYPE_CHECKING:
     from desktop_app.services.ledger_view import LedgerRow
     from desktop_app.ui.exchange.export_dialog import BatchExportDialog, LedgerExportDialog
+    from desktop_app.ui.exchange.held import HeldDialog
     from desktop_app.ui.exchange.import_dialog import FileOutcome, ImportResultDialog
+    from desktop_app.ui.exchange.keys import OwnKeyDialog
     from desktop_app.ui.ledger.detail import DetailDialog
     from desktop_app.ui.printing.preview import PrintPreview
     from desktop_app.ui.tasks import Task
@@ -129,6 +131,17 @@ class LedgerPage(Page):
         self.exchange_import_action.setShortcutContext(
             Qt.ShortcutContext.WidgetWithChildrenShortcut
         )
+        self.exchange_menu.addSeparator()
+        self.exchange_held_action = self.exchange_menu.addAction(
+            "导入待核（区总工会）(&H)…", self.show_held
+        )
+        self.exchange_menu.addSeparator()
+        self.own_key_action = self.exchange_menu.addAction(
+            "本站签名密钥（指纹、导出公钥）(&K)…", self.show_own_key
+        )
+        self.register_key_action = self.exchange_menu.addAction(
+            "登记服务站公钥（区总工会）(&R)…", self.register_station_key
+        )
         self.exchange_button.setMenu(self.exchange_menu)
         # The actions' shortcuts work anywhere in the page (and show in the menu).
         self.addAction(self.exchange_export_action)
@@ -154,6 +167,8 @@ class LedgerPage(Page):
         self.export_dialog: LedgerExportDialog | BatchExportDialog | None = None
         self.import_task: Task | None = None
         self.import_result: ImportResultDialog | None = None
+        self.key_dialog: OwnKeyDialog | None = None
+        self.held_dialog: HeldDialog | None = None
         self._stale = True  # the model does not show the current database yet
         self._needs_refresh = False  # applications changed while the section was hidden
         self._choices_loaded = False
@@ -481,6 +496,43 @@ class LedgerPage(Page):
         self.import_task = start_import(
             self.ctx, paths, parent=self, on_finished=self._import_finished
         )
+
+    def show_own_key(self) -> None:
+        """交换文件 → 本站签名密钥: the fingerprint to read out, the key file to export."""
+        from desktop_app.ui.exchange.keys import OwnKeyDialog
+
+        if self.ctx.store is None:
+            self._show_message(self.ctx.store_error or "数据库还在打开中，请稍候再试。")
+            return
+        if self.key_dialog is not None:
+            self.key_dialog.close()
+            self.key_dialog.deleteLater()
+        self.key_dialog = OwnKeyDialog(self.ctx, self)
+        self.key_dialog.open()
+
+    def register_station_key(self) -> None:
+        """交换文件 → 登记服务站公钥: the station and fingerprint shown, asked, registered."""
+        from desktop_app.ui.exchange.keys import register_key
+
+        if self.ctx.store is None:
+            self._show_message(self.ctx.store_error or "数据库还在打开中，请稍候再试。")
+            return
+        done = register_key(self.ctx, self)
+        if done is not None:
+            self._show_message(done)
+
+    def show_held(self) -> None:
+        """交换文件 → 导入待核: the held rows with both outcomes, to accept one."""
+        from desktop_app.ui.exchange.held import HeldDialog
+
+        if self.ctx.store is None:
+            self._show_message(self.ctx.store_error or "数据库还在打开中，请稍候再试。")
+            return
+        if self.held_dialog is not None:
+            self.held_dialog.close()
+            self.held_dialog.deleteLater()
+        self.held_dialog = HeldDialog(self.ctx, self)
+        self.held_dialog.open()
 
     def _import_finished(self, outcomes: list[FileOutcome]) -> None:
         from desktop_app.ui.exchange.import_dialog import ImportResultDialog
