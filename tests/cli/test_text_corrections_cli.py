@@ -180,8 +180,11 @@ def test_exchange_export_with_skip_bad_is_imported_by_the_district(
 
     district = tmp_path / "district"
     fresh_sqlite(district)
+    key = tmp_path / "XC01.key"
+    assert station("exchange", "key", "export", str(key))[0] == 0
     for args in (
         ("settings", "--station-code", "XCQ1", "--station-name", "西城区总工会"),
+        ("exchange", "key", "register", str(key), "--yes"),  # compared by phone
         ("exchange", "import", str(path)),
     ):
         done = union_counter(district, *args)

@@ -225,6 +225,7 @@ def test_the_signature_covers_every_manifest_field() -> None:
         "exported_by": "别人",
         "format": "union-counter-exchange/2",
         "key_fingerprint": fmt.Signer.generate().fingerprint,
+        "audit_head": "9:" + "c" * 64,
     }
     names = {f.name for f in dataclasses.fields(fmt.Manifest)} - {"signature"}
     assert set(changes) == names, "a new manifest field: add it here"

@@ -29,6 +29,7 @@ from desktop_app.services.text_check import hidden_characters
 from desktop_app.services.text_screen import BadRecordsError
 from desktop_app.storage.errors import NotFoundError
 from desktop_app.storage.models import AuditEvent
+from tests.exchange.conftest import register
 from tests.planting import store_as_older_program
 from tests.storage.conftest import CLERK, NOW, apply_input
 
@@ -292,6 +293,7 @@ def test_the_exchange_export_with_consent_imports_at_the_district(
         station_settings.save_station(
             district, actor="区柜员", code="XCQ1", name="西城区总工会", district="西城区"
         )
+        register(store, district)  # the station's key, compared by phone
         report = import_batch(district, path, actor="区柜员")
         assert report.refused is None, report.refused
         assert report.inserted == [second]
