@@ -367,3 +367,7 @@ def test_accepting_a_held_row_is_audited_with_both_amounts(
     # The file again: the decided rows are not held or imported a second time.
     again = import_batch(store, changed, actor="区经办人", now=NOW)
     assert again.ok and again.inserted == [] and sorted(again.already_held) == sorted(raised)
+    # The rows accepted from the hold are sealed like every other: the district's record holds.
+    from desktop_app.services.audit_trail import verify_audit
+
+    assert verify_audit(store).ok, verify_audit(store).message
