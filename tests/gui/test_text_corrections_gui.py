@@ -95,6 +95,10 @@ def test_a_planted_name_is_corrected_from_the_detail_with_a_reason_and_confirmat
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
     assert dialog.old.text() == "张⟨U+202E⟩exe.伟"
     assert "U+202E" in dialog.problem.text()
+    # The wrapped explanation has its own room: it overlaps neither the old value nor the field.
+    assert dialog.old.geometry().bottom() < dialog.problem.geometry().top()
+    assert dialog.problem.geometry().bottom() < dialog.value.geometry().top()
+    assert dialog.problem.height() >= dialog.problem.heightForWidth(dialog.problem.width())
     assert dialog.value.hasFocus()
 
     # A new value that breaks the policy: refused in the dialog, nothing asked, nothing changed.

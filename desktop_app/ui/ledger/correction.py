@@ -112,7 +112,7 @@ class CorrectionDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
-        self.resize(560, 0)
+        self.setMinimumWidth(560)
 
         self.field.currentIndexChanged.connect(self._show_choice)
         self.ok_button.clicked.connect(self.confirm)
@@ -128,6 +128,9 @@ class CorrectionDialog(QDialog):
         self.old.setText(shown(choice.value))
         self.problem.setText(choice.problem)
         self.message.clear()
+        # A wrapped label's height depends on the width: a window's own size does not follow
+        # it by itself, so the rows would overlap.
+        self.adjustSize()
 
     def confirm(self) -> None:
         """确定: check the new value and the reason, ask (取消 the default), then correct."""
