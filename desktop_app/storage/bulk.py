@@ -43,7 +43,7 @@ from datetime import datetime
 from operator import attrgetter, itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -280,8 +280,9 @@ def _check(item: NewApplication) -> None:
 
 def _members(
     session: Session, items: Sequence[NewApplication], result: BulkResult, terms: Terms
-) -> dict[str, int]:
-    """Member id per resident ID number: known members updated, new ones inserted."""
+) -> tuple[dict[str, int], list[int]]:
+    """Member id per resident ID number: known members updated, new ones inserted; and the
+    ids of the known ones (sealed with the audit event; new ones may be sealed as written)."""
     connection = session.connection()
     latest: dict[str, NewMember] = {}
     for item in items:
@@ -331,6 +332,7 @@ def _members(
         )
         result.members_updated += len(changes)
     ids = {number: member_id for number, (member_id, _before) in known.items()}
+    stored = list(ids.values())
     new = [latest[number] for number in numbers if number not in known]
     if new:
         columns = tuple(_MEMBER_INTERNED.get(c, c) for c in _MEMBER_ORDER)
@@ -338,15 +340,70 @@ def _members(
         at = inserter.processor("created_at")(now)
         new_ids = inserter.new_ids(len(new))
         fields = attrgetter(*_MEMBER_ORDER[:-2])
-        inserter.execute_with_ids(
-            [
-                (i, *fields(m), terms[m.work_unit], terms[m.position], at, at)
-                for i, m in zip(new_ids, new, strict=True)
-            ]
-        )
+        rows = [
+            (i, *fields(m), terms[m.work_unit], terms[m.position], at, at)
+            for i, m in zip(new_ids, new, strict=True)
+        ]
+        sealer = seals.NewRows(session)
+        if sealer.at_insert:  # sealed as written; else read back with the audit event
+            rows = sealer.members(
+                rows,
+                ("id", *columns, "created_at", "updated_at"),
+                [(m.work_unit, m.position) for m in new],
+            )
+            inserter = Inserter(connection, table, (*columns, "created_at", "updated_at", "seal"))
+        inserter.execute_with_ids(rows)
         ids.update(zip((m.id_number for m in new), new_ids, strict=True))
         result.members_created += len(new)
-    return ids
+    return ids, stored
+
+
+def _history(
+    connection: Connection,
+    accepted: Sequence[NewApplication],
+    application_ids: Sequence[int],
+    terms: Terms,
+    memos: Memos,
+) -> list[tuple[Any, ...]]:
+    """The status_change rows of the batch, in `_HISTORY_ORDER`: the history after
+    acceptance (the acceptance itself is the application row, stored again only when the
+    given first step says something else: models.Application.steps)."""
+    inserter = Inserter(connection, _table(StatusChange), _HISTORY_ORDER, memos)
+    at = inserter.processor("at")
+    status = inserter.processor("to_status")
+    history: list[tuple[Any, ...]] = []
+    append = history.append
+    for item, application_id in zip(accepted, application_ids, strict=True):
+        steps: Sequence[Mapping[str, Any]] = item.history
+        if steps:
+            values = item.values
+            if implicit_acceptance(steps[0], values["clerk"], values["created_at"]):
+                steps = steps[1:]
+        for number, step in enumerate(steps, 1):
+            get = step.get
+            append(
+                (
+                    application_id,
+                    number,
+                    status(get("from_status")),
+                    status(step["to_status"]),
+                    get("reason"),
+                    terms[step["actor"]],
+                    at(step["at"]),
+                )
+            )
+    return history
+
+
+def _digests(connection: Connection, decision_ids: Sequence[int]) -> dict[int, str]:
+    """The digest of each of these decisions (few distinct ones per batch)."""
+    table = _table(Decision)
+    wanted = sorted(set(decision_ids))
+    found: dict[int, str] = {}
+    for chunk in chunks(wanted):
+        statement = select(table.c.id, table.c.digest).where(table.c.id.in_(chunk))
+        found.update((key, value) for key, value in connection.execute(statement))
+    return found
 
 
 def _decisions(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -428,7 +485,12 @@ def insert_applications(
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     bulk_connection(connection)
     terms = _intern(connection, _batch_texts(items))
-    member_ids = _members(session, items, result, terms)
+    member_ids, stored_members = _members(session, items, result, terms)
+    # Sealed with the batch's audit event (here with `actor`, else the caller's): members
+    # already stored (perhaps updated), and on PostgreSQL the new ones (on SQLite they were
+    # sealed as written: `seals.NewRows`).
+    new_members_sealed = seals.NewRows(session).at_insert
+    seals.mark(session, members=stored_members if new_members_sealed else member_ids.values())
     kind_type = cast(Code, _table(Application).c.kind.type)
     kinds, kind_number = kind_type.numbers, kind_type.number
 
@@ -504,58 +566,35 @@ def insert_applications(
     chars = _NameChars()
     names: list[str] = [chars[item.member.name] for item in accepted]
     lives = [None if item.values.get("status", ACCEPTED) == WITHDRAWN else 1 for item in accepted]
+    application_ids = inserter.new_ids(len(accepted))
+    history = _history(connection, accepted, application_ids, terms, memos)
+    rows = list(
+        map(
+            make, application_values, application_ids, receipts, members, names, decision_ids, lives
+        )
+    )
+    sealer = seals.NewRows(session)
+    if sealer.at_insert:
+        # Sealed as they are written (the same content `audit verify` reads back).
+        rows = sealer.applications(
+            rows,
+            ("id", *_APPLICATION_ORDER),
+            history,
+            terms,
+            _digests(connection, decision_ids),
+        )
+        inserter = Inserter(connection, _table(Application), (*_APPLICATION_ORDER, "seal"))
     trigger = _drop_search_trigger(connection)
     try:
-        application_ids = inserter.new_ids(len(accepted))
-        inserter.execute_with_ids(
-            list(
-                map(
-                    make,
-                    application_values,
-                    application_ids,
-                    receipts,
-                    members,
-                    names,
-                    decision_ids,
-                    lives,
-                )
-            )
-        )
+        inserter.execute_with_ids(rows)
         if trigger is not None:
             _fill_search(connection, application_ids, names, receipts)
     finally:
         if trigger is not None:
             connection.exec_driver_sql(trigger)
-
-    # The history after acceptance: the acceptance itself is the application row, stored
-    # again only when the given first step says something else (models.Application.steps).
-    inserter = Inserter(connection, _table(StatusChange), _HISTORY_ORDER, memos)
-    at = inserter.processor("at")
-    status = inserter.processor("to_status")
-    history: list[tuple[Any, ...]] = []
-    append = history.append
-    for item, application_id in zip(accepted, application_ids, strict=True):
-        steps: Sequence[Mapping[str, Any]] = item.history
-        if steps:
-            values = item.values
-            if implicit_acceptance(steps[0], values["clerk"], values["created_at"]):
-                steps = steps[1:]
-        for number, step in enumerate(steps, 1):
-            get = step.get
-            append(
-                (
-                    application_id,
-                    number,
-                    status(get("from_status")),
-                    status(step["to_status"]),
-                    get("reason"),
-                    terms[step["actor"]],
-                    at(step["at"]),
-                )
-            )
-    inserter.execute(history)
-    # Sealed with the batch's audit event (here with `actor`, else the caller's).
-    seals.mark(session, applications=application_ids, members=member_ids.values())
+    Inserter(connection, _table(StatusChange), _HISTORY_ORDER, memos).execute(history)
+    if not sealer.at_insert:
+        seals.mark(session, applications=application_ids)
 
     for index, receipt in zip(indexes, receipts, strict=True):
         result.receipts[index] = receipt

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, event, select, update
@@ -73,6 +74,13 @@ def seal_of(content: Sequence[Any]) -> int:
     """The 64-bit (signed, as the column stores it) digest of a row's content."""
     text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str)
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+def row_seal(kind: str, values: Sequence[Any], texts: Sequence[Any], extra: Sequence[Any]) -> int:
+    """The seal of one row: its stored values (every column but the seal, in table order, as
+    the driver gives them), the texts of its term columns, and — for an application — its
+    history steps and its decision's digest. The one layout both sealing and checking use."""
+    return seal_of([kind, values, texts, *extra])
 
 
 def element(kind: str, row_id: int, seal: int) -> int:
@@ -168,13 +176,8 @@ class _Reader:
         terms = self.terms
         kind = self.kind
         for row in found:
-            content = [
-                kind,
-                row[:-1],
-                [terms.get(row[i]) if row[i] is not None else None for i in term_at],
-                *extra(row),
-            ]
-            result.append((row[0], row[-1], seal_of(content)))
+            texts = [terms.get(row[i]) if row[i] is not None else None for i in term_at]
+            result.append((row[0], row[-1], row_seal(kind, row[:-1], texts, extra(row))))
         return result
 
     def _application_extra(
@@ -249,9 +252,11 @@ class Unsealed:
         default_factory=lambda: {"application": {}, "member": {}}
     )
     outside: list[str] = field(default_factory=list)
+    written: int = 0  # the sum of the rows sealed as they were written (`NewRows`)
+    written_rows: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.application or self.member)
+        return bool(self.application or self.member or self.written_rows)
 
 
 def unsealed(session: Session) -> Unsealed:
@@ -389,7 +394,89 @@ def settle(session: Session) -> Settled | None:
             change, changed = _reseal(session, kind, found, pending.before[kind])
             delta += change
             count += changed
+    delta += pending.written
+    count += pending.written_rows
     return Settled(delta, count, tuple(pending.outside))
+
+
+class NewRows:
+    """Seals for rows a bulk insert is about to write, computed from the values it gives the
+    driver — which SQLite stores and returns as they are — so no row is read back and
+    updated. On PostgreSQL (COPY, with its own conversions) the rows are read back instead
+    (`mark`). The sum takes their elements with the next audit event."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.at_insert = session.get_bind().dialect.name == "sqlite"
+
+    def _add(self, kind: str, sealed: Iterable[tuple[int, int]]) -> None:
+        pending = unsealed(self.session)
+        total = 0
+        count = 0
+        for row_id, seal in sealed:
+            total += element(kind, row_id, seal)
+            count += 1
+        pending.written += total
+        pending.written_rows += count
+
+    def members(
+        self,
+        rows: Sequence[tuple[Any, ...]],
+        columns: Sequence[str],
+        texts: Sequence[tuple[Any, ...]],
+    ) -> list[tuple[Any, ...]]:
+        """Member rows (values of `columns`, "id" among them) with their seal added at the
+        end; `texts`: each row's term texts, in the order of the member's term columns."""
+        pick = _picker("member", columns)
+        sealed = [
+            (*row, row_seal("member", pick(row), list(t), []))
+            for row, t in zip(rows, texts, strict=True)
+        ]
+        self._add("member", ((row[columns.index("id")], row[-1]) for row in sealed))
+        return sealed
+
+    def applications(
+        self,
+        rows: Sequence[tuple[Any, ...]],
+        columns: Sequence[str],
+        history: Sequence[tuple[Any, ...]],
+        terms: Mapping[str | None, int | None],
+        digests: Mapping[int, str],
+    ) -> list[tuple[Any, ...]]:
+        """Application rows (values of `columns`, "id" among them, as the bulk insert makes
+        them) with their seal added at the end. `history`: the batch's status_change rows
+        (application id first); `terms`: text → number; `digests`: decision id → digest."""
+        text_of = {number: text for text, number in terms.items() if number is not None}
+        steps: dict[int, list[list[Any]]] = {}
+        actor_at = 1 + _HISTORY_NAMES.index("actor_id")
+        for step in history:
+            steps.setdefault(step[0], []).append([*step[1:], text_of.get(step[actor_at])])
+        pick = _picker("application", columns)
+        names = _COLUMN_NAMES["application"]
+        term_at = [names.index(name) for name in _TERM_COLUMNS["application"]]
+        decision_at = names.index("decision_id")
+        sealed = []
+        done: list[tuple[int, int]] = []
+        for row in rows:
+            values = pick(row)
+            texts = [text_of.get(values[i]) if values[i] is not None else None for i in term_at]
+            extra = [steps.get(values[0], []), digests.get(values[decision_at])]
+            seal = row_seal("application", values, texts, extra)
+            sealed.append((*row, seal))
+            done.append((values[0], seal))
+        self._add("application", done)
+        return sealed
+
+
+def _picker(kind: str, columns: Sequence[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """From a row of `columns`, the values the seal covers in table order (every column of
+    the table but the seal must be there)."""
+    missing = [name for name in _COLUMN_NAMES[kind] if name not in columns]
+    if missing:
+        raise ValueError(f"{kind} rows without {missing}: cannot be sealed as written")
+    positions = [list(columns).index(name) for name in _COLUMN_NAMES[kind]]
+    get = itemgetter(*positions)
+    return lambda row: tuple(get(row))
 
 
 def baseline(session: Session) -> tuple[int, int]:
