@@ -16,8 +16,11 @@ from pathlib import Path
 
 from desktop_app.errors import ClerkError
 from desktop_app.exchange import batch as fmt
-from desktop_app.services import audit_trail
-from desktop_app.services.exchange.signing_key import PUBLIC_HEADER, PUBLIC_LABELS
+from desktop_app.services.exchange.signing_key import (
+    PUBLIC_HEADER,
+    PUBLIC_LABELS,
+    put_key_audited,
+)
 from desktop_app.services.station_settings import event_station_code, station_problems
 from desktop_app.storage import station_keys
 from desktop_app.storage.database import Store
@@ -128,30 +131,18 @@ def register_key(
         old = station_keys.registered_key(session, key.station_code)
         if old is not None and old.public_key == base64.b64encode(key.public_key).decode():
             return Registration(_from_row(old), None, unchanged=True)
-        before = station_keys.put_key(
+        before = put_key_audited(
             session,
             station_code=key.station_code,
             station_name=key.station_name,
             district=key.district,
-            public_key=base64.b64encode(key.public_key).decode(),
+            public_key=key.public_key,
             fingerprint=key.fingerprint,
             at=moment,
             actor=actor,
-        )
-        audit_trail.record_in(
-            session,
-            at=moment,
-            actor=actor,
-            station_code=here,
-            action="replace" if before is not None else "register",
-            entity="station_key",
-            entity_ref=key.station_code,
-            details={
-                "station": key.station_code,
-                "station_name": key.station_name,
-                "fingerprint": key.fingerprint,
-                "old_fingerprint": before.fingerprint if before is not None else None,
-            },
+            here=here,
+            first_action="register",
+            details={"station_name": key.station_name},
         )
         replaced = _from_row(before) if before is not None else None
     return Registration(

@@ -16,9 +16,11 @@ import base64
 import binascii
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.errors import EXIT_STORE, ClerkError
 from desktop_app.exchange import batch as fmt
@@ -27,6 +29,10 @@ from desktop_app.services import audit_trail
 from desktop_app.services.station_settings import Station, StationNotSetError, station
 from desktop_app.storage import station_keys
 from desktop_app.storage.database import Store
+from desktop_app.storage.models import StationKey
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # the caller's transaction, passed through
 
 KEY_FILE = "station-signing-key"
 _HEADER = "union-counter station signing key/1"
@@ -132,35 +138,69 @@ def _here(store: Store) -> Station:
     return here
 
 
+def put_key_audited(
+    session: Session,
+    *,
+    station_code: str,
+    station_name: str,
+    district: str,
+    public_key: bytes,
+    fingerprint: str,
+    at: datetime,
+    actor: str,
+    here: str,
+    first_action: str,
+    details: Mapping[str, Any],
+) -> StationKey | None:
+    """Store a station's public key (replacing its earlier one) with its audit event in the
+    caller's transaction: `first_action` for a first key, "replace" with the old fingerprint
+    otherwise; the key it replaced, if any. The one home for the district's registration
+    and the station's own key."""
+    before = station_keys.put_key(
+        session,
+        station_code=station_code,
+        station_name=station_name,
+        district=district,
+        public_key=base64.b64encode(public_key).decode(),
+        fingerprint=fingerprint,
+        at=at,
+        actor=actor,
+    )
+    audit_trail.record_in(
+        session,
+        at=at,
+        actor=actor,
+        station_code=here,
+        action="replace" if before is not None else first_action,
+        entity="station_key",
+        entity_ref=station_code,
+        details={
+            "station": station_code,
+            **details,
+            "fingerprint": fingerprint,
+            "old_fingerprint": before.fingerprint if before is not None else None,
+        },
+    )
+    return before
+
+
 def _register_own(
     store: Store, here: Station, signer: fmt.Signer, *, actor: str, at: datetime, why: str
 ) -> None:
     """Register the station's own public key in its own database (audited)."""
     with store.session(write=True) as session:
-        before = station_keys.put_key(
+        put_key_audited(
             session,
             station_code=here.code,
             station_name=here.name,
             district=here.district,
-            public_key=base64.b64encode(signer.public_key).decode(),
+            public_key=signer.public_key,
             fingerprint=signer.fingerprint,
             at=at,
             actor=actor,
-        )
-        audit_trail.record_in(
-            session,
-            at=at,
-            actor=actor,
-            station_code=here.code,
-            action="replace" if before is not None else "create",
-            entity="station_key",
-            entity_ref=here.code,
-            details={
-                "station": here.code,
-                "fingerprint": signer.fingerprint,
-                "old_fingerprint": before.fingerprint if before is not None else None,
-                "why": why,
-            },
+            here=here.code,
+            first_action="create",
+            details={"why": why},
         )
 
 
