@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from desktop_app.exchange import batch as fmt
 from desktop_app.services import applications, station_settings
 from desktop_app.services import status as status_service
-from desktop_app.services.exchange import key_registry, signing_key
+from desktop_app.services.exchange import export_batch, key_registry, signing_key
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import Application, AuditEvent, Member, StatusChange
@@ -146,3 +146,12 @@ def fill_station(db: Store) -> list[str]:
             db, receipts[1], step, actor=CLERK, now=datetime(2026, 11, 22, 10, 0)
         )
     return receipts
+
+
+@pytest.fixture
+def exported(station: Store, tmp_path: Path) -> Path:
+    """The `station` fixture's applications (`fill_station`) exported as an exchange file."""
+    fill_station(station)
+    path = tmp_path / "batch.xlsx"
+    export_batch(station, path, actor=CLERK, now=NOW)
+    return path

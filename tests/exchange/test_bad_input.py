@@ -17,15 +17,7 @@ from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.files import save_problems
 from desktop_app.services.exchange import ImportReport, export_batch, import_batch
 from desktop_app.storage.database import Store
-from tests.exchange.conftest import CLERK, NOW, counts, fill_station, station_key
-
-
-@pytest.fixture
-def exported(station: Store, tmp_path: Path) -> Path:
-    fill_station(station)
-    path = tmp_path / "batch.xlsx"
-    export_batch(station, path, actor=CLERK, now=NOW)
-    return path
+from tests.exchange.conftest import CLERK, NOW, counts, station_key
 
 
 def refused(store: Store, path: Path) -> ImportReport:

@@ -29,15 +29,7 @@ from desktop_app.services.exchange import (
 from desktop_app.services.store import open_store
 from desktop_app.storage.database import Store
 from desktop_app.storage.models import AuditEvent
-from tests.exchange.conftest import CLERK, NOW, counts, fill_station, make_id, register
-
-
-@pytest.fixture
-def exported(station: Store, tmp_path: Path) -> Path:
-    fill_station(station)
-    path = tmp_path / "batch.xlsx"
-    export_batch(station, path, actor=CLERK, now=NOW)
-    return path
+from tests.exchange.conftest import CLERK, NOW, counts, make_id, register
 
 
 def refused(store: Store, path: Path) -> str:
