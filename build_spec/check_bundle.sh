@@ -54,6 +54,12 @@ fi
 # Everything below runs away from the checkout, without the venv, offscreen.
 run() { (cd "$WORK" && env -u PYTHONPATH -u VIRTUAL_ENV -u UNION_COUNTER_DB QT_QPA_PLATFORM=offscreen "$@"); }
 
+echo "== bundle: --version"
+VERSION_TEXT=$(run "$EXE" --version)
+echo "$VERSION_TEXT" | sed 's/^/   /'
+echo "$VERSION_TEXT" | grep -q '^构建：20' || { echo "the bundle does not say when it was built"; exit 1; }
+echo "$VERSION_TEXT" | grep -qE '：[0-9a-f]{64}$' || { echo "the bundle names no policy file's SHA-256"; exit 1; }
+
 echo "== bundle: --self-test"
 t1=$(date +%s.%N)
 run UNION_COUNTER_HOME="$WORK/should-stay-empty" "$EXE" --self-test

@@ -32,7 +32,7 @@ EXIT_USAGE = EXIT_INPUT  # bad input or usage exit alike (desktop_app/errors.py)
 
 USAGE_PREFIX = "用法："
 HELP_HELP = "显示本帮助并退出"
-VERSION_HELP = "显示程序版本并退出"
+VERSION_HELP = "显示程序版本、构建日期、数据库结构版本和政策文件的指纹并退出"
 
 # argparse's group titles (and the one of Python < 3.10) as the clerk reads them.
 GROUP_TITLES = {

@@ -28,14 +28,31 @@ CLERK_HELP = "经办人姓名（记入审计记录）；默认用环境变量 UN
 RECEIPT_EXAMPLE = "如 XC01-20261121-0001"
 
 
+class _ShowVersion(argparse.Action):
+    """--version: the version, the build, the schema and the policy files' fingerprints
+    (services/about.py), read only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        kwargs.pop("default", None)
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        try:
+            from desktop_app.services.about import about
+
+            text = "\n".join(about().lines())
+        except Exception as exc:
+            text = f"union-counter {__version__}（其余信息读取失败：{exc}）"
+        print(text)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(
         prog="union-counter",
         description="职工技能补助柜台 — 查询目录、计算补助、受理申请。不带子命令时打开柜台窗口。",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"union-counter {__version__}", help=VERSION_HELP
-    )
+    parser.add_argument("--version", action=_ShowVersion, help=VERSION_HELP)
     parser.add_argument(
         "--self-test",
         action="store_true",

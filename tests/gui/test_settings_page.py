@@ -411,7 +411,7 @@ def test_every_button_has_its_own_alt_letter(qtbot: Any, window: Any, answers: D
 
     page = _open(qtbot, window)
     buttons = [b.text() for b in page.findChildren(QPushButton)]
-    assert len(buttons) == 9
+    assert len(buttons) == 10
     assert [t for t in buttons if not _letter(t)] == []
     # Unique among the section's buttons and its labels' letters (which jump to their field),
     # and not taken by the window around it (the first-run note's 首次设置(&W)).
@@ -452,3 +452,26 @@ def test_the_restore_question_has_alt_letters_and_cancel_is_the_default(
     ((buttons, default),) = seen
     assert sorted(buttons) == ["取消(&Q)", "恢复(&R)"] and default == "取消(&Q)"
     assert page.restore_message.text() == ""  # Enter answered 取消: nothing restored
+
+
+def test_about_shows_the_version_the_build_and_the_policy_fingerprints(
+    qtbot: Any, window: Any, boxes: Any
+) -> None:
+    """设置 → 关于本程序 (Alt+I): the version and build on the page, the policy files'
+    SHA-256 in the box (which decisions name), closed with Enter."""
+    from desktop_app import __version__
+    from desktop_app.services.policies import policy_set
+    from tests.gui.conftest import press_alt
+
+    window.show_section("settings")
+    page = window.settings_page
+    assert page.version_note.text() == f"版本 {__version__}，构建：从源代码运行（未打包）"
+    boxes.answer(Qt.Key.Key_Return)
+    press_alt(qtbot, page.window(), "I")
+    qtbot.waitUntil(lambda: boxes.seen != [])
+    shown = boxes.seen[-1]
+    assert shown.startswith(f"职工技能补助柜台（union-counter）{__version__}")
+    assert "数据库结构版本：" in shown
+    for policy in policy_set():
+        assert policy.sha256 in shown
+    assert boxes.buttons[-1] == ["关闭(&C)"]

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app import __version__
+from desktop_app.services.about import build_text
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.pages.base import Page
 from desktop_app.ui.settings import dialogs
@@ -203,6 +205,15 @@ class SettingsPage(Page):
         column.addLayout(row)
         column.addWidget(self.restore_message)
 
+        self.about_button = QPushButton("关于本程序(&I)…")
+        self.about_button.setObjectName("about")
+        self.version_note = _note(f"版本 {__version__}，构建：{build_text()}")
+        self.version_note.setObjectName("versionNote")
+        about_box = QGroupBox("关于本程序")
+        row = QHBoxLayout(about_box)
+        row.addWidget(self.version_note, 1)
+        row.addWidget(self.about_button)
+
         # --- layout: two columns in a scroll area (usable at 200 % scaling) ---------------------
         heading = QLabel("设置")
         font = heading.font()
@@ -216,6 +227,7 @@ class SettingsPage(Page):
         left.addWidget(station_box)
         left.addWidget(clerk_box)
         left.addWidget(data_box)
+        left.addWidget(about_box)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(backup_box, 1)
@@ -247,6 +259,7 @@ class SettingsPage(Page):
             self.backup_table,
             self.restore_file_button,
             self.restore_button,
+            self.about_button,
         ]
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
@@ -255,6 +268,7 @@ class SettingsPage(Page):
         for edit in (self.station_code, self.station_name, self.district):
             edit.returnPressed.connect(self.save_station)
         self.save_station_button.clicked.connect(self.save_station)
+        self.about_button.clicked.connect(self.show_about)
         self.clerk_name.returnPressed.connect(self.save_clerk)
         self.save_clerk_button.clicked.connect(self.save_clerk)
         self.open_home_button.clicked.connect(lambda: self._open_folder(self.ctx.home))
@@ -352,6 +366,12 @@ class SettingsPage(Page):
             _message(self.station_message, "服务站代码还没有设置，受理申请前须先设置。", error=True)
         else:
             _message(self.station_message, "", error=False)
+
+    def show_about(self) -> None:
+        """关于本程序: the version, the build, the schema and the policy files' fingerprints."""
+        from desktop_app.services.about import about
+
+        dialogs.show_about(self, about().lines())
 
     def save_station(self) -> None:
         from desktop_app.domain.facts import InputError

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -31,6 +31,24 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str) -> bool:
 
 def inform(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
+
+
+def show_about(parent: QWidget | None, lines: list[str]) -> None:
+    """关于本程序: the first line as the title text, the rest selectable (the fingerprints can
+    be copied into a report); 关闭 (Enter or Esc) closes it."""
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "关于本程序",
+        lines[0],
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
+    box.setInformativeText("\n".join(lines[1:]))
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    close = box.addButton("关闭(&C)", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(close)
+    box.setEscapeButton(close)
+    box.exec()
 
 
 def choose_backup_file(parent: QWidget | None, folder: Path) -> Path | None:
