@@ -28,6 +28,7 @@ from desktop_app.services.logs import setup_logging
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.errors import install_excepthook, set_log_file
 from desktop_app.ui.fonts import apply_ui_font, register_fonts, register_more_fonts
+from desktop_app.ui.icon import program_icon
 from desktop_app.ui.translations import install_qt_translations, missing, probe
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("职工技能补助柜台")
     app.setOrganizationName("union-counter")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("union-counter")  # the .desktop entry: the taskbar shows its icon
+    app.setWindowIcon(program_icon())
     install_qt_translations(app)
     apply_ui_font(app, register_fonts())
     return app

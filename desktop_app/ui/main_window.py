@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.icon import program_icon
 from desktop_app.ui.pages.catalogue import CataloguePage
 from desktop_app.ui.pages.intake import IntakePage
 from desktop_app.ui.pages.ledger import LedgerPage
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self._placed: QSize | None = None  # the size _restore_state chose, until shown
         self._shown_once = False  # the first show offers a crash's draft back
         self.setWindowTitle(WINDOW_TITLE)
+        self.setWindowIcon(program_icon())
         self.setObjectName("MainWindow")
         self.setMinimumSize(QSize(900, 560))
 
