@@ -18,9 +18,12 @@ SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 TEST_SYSTEM_PACKAGES := poppler-utils libreoffice-calc-nogui
 # Only for building the bundle: binutils (strip, and as/ld for the trimmed ICU data library).
 BUNDLE_SYSTEM_PACKAGES := binutils
+# Only for building and checking the .deb: lintian, the menu entry's validator, and a virtual
+# screen with a window manager to open the installed program's window.
+DEB_SYSTEM_PACKAGES := lintian desktop-file-utils xvfb xauth openbox
 
 .PHONY: run test test-fast bench lint format system-deps test-system-deps venv clean pinyin screenshots \
-	bundle bundle-system-deps wheel-check
+	bundle bundle-system-deps wheel-check deb deb-system-deps
 
 run: venv
 	$(VENV)/bin/union-counter $(ARGS)
@@ -57,6 +60,10 @@ format: venv
 # The offline one-folder bundle in dist/union-counter, built and checked (build_spec/README.md).
 bundle: venv bundle-system-deps
 	bash build_spec/check_bundle.sh
+
+# The Debian/UOS/Kylin package from the bundle, checked by installing and removing it (root).
+deb: bundle deb-system-deps
+	bash build_spec/deb/check_deb.sh "$$(bash build_spec/deb/build_deb.sh)"
 
 # The wheel holds the data folders: built, installed in a clean venv, self-tested.
 wheel-check: venv
@@ -102,6 +109,9 @@ test-system-deps:
 
 bundle-system-deps:
 	$(call install_missing,$(BUNDLE_SYSTEM_PACKAGES))
+
+deb-system-deps:
+	$(call install_missing,$(DEB_SYSTEM_PACKAGES))
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
