@@ -8,7 +8,8 @@
 #   .ci/postgres.sh running exit 0 when that server is up
 #   .ci/postgres.sh stop    stops it
 #
-# Trust authentication, loopback only, fsync off: for tests, never for real data.
+# Trust authentication (but for the one role of the password-file tests), loopback only,
+# fsync off: for tests, never for real data.
 # `.ci/with-postgres.sh` wraps a command with start/stop (used by `make test`).
 set -euo pipefail
 
@@ -68,6 +69,12 @@ fi
 mkdir -p "$PGDATA_DIR"
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA_DIR"
 "${RUN[@]}" "$BIN/initdb -D '$PGDATA_DIR' -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8" >/dev/null
+# One role must give its password (the password-file tests, tests/services/test_pgpass.py):
+# its line comes before initdb's trust lines, which admit everyone else without one.
+{ echo "host all uc_password_test 127.0.0.1/32 scram-sha-256"; cat "$PGDATA_DIR/pg_hba.conf"; } \
+    > "$PGDATA_DIR/pg_hba.conf.new"
+mv "$PGDATA_DIR/pg_hba.conf.new" "$PGDATA_DIR/pg_hba.conf"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA_DIR/pg_hba.conf"
 "${RUN[@]}" "$BIN/pg_ctl -D '$PGDATA_DIR' -l '$PGDATA_DIR/server.log' -w \
     -o \"-c listen_addresses=127.0.0.1 -p $PGPORT -k /tmp -c fsync=off -c max_connections=200\" start" >/dev/null
 "$BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qc "CREATE EXTENSION IF NOT EXISTS pg_trgm" >/dev/null

@@ -18,6 +18,12 @@ from hypothesis import settings as hypothesis_settings
 # folder set UNION_COUNTER_HOME again (tests/gui/conftest.py, tests/storage/conftest.py).
 os.environ["UNION_COUNTER_HOME"] = tempfile.mkdtemp(prefix="union-counter-tests-")
 os.environ.pop("UNION_COUNTER_DB", None)
+# Nor does any test read this machine's own machine-wide file (/etc/union-counter/counter.ini):
+# the tests of that file name one of their own.
+os.environ["UNION_COUNTER_MACHINE_CONFIG"] = ""
+# Nor the user's own PostgreSQL password file (~/.pgpass): a database password a test saves
+# goes to a file of the run's own.
+os.environ["PGPASSFILE"] = str(Path(os.environ["UNION_COUNTER_HOME"]) / "test-run.pgpass")
 
 from desktop_app.domain.engine import Decision
 from desktop_app.domain.policy import PolicySet, load_directory

@@ -40,6 +40,7 @@ from desktop_app.cli.exit_codes import known_error
 from desktop_app.cli.parser import build_parser as build_parser
 from desktop_app.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_STORE
 from desktop_app.private_files import keep_private
+from desktop_app.services import machine_settings
 from desktop_app.services.logs import scrub
 
 
@@ -68,7 +69,8 @@ def _run_window(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     setup_streams()
-    keep_private()  # the database, backups and logs this process creates: 0600
+    # The database, backups and logs this process creates: 0600 (0660 in the PC's shared folder).
+    keep_private(shared=machine_settings.shared_files())
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:  # before any subcommand; no Qt, no user data touched

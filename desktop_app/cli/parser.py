@@ -248,14 +248,25 @@ def _add_store_commands(commands: Any) -> None:
     settings = commands.add_parser(
         "settings",
         parents=both,
-        help="查看或设置服务站名称、代码和所属区",
-        description="不带选项时显示当前设置；带选项时修改（记入审计记录）。",
+        help="查看或设置服务站名称、代码和所属区，保存数据库密码",
+        description=(
+            "不带选项时显示当前设置（也显示管理员的本机设置文件）；带选项时修改"
+            "（记入审计记录）。管理员在本机设置文件中固定的项目不能修改。"
+        ),
     )
     settings.add_argument(
         "--station-code", metavar="代码", help="服务站代码，2–8 位大写字母或数字，如 XC01"
     )
     settings.add_argument("--station-name", metavar="名称", help="服务站名称")
     settings.add_argument("--district", metavar="区", help="所属区，如 西城区")
+    settings.add_argument(
+        "--db-password",
+        action="store_true",
+        help=(
+            "保存 PostgreSQL 数据库的密码：从提示输入（不显示），或从标准输入读一行；"
+            "存入本用户的 libpq 密码文件（pgpass），不写进任何设置文件，也不在命令行中给出"
+        ),
+    )
 
     backup = commands.add_parser(
         "backup",

@@ -11,13 +11,17 @@ from desktop_app.cli.common import (
     open_store_for,
 )
 from desktop_app.errors import (
+    EXIT_INPUT,
     EXIT_OK,
 )
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
+    from desktop_app.services.machine_settings import STATION, database_url, describe, load
     from desktop_app.services.station_settings import save_station, station, station_file
 
+    if args.db_password:
+        return _save_db_password(database_url(getattr(args, "db", None)) or "")
     changes = {
         "code": args.station_code,
         "name": args.station_name,
@@ -33,13 +37,41 @@ def cmd_settings(args: argparse.Namespace) -> int:
         print(f"所属区：{(current.district if current else '') or '（未设置）'}")
         print(f"数据库：{store.location}")
         print(f"数据文件夹：{store.folder.root}")
-        print(f"服务站设置文件（本柜台自己的）：{station_file(store)}")
+        if load().fixed(STATION):
+            print(f"服务站设置：由管理员在本机设置文件 {load().path} 中设定")
+        else:
+            print(f"服务站设置文件（本柜台自己的）：{station_file(store)}")
+        if not store.is_sqlite:
+            from desktop_app.services.pgpass import where_kept
+
+            print(f"数据库密码：保存在{where_kept()}")
+        for label, text in describe():
+            print(f"{label}：{text}")
     if current is None:
         print(
             "受理申请前须设置服务站代码：union-counter settings --station-code XC01 "
             "--station-name 名称 --district 区",
             file=sys.stderr,
         )
+    return EXIT_OK
+
+
+def _save_db_password(address: str) -> int:
+    """`settings --db-password`: the password typed at a prompt (twice) or read from standard
+    input, kept in this user's password file for the database the program opens."""
+    import getpass
+
+    from desktop_app.services.settings_view import save_database_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("数据库密码（不显示）：")
+        if getpass.getpass("再输入一次：") != password:
+            print("两次输入的密码不一致，没有保存。", file=sys.stderr)
+            return EXIT_INPUT
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    path = save_database_password(address, password)
+    print(f"密码已保存到 {path}（只有本用户可读）。")
     return EXIT_OK
 
 

@@ -39,6 +39,7 @@ from desktop_app.exchange.catalogue_book import (
 )
 from desktop_app.exchange.errors import ExchangeError
 from desktop_app.paths import pinyin_index_file
+from desktop_app.private_files import file_mode
 from desktop_app.services import policies as policy_service
 from desktop_app.storage.database import Store
 
@@ -538,6 +539,8 @@ def _write_new(target: Path, content: bytes) -> None:
     handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=target.parent)
     temporary = Path(name)
     try:
+        if os.name == "posix":
+            os.fchmod(handle, file_mode())  # the PC's shared folder: its clerks read it too
         with os.fdopen(handle, "wb") as out:
             out.write(content)
             out.flush()

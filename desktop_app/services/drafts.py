@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop_app.private_files import file_mode
+
 log = logging.getLogger(__name__)
 
 DRAFT_FOLDER = "drafts"
@@ -45,6 +47,8 @@ def save_draft(home: Path, form: Mapping[str, Any], *, now: datetime | None = No
     text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True)
     handle, temp_name = tempfile.mkstemp(prefix=".intake-", suffix=".tmp", dir=path.parent)
     try:
+        if os.name == "posix":
+            os.fchmod(handle, file_mode())  # the PC's shared folder: the other clerks' too
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from desktop_app.domain.policy import Policy, PolicyError, PolicySet, load_directory
 from desktop_app.errors import EXIT_POLICY, ClerkError
-from desktop_app.paths import data_home, policies_dir
+from desktop_app.paths import policies_dir
 
 
 class SchemeUnavailableError(ClerkError):
@@ -25,7 +25,9 @@ class SchemeUnavailableError(ClerkError):
 
 def versions_dir() -> Path:
     """Where imported catalogue versions and new schemes are kept (never deleted)."""
-    return data_home() / "policies"
+    from desktop_app.services.machine_settings import data_folder
+
+    return data_folder() / "policies"
 
 
 def _listing(folder: Path) -> tuple[tuple[str, int, int], ...]:

@@ -1,13 +1,14 @@
 """Use case: `union-counter --self-test` — prove an installation works, end to end.
 
 Run in the source checkout, an installed wheel or the frozen bundle, it does a clerk's day in a
-temporary data folder (never the user's own: `UNION_COUNTER_HOME` points at the temporary folder
-and `UNION_COUNTER_DB` is ignored while it runs): finds the data folders, loads the schemes,
-searches the catalogue, checks the PostgreSQL driver loads, creates a database, sets a station,
-quotes and saves one application of each scheme, prints Annex 2 and the receipts as PDF, exports
-the ledger, exports a signed exchange file and checks its signature (and imports it again),
-opens the same database a second time as a second copy of the program would, and verifies the
-audit chain. Each result is compared with the value it must have.
+temporary data folder (never the user's own: `UNION_COUNTER_HOME` points at the temporary
+folder, `UNION_COUNTER_DB` and the machine-wide file are ignored while it runs): finds the data
+folders, loads the schemes, searches the catalogue, checks the PostgreSQL driver loads, creates
+a database, sets a station, quotes and saves one application of each scheme, prints Annex 2 and
+the receipts as PDF, exports the ledger, exports a signed exchange file and checks its
+signature (and imports it again), opens the same database a second time as a second copy of the
+program would, and verifies the audit chain. Each result is compared with the value it must
+have.
 
 No Qt: it runs on a machine without a screen. Each step prints one line as it ends; the first
 step that fails stops the run (the later steps are listed as not run).
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from desktop_app.services.machine_settings import CONFIG_VARIABLE
 
 if TYPE_CHECKING:
     from desktop_app.storage.database import Store
@@ -484,11 +487,15 @@ STEPS: list[tuple[str, str, Callable[[_Context], str]]] = [
 
 @contextmanager
 def _temporary_home(keep: bool) -> Iterator[Path]:
-    """A fresh data folder; `UNION_COUNTER_HOME` points at it and `UNION_COUNTER_DB` is unset."""
-    saved = {name: os.environ.get(name) for name in ("UNION_COUNTER_HOME", "UNION_COUNTER_DB")}
+    """A fresh data folder; `UNION_COUNTER_HOME` points at it, `UNION_COUNTER_DB` is unset and
+    the PC's machine-wide file is not read (what IT fixed there is for the clerks' work, not
+    for the self-test's throw-away folder)."""
+    names = ("UNION_COUNTER_HOME", "UNION_COUNTER_DB", CONFIG_VARIABLE)
+    saved = {name: os.environ.get(name) for name in names}
     folder = Path(tempfile.mkdtemp(prefix="union-counter-selftest-"))
     os.environ["UNION_COUNTER_HOME"] = str(folder / "home")
     os.environ.pop("UNION_COUNTER_DB", None)
+    os.environ[CONFIG_VARIABLE] = ""
     try:
         yield folder
     finally:

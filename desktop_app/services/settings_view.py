@@ -63,7 +63,8 @@ def check_database_url(text: str) -> str:
             raise InputError(
                 URL_FIELD,
                 f"无法识别的数据库地址（{exc}）。PostgreSQL 服务器的写法："
-                "postgresql://用户名:密码@服务器/union_counter；SQLite 直接写文件的完整路径。",
+                "postgresql://用户名@服务器/union_counter（密码在下面单独保存）；"
+                "SQLite 直接写文件的完整路径。",
             ) from None
         backend = url.backend
         if backend not in SUPPORTED_BACKENDS:
@@ -116,11 +117,20 @@ class DatabaseChoice:
 def database_choice(
     current: str | None, saved: str, home: Path, env: Mapping[str, str] | None = None
 ) -> DatabaseChoice:
-    """Which database the program uses and why (--db, UNION_COUNTER_DB, the saved
-    address or the data folder's file), as 设置 shows it."""
+    """Which database the program uses and why (IT's machine-wide address, --db,
+    UNION_COUNTER_DB, the saved address or the data folder's file), as 设置 shows it."""
+    from desktop_app.services import machine_settings
+
     env = os.environ if env is None else env
     from_env = env.get("UNION_COUNTER_DB", "")
-    if from_env:
+    try:
+        machine = machine_settings.load()
+    except machine_settings.MachineSettingsError:
+        machine = machine_settings.MachineSettings(None)
+    if machine.fixed(machine_settings.DATABASE):
+        note = f"数据库地址由管理员在 {machine.path} 中设定，本机所有用户相同，不能在这里修改。"
+        chosen = machine.database_url or ""
+    elif from_env:
         note = (
             "环境变量 UNION_COUNTER_DB 已设置，它优先于这里保存的地址；"
             "要改用这里的地址，请先删除该环境变量。"
@@ -129,10 +139,66 @@ def database_choice(
     elif saved:
         note = "使用这里保存的地址（下次启动程序时生效）。"
         chosen = saved
+    elif machine.database_url:
+        note = f"使用管理员在 {machine.path} 中设定的默认地址；可以在这里改用其他数据库。"
+        chosen = machine.database_url
     else:
         note = "使用数据文件夹中的数据库文件 union-counter.sqlite3。"
         chosen = ""
     return DatabaseChoice(current or "", describe_database(chosen, home), note)
+
+
+@dataclass(frozen=True)
+class SavedAddress:
+    """A database address as 设置 saves it, and where its password went (None: it had none)."""
+
+    url: str
+    password_file: Path | None
+
+
+def address_to_save(text: str) -> SavedAddress:
+    """设置's 保存数据库地址: the address checked (`check_database_url`), its password moved
+    into this user's libpq password file, the address itself without it — a password never
+    sits in the settings file. Refused (SettingLockedError) when IT fixed the database."""
+    from desktop_app.services import machine_settings, pgpass
+
+    machine_settings.refuse_if_fixed(machine_settings.DATABASE)
+    url = check_database_url(text)
+    if not url:
+        return SavedAddress("", None)
+    bare, moved = pgpass.move_password_out(url)
+    return SavedAddress(bare, moved)
+
+
+def save_database_password(address: str, password: str) -> Path:
+    """Keep the password of the PostgreSQL database `address` (the one the next start uses)
+    in this user's password file; the file. InputError (Chinese) when `address` is not a
+    PostgreSQL address with a user name, or the password cannot be kept."""
+    from desktop_app.services import pgpass
+
+    if not address or "://" not in address:
+        raise InputError(
+            pgpass.PASSWORD_FIELD,
+            "现在用的是数据文件夹中的 SQLite 数据库文件，不需要密码。"
+            "密码只用于 PostgreSQL 服务器：请先保存服务器的地址。",
+        )
+    try:
+        return pgpass.save_password(address, password)
+    except OSError as exc:
+        raise InputError(
+            pgpass.PASSWORD_FIELD,
+            f"无法写入密码文件 {pgpass.password_file()}（{exc.strerror or exc}）。密码没有保存。",
+        ) from None
+
+
+def next_address(saved: str) -> str:
+    """The address the next start opens ('' = the data folder's SQLite file)."""
+    from desktop_app.services import machine_settings
+
+    try:
+        return machine_settings.database_url(None, saved or None) or ""
+    except machine_settings.SettingLockedError:  # a variable against IT's address: IT's holds
+        return machine_settings.load().database_url or ""
 
 
 # --- backups -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from desktop_app.private_files import file_mode
 from desktop_app.services.data_folder import reason_of
 from desktop_app.storage.errors import StoreError
 
@@ -92,7 +93,7 @@ def write_station_file(folder: Path, values: Mapping[str, str]) -> None:
             out.flush()
             os.fsync(out.fileno())
         if os.name == "posix":
-            temporary.chmod(0o600)  # mkstemp's own mode; said here, not assumed
+            temporary.chmod(file_mode())  # 0600 (0660 in the PC's shared folder)
         temporary.replace(target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -5,13 +5,14 @@ PostgreSQL server, and each keeps its own code, so each numbers its own receipts
 is the first part of every receipt number (受理编号), so an application cannot be saved until
 it is set (`StationNotSetError`).
 
-One home for the rule: `counter_station(folder)` says which station a data folder's counter
-is — the machine-wide file IT sets first (`machine_station`, issue 17, not built yet), then
-the data folder's own `station.ini` (`station_file`). `station(store)` asks it for the data
-folder the store was opened with; every reader (save, audit events, exchange, printing, 设置,
-首次设置, `union-counter settings`, the self-test) goes through these two. The station is never
-written to the database's shared `setting` table; an older version's values there are taken
-over once into the counter's file (`adopt_database_station`, at open, audited).
+One home for the rule: `counter_station(folder)` says which station a data folder's counter is
+— the machine-wide file's when IT fixed it there (`machine_station`, `machine_settings`), else
+the data folder's own `station.ini` (`station_file`), else the machine-wide default.
+`station(store)` asks it for the data folder the store was opened with; every reader (save,
+audit events, exchange, printing, 设置, 首次设置, `union-counter settings`, the self-test) goes
+through these two. The station is never written to the database's shared `setting` table; an
+older version's values there are taken over once into the counter's file
+(`adopt_database_station`, at open, audited).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from desktop_app.domain.facts import InputError
 from desktop_app.errors import EXIT_INPUT
-from desktop_app.services import audit_trail
+from desktop_app.services import audit_trail, machine_settings
 from desktop_app.services.data_folder import reason_of
 from desktop_app.services.station_file import (
     StationFileError,
@@ -59,18 +60,31 @@ class Station:
 
 
 def machine_station() -> Station | None:
-    """The station IT set for this PC in the machine-wide file (issue 17 will read
-    /etc/union-counter/counter.ini here); it wins over the data folder's file, and 设置 will
-    then have to refuse changing what IT set. Not built yet: None, so the data folder's file
-    decides."""
-    return None
+    """The station IT set for this PC in the machine-wide file (`machine_settings`), None when
+    it sets none. MachineSettingsError (Chinese) when the file cannot be used or its code is
+    not a code."""
+    settings = machine_settings.load()
+    if not settings.sets(machine_settings.STATION):
+        return None
+    values = settings.station
+    code = values["code"].upper()
+    if not _STATION_CODE.match(code):
+        raise machine_settings.MachineSettingsError(
+            f"本机设置文件 {settings.path} 中的服务站代码“{values['code']}”不是 2–8 位大写字母"
+            "或数字。请管理员改正该文件。"
+        )
+    return Station(code, values.get("name", ""), values.get("district", ""))
 
 
 def counter_station(folder: Path) -> Station | None:
-    """Which station the counter of data folder `folder` is: the machine-wide file first, then
-    the folder's `station.ini`; None until a code is set. StationFileError (Chinese) when the
-    folder's file is there but unreadable or damaged."""
-    return machine_station() or _folder_station(folder)
+    """Which station the counter of data folder `folder` is: the machine-wide file's when IT
+    fixed it; else the folder's `station.ini`, else the machine-wide file's default; None until
+    a code is set. StationFileError (Chinese) when the folder's file is there but unreadable
+    or damaged; MachineSettingsError when the machine-wide file is."""
+    machine = machine_station()
+    if machine is not None and machine_settings.load().fixed(machine_settings.STATION):
+        return machine
+    return _folder_station(folder) or machine
 
 
 def station(store: Store) -> Station | None:
@@ -88,7 +102,7 @@ def event_station_code(store: Store) -> str:
     file cannot be read (an event of a backup must not fail on a damaged station file)."""
     try:
         here = station(store)
-    except StationFileError:
+    except (StationFileError, machine_settings.MachineSettingsError):
         return ""
     return here.code if here else ""
 
@@ -152,6 +166,7 @@ def save_station(
     file; audited in the database. A damaged file is replaced when code and name are both
     given (as 设置 and 首次设置 do); a partial change of a damaged file is refused."""
     values = station_values(code=code, name=name, district=district)
+    machine_settings.refuse_if_fixed(machine_settings.STATION)
     folder = store.folder.root
     try:
         _folder_station(folder)  # a file with a code that is not a code is damaged too

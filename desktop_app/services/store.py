@@ -1,7 +1,8 @@
 """Use case: open the database the way the program always does.
 
-Data folder: `UNION_COUNTER_HOME`, else the per-user data directory. Database: the
-`--db URL` given, else `UNION_COUNTER_DB`, else the SQLite file in the data folder.
+Data folder and database as `machine_settings` decides: what IT fixed for the PC in the
+machine-wide file; else `UNION_COUNTER_HOME` / the `--db URL` given or `UNION_COUNTER_DB`;
+else IT's defaults; else the per-user data directory and the SQLite file in it.
 Opening upgrades an older schema after a backup, refuses a newer one, takes an older
 version's station over from the database into the counter's own file (once), and makes the
 day's automatic backup (SQLite) at the first open of each day.
@@ -9,12 +10,11 @@ day's automatic backup (SQLite) at the first open of each day.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
-from desktop_app.paths import data_home
 from desktop_app.private_files import make_private
+from desktop_app.services import machine_settings
 from desktop_app.services.data_folder import check_data_folder
 from desktop_app.storage import backup as backups
 from desktop_app.storage.database import DEFAULT_BUSY_TIMEOUT_MS, resolve_url
@@ -34,12 +34,15 @@ from desktop_app.storage.migrations import SchemaState, ensure_schema, schema_st
 def prepare_home(home: Path | None = None) -> Path:
     """Create the data folder (with backups/ and logs/) and return it; CannotOpenError with
     a Chinese message when it cannot be made."""
-    folder = (home or data_home()).expanduser()
+    shared = home is None and machine_settings.shares_folder()
+    folder = (home or machine_settings.data_folder()).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "backups").mkdir(exist_ok=True)
         (folder / "logs").mkdir(exist_ok=True)
-        make_private(folder)  # what an earlier version left readable by every local user
+        # What an earlier version left readable by every local user; the PC's shared folder
+        # stays open to its group (the clerks IT put in it).
+        make_private(folder, shared=shared)
     except OSError as exc:
         raise CannotOpenError(
             f"无法建立数据文件夹 {folder}（{exc.strerror or exc}）。"
@@ -58,7 +61,7 @@ def open_store(
 ) -> Store:
     """Open (and if needed create or upgrade) the database; StoreError with a Chinese message."""
     folder = prepare_home(home)
-    url = resolve_url(db_url or os.environ.get("UNION_COUNTER_DB") or None, folder)
+    url = resolve_url(machine_settings.database_url(db_url or None), folder)
     store = Store(url, folder, busy_timeout_ms=busy_timeout_ms)
     moment = now or datetime.now()
 
@@ -98,8 +101,8 @@ def open_store_or_read(db_url: str | None = None, home: Path | None = None) -> S
     try:
         return open_store(db_url, home)
     except (CannotOpenError, ReadOnlyError) as exc:
-        folder = (home or data_home()).expanduser()
-        own_file = not (db_url or os.environ.get("UNION_COUNTER_DB"))
+        folder = (home or machine_settings.data_folder()).expanduser()
+        own_file = not machine_settings.database_url(db_url or None)
         if not own_file or check_data_folder(folder) is None:
             raise
         try:
@@ -112,8 +115,8 @@ def open_store_to_read(db_url: str | None = None, home: Path | None = None) -> S
     """Open the SQLite database of a data folder that cannot be written (a read-only share or
     disk) for reading only: no upgrade, no backup, nothing created; any save is refused with
     ReadOnlyError. A database that would need an upgrade first is refused."""
-    folder = (home or data_home()).expanduser()
-    url = resolve_url(db_url or os.environ.get("UNION_COUNTER_DB") or None, folder)
+    folder = (home or machine_settings.data_folder()).expanduser()
+    url = resolve_url(machine_settings.database_url(db_url or None), folder)
     store = Store(url, folder, read_only=True)
     try:
         if not store.is_sqlite:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import URL
 
+from desktop_app.private_files import create_empty
 from desktop_app.storage.database import DB_FILE_NAME, Store
 from desktop_app.storage.errors import (
     BackupError,
@@ -111,6 +112,7 @@ def _sqlite_backup(store: Store, target: Path) -> None:
     try:
         source = raw.driver_connection
         assert isinstance(source, sqlite3.Connection)
+        create_empty(target)  # the umask's mode, not SQLite's 0644
         copy = sqlite3.connect(target)
         try:
             source.backup(copy, pages=1024)
@@ -416,6 +418,7 @@ def copy_file_database(source: Path, target: Path) -> None:
     try:
         reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
+            create_empty(target)  # the umask's mode, not SQLite's 0644
             copy = sqlite3.connect(target)
             try:
                 reader.backup(copy)

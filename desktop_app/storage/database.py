@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop_app.private_files import create_empty
 from desktop_app.storage.errors import CannotOpenError, StoreError, translate
 
 DB_FILE_NAME = "union-counter.sqlite3"
@@ -81,6 +82,41 @@ def url_parts(text: str) -> UrlParts:
     except (ArgumentError, ValueError) as exc:
         raise ValueError(str(exc)) from None
     return UrlParts(url.get_backend_name(), url.host, url.database)
+
+
+@dataclass(frozen=True)
+class Login:
+    """Whom a PostgreSQL address logs in as, and where (libpq's password-file fields); the
+    address again without its password; the password written in it, if any."""
+
+    host: str
+    port: int
+    database: str
+    user: str
+    password: str | None
+    without_password: str
+
+
+def login_of(text: str) -> Login | None:
+    """The login a PostgreSQL address names; None for an SQLite address or a file path.
+    ValueError when the address cannot be read."""
+    if "://" not in text:
+        return None
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(str(exc)) from None
+    if url.get_backend_name() != "postgresql":
+        return None
+    bare = url._replace(password=None).render_as_string(hide_password=False)  # set() keeps None
+    return Login(
+        host=url.host or "localhost",
+        port=url.port or 5432,
+        database=url.database or "",
+        user=url.username or "",
+        password=url.password if url.password else None,
+        without_password=bare,
+    )
 
 
 def postgres_driver() -> tuple[str, str]:
@@ -207,6 +243,8 @@ class Store:
                     kwargs["creator"] = _read_only_connector(
                         Path(url.database), busy_timeout_ms / 1000
                     )
+                elif url.database != ":memory:":
+                    create_empty(Path(url.database))  # the umask's mode, not SQLite's 0644
         else:
             kwargs["pool_pre_ping"] = True
             if "connect_timeout" not in url.query:  # the URL's own value wins

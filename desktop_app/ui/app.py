@@ -22,8 +22,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import __version__
-from desktop_app.paths import data_home
+from desktop_app.errors import ClerkError
 from desktop_app.private_files import keep_private
+from desktop_app.services import machine_settings
 from desktop_app.services.logs import setup_logging
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.errors import install_excepthook, set_log_file
@@ -57,22 +58,26 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def prepare_home(home: Path | None = None) -> Path:
     """The data folder, created if missing (without importing the database layer)."""
-    folder = home or data_home()
+    folder = home or machine_settings.data_folder()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def usable_home(folder: Path, *, probing: bool = False) -> Path | None:
+def usable_home(folder: Path, *, probing: bool = False, may_choose: bool = True) -> Path | None:
     """A data folder the program can write in: `folder`, or one the clerk chose for this run
-    after being told why `folder` cannot be used; None to quit."""
+    after being told why `folder` cannot be used; None to quit. `may_choose` False: IT fixed
+    the folder for this PC, so the clerk is told and may only quit."""
     from desktop_app.services.data_folder import HOME_VARIABLE, check_data_folder
     from desktop_app.ui import home_dialog
 
     while (problem := check_data_folder(folder)) is not None:
-        text = home_dialog.explain(problem)
+        text = home_dialog.explain(problem, choose=may_choose, fixed=not may_choose)
         if sys.stderr is not None:  # the Windows window program has no console
             print(f"{home_dialog.TITLE}：{problem.folder}\n{problem.message}", file=sys.stderr)
         if probing:
+            return None
+        if not may_choose:
+            home_dialog.tell(text)
             return None
         chosen = home_dialog.ask_for_folder(problem, text)
         if chosen is None:
@@ -98,15 +103,39 @@ def start_loading(ctx: AppContext) -> None:
     ctx.catalogue_ready.connect(ctx.prepare_printing, Qt.ConnectionType.SingleShotConnection)
 
 
+def _cannot_start(message: str, probing: bool) -> int:
+    """The machine-wide settings forbid this start: say why (stderr, and a dialog), quit."""
+    from desktop_app.ui import home_dialog
+
+    if sys.stderr is not None:
+        print(f"{home_dialog.SETTINGS_TITLE}：{message}", file=sys.stderr)
+    if not probing:
+        home_dialog.tell(message, title=home_dialog.SETTINGS_TITLE)
+    return EXIT_NO_DATA_FOLDER
+
+
 def run(db_url: str | None = None, clerk: str | None = None, home: Path | None = None) -> int:
     started = time.perf_counter()
-    keep_private()  # the database, backups, logs and drafts this process creates: 0600
+    # The database, backups, logs and drafts this process creates: 0600 (0660 in the PC's
+    # shared data folder).
+    keep_private(shared=home is None and machine_settings.shared_files())
     app = make_application()
     probing = bool(os.environ.get(READY_PROBE))
-    found = usable_home(home or data_home(), probing=probing)
+    try:
+        start_folder = home or machine_settings.data_folder()
+        fixed = home is None and machine_settings.load().fixed(machine_settings.DATA_FOLDER)
+        own_folder = None if home else machine_settings.user_folder()
+    except ClerkError as exc:  # the machine-wide file, or a variable against it
+        return _cannot_start(exc.message, probing)
+    found = usable_home(start_folder, probing=probing, may_choose=not fixed)
     if found is None:
         return EXIT_NO_DATA_FOLDER
     folder = found
+    if own_folder is not None and own_folder != folder:
+        try:
+            own_folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            own_folder = folder  # the window's settings then stay in the data folder
     try:
         set_log_file(setup_logging(folder))
     except OSError as exc:  # written a moment ago; gone since (a share unplugged)
@@ -120,7 +149,10 @@ def run(db_url: str | None = None, clerk: str | None = None, home: Path | None =
     if missing():
         log.warning("%s: Qt's standard dialogs show English", missing())
     install_excepthook()
-    ctx = AppContext(folder, db_url=db_url, clerk=clerk)
+    try:
+        ctx = AppContext(folder, db_url=db_url, clerk=clerk, own_folder=own_folder)
+    except ClerkError as exc:  # --db or UNION_COUNTER_DB against the address IT fixed
+        return _cannot_start(exc.message, probing)
     window = build_window(ctx)
     window.show()
 

@@ -77,12 +77,22 @@ class AppContext(QObject):
         db_url: str | None = None,
         clerk: str | None = None,
         parent: QObject | None = None,
+        *,
+        own_folder: Path | None = None,
     ) -> None:
+        """`home`: the data folder; `own_folder`: where this user's window settings are kept
+        (the data folder itself unless it is the PC's shared one)."""
         super().__init__(parent)
+        from desktop_app.services import machine_settings
+
         self.home = home
-        self.settings = QSettings(str(home / SETTINGS_FILE), QSettings.Format.IniFormat)
-        saved_url = str(self.settings.value("database/url", "") or "")
-        self.db_url: str | None = db_url or os.environ.get("UNION_COUNTER_DB") or saved_url or None
+        self.settings = QSettings(
+            str((own_folder or home) / SETTINGS_FILE), QSettings.Format.IniFormat
+        )
+        saved_url = self._saved_url()
+        # What IT fixed for this PC wins; a --db or UNION_COUNTER_DB against it is refused
+        # (machine_settings.SettingLockedError, shown by the start-up).
+        self.db_url: str | None = machine_settings.database_url(db_url or None, saved_url or None)
         if clerk:
             self.settings.setValue("clerk", clerk)
         # Changes made since this moment by this clerk may be undone (services.status).
@@ -95,6 +105,23 @@ class AppContext(QObject):
         # treats the station as not set and 设置 says why.
         self.station_error: str | None = None
         self._search: CatalogueSearch | None = None
+
+    def _saved_url(self) -> str:
+        """The database address this user chose in 设置. One an older version saved with its
+        password in it is saved again without: the password goes to the password file."""
+        from desktop_app.services.pgpass import move_password_out
+
+        saved = str(self.settings.value("database/url", "") or "")
+        try:
+            bare, moved = move_password_out(saved)
+        except (OSError, ClerkError) as exc:
+            log.warning("could not move the saved database password out: %s", exc)
+            return saved
+        if moved is not None:
+            self.settings.setValue("database/url", bare)
+            self.settings.sync()
+            log.info("the saved database password was moved to the password file")
+        return bare
 
     # --- clerk -------------------------------------------------------------------------------
 

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from desktop_app.services.data_folder import HOME_VARIABLE, FolderProblem
 
 TITLE = "数据文件夹不能写入"
+SETTINGS_TITLE = "本机设置不能使用"
 
 
-def explain(problem: FolderProblem, *, choose: bool = True) -> str:
-    """The dialog's text (`choose`: with the button to choose another folder)."""
+def explain(problem: FolderProblem, *, choose: bool = True, fixed: bool = False) -> str:
+    """The dialog's text (`choose`: with the button to choose another folder; `fixed`: IT set
+    the folder for this PC in the machine-wide file)."""
     ways = []
     if choose:
         ways.append(
@@ -25,12 +27,18 @@ def explain(problem: FolderProblem, *, choose: bool = True) -> str:
             "下次启动仍用原来的文件夹。"
         )
     ways.append("请管理员给这个文件夹写入权限（或换一个不是只读的磁盘），然后重新启动程序。")
-    ways.append(
-        f"长期改用别的文件夹：设置环境变量 {HOME_VARIABLE}，值为那个文件夹的完整路径。"
-        "Windows 上：在开始菜单中搜索“环境变量”，或打开 系统属性 → 高级 → 环境变量，"
-        f"在“用户变量”中点“新建”，变量名 {HOME_VARIABLE}，变量值如 D:\\union-counter，"
-        "确定后重新启动程序。"
-    )
+    if fixed:
+        ways.append(
+            "这台电脑的数据文件夹由管理员在本机设置文件中设定，不能自行改用别的文件夹："
+            "请联系管理员。"
+        )
+    else:
+        ways.append(
+            f"长期改用别的文件夹：设置环境变量 {HOME_VARIABLE}，值为那个文件夹的完整路径。"
+            "Windows 上：在开始菜单中搜索“环境变量”，或打开 系统属性 → 高级 → 环境变量，"
+            f"在“用户变量”中点“新建”，变量名 {HOME_VARIABLE}，变量值如 D:\\union-counter，"
+            "确定后重新启动程序。"
+        )
     numbered = "\n".join(f"{n}. {way}" for n, way in enumerate(ways, 1))
     return (
         f"程序不能在数据文件夹中保存数据：\n{problem.folder}\n\n{problem.message}\n\n"
@@ -57,9 +65,9 @@ def ask_for_folder(problem: FolderProblem, text: str) -> Path | None:
             return Path(name)
 
 
-def tell(text: str) -> None:
+def tell(text: str, *, title: str = TITLE) -> None:
     """The problem alone, with 退出 (nothing else can be done)."""
-    box = QMessageBox(QMessageBox.Icon.Critical, TITLE, text, QMessageBox.StandardButton.NoButton)
+    box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.NoButton)
     box.addButton("退出(&Q)", QMessageBox.ButtonRole.RejectRole)
     box.exec()
 

@@ -143,7 +143,22 @@ class FirstRunDialog(QDialog):
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
         self._fill()
+        self._lock_what_it_fixed()
         self.setMinimumWidth(560)
+
+    def _lock_what_it_fixed(self) -> None:
+        """What IT fixed for the PC (the machine-wide file) is shown, read-only, with why."""
+        from desktop_app.services.machine_settings import DATABASE, STATION, locked_reason
+
+        self.station_fixed = bool(locked_reason(STATION))
+        self.database_fixed = bool(locked_reason(DATABASE))
+        for key in ("station_code", "station_name", "district"):
+            self.fields[key].setReadOnly(self.station_fixed)
+            self.fields[key].setToolTip(locked_reason(STATION))
+        self.database_url.setEnabled(not self.database_fixed)
+        self.database_url.setToolTip(locked_reason(DATABASE))
+        if self.station_fixed and self.fields["station_code"].hasFocus():
+            self.clerk_name.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @staticmethod
     def _edit(name: str, length: int, placeholder: str) -> QLineEdit:
@@ -211,7 +226,7 @@ class FirstRunDialog(QDialog):
     def finish(self) -> None:
         """完成: check everything; save only when everything is right."""
         from desktop_app.domain.facts import InputError
-        from desktop_app.services.settings_view import check_database_url
+        from desktop_app.services.settings_view import address_to_save, check_database_url
         from desktop_app.services.station_settings import save_station, station_problems
         from desktop_app.ui.context import StoreNotReadyError
         from desktop_app.ui.errors import known_message, show_error
@@ -234,13 +249,17 @@ class FirstRunDialog(QDialog):
             return
         try:
             store = self.ctx.require_store()
-            save_station(
-                store,
-                actor=clerk,
-                code=self.station_code.text(),
-                name=self.station_name.text(),
-                district=self.district.text(),
-            )
+            if not self.station_fixed:
+                save_station(
+                    store,
+                    actor=clerk,
+                    code=self.station_code.text(),
+                    name=self.station_name.text(),
+                    district=self.district.text(),
+                )
+            # As in 设置: the address is kept without its password (that goes to the user's
+            # password file), and only once everything else passed.
+            url = address_to_save(url).url if url and not self.database_fixed else ""
         except InputError as exc:
             key = exc.field if exc.field in self.fields else "station_code"
             self._show_errors({key: exc.message})

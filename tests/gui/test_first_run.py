@@ -291,3 +291,34 @@ def test_the_clerk_in_the_environment_counts_as_entered(
     QApplication.processEvents()
     assert run.window.setup_dialog is None and not run.window.setup_banner.isVisible()
     assert run.ctx.clerk == "环境变量里的人"
+
+
+def test_a_station_it_fixed_for_the_pc_is_shown_read_only_and_only_the_clerk_is_asked(
+    qtbot: Any,
+    fresh: Path,
+    start: Any,
+    shown: list[tuple[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    machine = tmp_path / "machine.ini"
+    machine.write_text(
+        "[station]\ncode = XC09\nname = 西城区德胜街道职工服务站\ndistrict = 西城区\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("UNION_COUNTER_MACHINE_CONFIG", str(machine))
+    run = start(fresh)
+    dialog = _dialog(qtbot, run)  # the clerk's name is missing
+    assert dialog.station_code.text() == "XC09"
+    for edit in (dialog.station_code, dialog.station_name, dialog.district):
+        assert edit.isReadOnly()
+        assert f"由管理员在 {machine} 中设定" in edit.toolTip()
+    assert dialog.clerk_name.hasFocus()
+    _focus_type(qtbot, dialog.clerk_name, CLERK)
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.keyClick(dialog.clerk_name, Qt.Key.Key_Return)
+        qtbot.keyClick(dialog.database_url, Qt.Key.Key_Return)
+    assert _stored_clerk(fresh) == CLERK
+    assert not (fresh / "station.ini").exists()  # IT's station is not copied anywhere
+    assert station_settings.station(run.ctx.store).code == "XC09"
+    assert shown == []

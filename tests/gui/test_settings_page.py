@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLabel
 
 from desktop_app.domain.ledger_filter import LedgerFilter
-from desktop_app.services import applications, ledger_view, station_settings
+from desktop_app.services import applications, ledger_view, pgpass, station_settings
 from desktop_app.ui import errors
 from desktop_app.ui.settings import dialogs
 from tests.gui.conftest import CLERK, GOOD_CARD, STATION, make_id
@@ -244,17 +244,25 @@ def test_a_different_database_is_checked_saved_and_used_at_the_next_start(
     _replace(qtbot, page.database_url, "postgresql://counter:s3cret@10.0.0.5/union_counter")
     qtbot.mouseClick(page.save_url_button, Qt.MouseButton.LeftButton)
     stored = QSettings(str(home / "counter.ini"), QSettings.Format.IniFormat)
-    assert stored.value("database/url") == "postgresql://counter:s3cret@10.0.0.5/union_counter"
+    # The password is not in the settings file: it went to the user's libpq password file.
+    assert stored.value("database/url") == "postgresql://counter@10.0.0.5/union_counter"
+    assert "s3cret" not in (home / "counter.ini").read_text(encoding="utf-8")
+    assert pgpass.has_password("postgresql://counter@10.0.0.5/union_counter")
+    assert "10.0.0.5:5432:union_counter:counter:s3cret" in pgpass.password_file().read_text(
+        encoding="utf-8"
+    )
     assert "下次启动程序时改用" in page.url_message.text()
+    assert str(pgpass.password_file()) in page.url_message.text()
     assert "s3cret" not in page.url_message.text() + page.next_database_label.text()
-    assert "postgresql://counter:***@10.0.0.5/union_counter" in (page.next_database_label.text())
+    assert "postgresql://counter@10.0.0.5/union_counter" in page.next_database_label.text()
+    assert "这个数据库的密码已保存" in page.password_note.text()
     assert page.database_label.text() == str(home / "union-counter.sqlite3")  # not switched now
     assert page.database_url.text() == ""  # the password does not stay on screen
 
     # The next start opens what was saved.
     from desktop_app.ui.context import AppContext
 
-    assert AppContext(home).db_url == "postgresql://counter:s3cret@10.0.0.5/union_counter"
+    assert AppContext(home).db_url == "postgresql://counter@10.0.0.5/union_counter"
 
     qtbot.mouseClick(page.default_url_button, Qt.MouseButton.LeftButton)
     assert window.ctx.settings.value("database/url") is None
@@ -411,7 +419,7 @@ def test_every_button_has_its_own_alt_letter(qtbot: Any, window: Any, answers: D
 
     page = _open(qtbot, window)
     buttons = [b.text() for b in page.findChildren(QPushButton)]
-    assert len(buttons) == 10
+    assert len(buttons) == 11
     assert [t for t in buttons if not _letter(t)] == []
     # Unique among the section's buttons and its labels' letters (which jump to their field),
     # and not taken by the window around it (the first-run note's 首次设置(&W)).
@@ -475,3 +483,64 @@ def test_about_shows_the_version_the_build_and_the_policy_fingerprints(
     for policy in policy_set():
         assert policy.sha256 in shown
     assert boxes.buttons[-1] == ["关闭(&C)"]
+
+
+# --- what IT fixed for the PC (the machine-wide file) -----------------------------------------
+
+
+def test_what_it_fixed_is_shown_read_only_with_the_reason_and_the_password_is_kept_apart(
+    qtbot: Any, window: Any, answers: Dialogs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    machine = tmp_path / "machine.ini"
+    machine.write_text(
+        "[station]\ncode = XC09\nname = 西城区德胜街道职工服务站\n"
+        "[database]\nurl = postgresql://xc09@10.0.0.5/union\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("UNION_COUNTER_MACHINE_CONFIG", str(machine))
+    page = _open(qtbot, window)
+    for widget in (page.station_code, page.station_name, page.district, page.save_station_button):
+        assert not widget.isEnabled()
+        assert f"由管理员在 {machine} 中设定" in widget.toolTip()
+    for widget in (page.database_url, page.save_url_button, page.default_url_button):
+        assert not widget.isEnabled()
+        assert "数据库地址由管理员" in widget.toolTip()
+    assert "postgresql://xc09@10.0.0.5/union" in page.next_database_label.text()
+    assert f"由管理员在 {machine} 中设定" in page.next_database_label.text()
+    assert f"本机设置文件：{machine}（由管理员设定）" in page.machine_note.text()
+    assert "管理员设定的服务站：固定，用户不能修改" in page.machine_note.text()
+    assert "这个数据库的密码还没有保存" in page.password_note.text()
+    assert str(pgpass.password_file()) in page.password_note.text()
+
+    # IT (or the clerk) types the server's password once; it goes to the password file only.
+    assert page.database_password.isEnabled()
+    page.database_password.setFocus()
+    qtbot.keyClicks(page.database_password, "Xc09-pass")
+    qtbot.keyClick(page.database_password, Qt.Key.Key_Return)
+    assert page.database_password.text() == ""
+    assert "密码已保存到" in page.password_message.text()
+    assert "10.0.0.5:5432:union:xc09:Xc09-pass" in pgpass.password_file().read_text(
+        encoding="utf-8"
+    )
+    assert "这个数据库的密码已保存" in page.password_note.text()
+    assert "Xc09-pass" not in (window.ctx.home / "counter.ini").read_text(encoding="utf-8")
+
+    # The station of every save is IT's now; saving another from here is impossible.
+    window.ctx.station_saved()
+    assert page.station_code.text() == "XC09"
+
+
+def test_an_older_versions_saved_address_with_its_password_is_moved_out_at_start(
+    qapp: Any, home: Path
+) -> None:
+    from desktop_app.ui.context import AppContext
+
+    saved = QSettings(str(home / "counter.ini"), QSettings.Format.IniFormat)
+    saved.setValue("database/url", "postgresql://counter:old-s3cret@10.0.0.7/union_counter")
+    saved.sync()
+    ctx = AppContext(home)
+    assert ctx.db_url == "postgresql://counter@10.0.0.7/union_counter"
+    assert "old-s3cret" not in (home / "counter.ini").read_text(encoding="utf-8")
+    assert "10.0.0.7:5432:union_counter:counter:old-s3cret" in pgpass.password_file().read_text(
+        encoding="utf-8"
+    )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.errors import EXIT_STORE, ClerkError
 from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.batch.signing import KEY_BYTES
+from desktop_app.private_files import file_mode
 from desktop_app.services import audit_trail
 from desktop_app.services.station_settings import Station, StationNotSetError, station
 from desktop_app.storage import station_keys
@@ -116,7 +117,7 @@ def _write_key(folder: Path, signer: fmt.Signer) -> None:
     handle, name = tempfile.mkstemp(prefix=f".{KEY_FILE}.", suffix=".part", dir=folder)
     temporary = Path(name)
     try:
-        temporary.chmod(0o600)
+        temporary.chmod(file_mode())  # 0600; 0660 in the PC's shared folder (its clerks)
         os.write(handle, text.encode("utf-8"))
         os.fsync(handle)
         os.close(handle)

@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 ERROR_STYLE = "color: #b00020;"
 DONE_STYLE = "color: #1b5e20;"
 URL_SETTING = "database/url"
+STATION_NOTE = (
+    "服务站代码是受理编号的开头（如 XC01-20261121-0001），全区各站不能相同。"
+    "服务站设置保存在本机数据文件夹的 station.ini 中，是这个柜台自己的，"
+    "不随共用的数据库改变。"
+)
 
 
 def _message(label: QLabel, text: str, *, error: bool) -> None:
@@ -89,13 +94,8 @@ class SettingsPage(Page):
         form.addRow("服务站代码(&C)：", self.station_code)
         form.addRow("服务站名称(&N)：", self.station_name)
         form.addRow("所属区(&D)：", self.district)
-        form.addRow(
-            _note(
-                "服务站代码是受理编号的开头（如 XC01-20261121-0001），全区各站不能相同。"
-                "服务站设置保存在本机数据文件夹的 station.ini 中，是这个柜台自己的，"
-                "不随共用的数据库改变。"
-            )
-        )
+        self.station_note = _note(STATION_NOTE)
+        form.addRow(self.station_note)
         form.addRow(self.station_message)
         form.addRow(self._right(self.save_station_button))
 
@@ -125,13 +125,24 @@ class SettingsPage(Page):
         self.database_url = QLineEdit()
         self.database_url.setObjectName("databaseUrl")
         self.database_url.setPlaceholderText(
-            "SQLite 文件的完整路径，或 postgresql://用户名:密码@服务器/union_counter"
+            "SQLite 文件的完整路径，或 postgresql://用户名@服务器/union_counter"
         )
         self.save_url_button = QPushButton("保存数据库地址(&A)")
         self.save_url_button.setObjectName("saveDatabaseUrl")
         self.default_url_button = QPushButton("改回默认(&M)")
         self.default_url_button.setObjectName("defaultDatabaseUrl")
         self.url_message = _note()
+        self.database_password = QLineEdit()
+        self.database_password.setObjectName("databasePassword")
+        self.database_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.database_password.setPlaceholderText("PostgreSQL 服务器的密码（不显示）")
+        self.save_password_button = QPushButton("保存密码(&E)")
+        self.save_password_button.setObjectName("saveDatabasePassword")
+        self.password_note = _note()
+        self.password_note.setObjectName("passwordNote")
+        self.password_message = _note()
+        self.machine_note = _note()
+        self.machine_note.setObjectName("machineSettings")
         data_box = QGroupBox("数据文件夹和数据库")
         form = QFormLayout(data_box)
         form.addRow("数据文件夹：", self.home_label)
@@ -151,6 +162,11 @@ class SettingsPage(Page):
         buttons.addWidget(self.default_url_button)
         buttons.addWidget(self.save_url_button)
         form.addRow(buttons)
+        form.addRow("数据库密码(&P)：", self.database_password)
+        form.addRow(self.password_note)
+        form.addRow(self.password_message)
+        form.addRow(self._right(self.save_password_button))
+        form.addRow("本机设置：", self.machine_note)
 
         # --- backups ---------------------------------------------------------------------------
         self.backup_button = QPushButton("立即备份(&B)")
@@ -254,6 +270,8 @@ class SettingsPage(Page):
             self.database_url,
             self.default_url_button,
             self.save_url_button,
+            self.database_password,
+            self.save_password_button,
             self.backup_button,
             self.open_backups_button,
             self.backup_table,
@@ -278,6 +296,8 @@ class SettingsPage(Page):
         self.database_url.returnPressed.connect(self.save_database_url)
         self.save_url_button.clicked.connect(self.save_database_url)
         self.default_url_button.clicked.connect(self.reset_database_url)
+        self.database_password.returnPressed.connect(self.save_database_password)
+        self.save_password_button.clicked.connect(self.save_database_password)
         self.backup_button.clicked.connect(self.make_backup)
         self.restore_button.clicked.connect(self.restore_selected)
         self.restore_file_button.clicked.connect(self.restore_from_file)
@@ -309,6 +329,7 @@ class SettingsPage(Page):
                 self._load_station()
             self._show_database()
             self.refresh_backups()
+            self._update_enabled()  # what IT fixed in the machine-wide file, as it is now
         target = self.station_code if self.station_code.isEnabled() else self.clerk_name
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
@@ -326,14 +347,27 @@ class SettingsPage(Page):
         self.refresh_backups()  # a database that does not open can be restored from one
 
     def _update_enabled(self) -> None:
+        from desktop_app.services.machine_settings import DATABASE, STATION, locked_reason
+
         store = self.ctx.store
+        station_reason = locked_reason(STATION)
+        self.station_note.setText(
+            "服务站代码是受理编号的开头，全区各站不能相同。" + station_reason
+            if station_reason
+            else STATION_NOTE
+        )
         for widget in (
             self.station_code,
             self.station_name,
             self.district,
             self.save_station_button,
         ):
-            widget.setEnabled(store is not None and not self._busy)
+            widget.setEnabled(store is not None and not self._busy and not station_reason)
+            widget.setToolTip(station_reason)
+        database_reason = locked_reason(DATABASE)
+        for widget in (self.database_url, self.save_url_button, self.default_url_button):
+            widget.setEnabled(not database_reason)
+            widget.setToolTip(database_reason)
         self.backup_button.setEnabled(store is not None and not self._busy)
         # A shared PostgreSQL server is restored by the district's administrator, not here;
         # a database that failed to open can still be restored from a backup.
@@ -451,26 +485,77 @@ class SettingsPage(Page):
         self.database_label.setVisible(True)
         self.next_database_label.setText(f"{choice.next_start}\n{choice.note}")
         self.next_database_label.setVisible(True)
+        self._show_password_and_machine()
+
+    def _show_password_and_machine(self) -> None:
+        from desktop_app.services import pgpass
+        from desktop_app.services.machine_settings import describe, shared_folder_note
+        from desktop_app.services.settings_view import next_address
+
+        address = next_address(self._saved_url())
+        server = "://" in address
+        if server:
+            kept = "已保存" if pgpass.has_password(address) else "还没有保存"
+            text = f"这个数据库的密码{kept}。密码不写在设置文件中，保存在{pgpass.where_kept()}。"
+        else:
+            text = "数据文件夹中的 SQLite 数据库不需要密码；密码只用于 PostgreSQL 服务器。"
+        self.password_note.setText(text)
+        self.password_note.setVisible(True)
+        for widget in (self.database_password, self.save_password_button):
+            widget.setEnabled(server)
+        self.machine_note.setText("\n".join(f"{label}：{text}" for label, text in describe()))
+        self.machine_note.setVisible(True)
+        shared = shared_folder_note(self.ctx.home)
+        self.home_label.setText(f"{self.ctx.home}{shared}")
 
     def save_database_url(self) -> None:
-        from desktop_app.domain.facts import InputError
-        from desktop_app.services.settings_view import check_database_url, describe_database
+        from desktop_app.errors import ClerkError
+        from desktop_app.services.settings_view import address_to_save, describe_database
 
         try:
-            url = check_database_url(self.database_url.text())
-        except InputError as exc:
+            saved = address_to_save(self.database_url.text())
+        except ClerkError as exc:
             _message(self.url_message, exc.message, error=True)
             self.database_url.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        if not url:
+        except OSError as exc:  # the password file could not be written: nothing is saved
+            self._error(exc)
+            return
+        if not saved.url:
             self.reset_database_url()
             return
-        self.ctx.settings.setValue(URL_SETTING, url)
+        self.ctx.settings.setValue(URL_SETTING, saved.url)
         self.ctx.settings.sync()
         self.database_url.clear()
-        where = describe_database(url, self.ctx.home)
-        _message(self.url_message, f"已保存。下次启动程序时改用：{where}", error=False)
+        where = describe_database(saved.url, self.ctx.home)
+        moved = (
+            f"地址中的密码没有写进设置文件，已存入密码文件 {saved.password_file}。"
+            if saved.password_file
+            else ""
+        )
+        _message(self.url_message, f"已保存。下次启动程序时改用：{where}。{moved}", error=False)
         self._show_database()
+
+    def save_database_password(self) -> None:
+        from desktop_app.errors import ClerkError
+        from desktop_app.services.settings_view import next_address, save_database_password
+
+        try:
+            path = save_database_password(
+                next_address(self._saved_url()), self.database_password.text()
+            )
+        except ClerkError as exc:
+            _message(self.password_message, exc.message, error=True)
+            self.database_password.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        finally:
+            self.database_password.clear()  # the typed password never stays on the screen
+        _message(
+            self.password_message,
+            f"密码已保存到 {path}（只有本用户可读），下次连接服务器时使用。",
+            error=False,
+        )
+        self._show_password_and_machine()
 
     def reset_database_url(self) -> None:
         self.ctx.settings.remove(URL_SETTING)
