@@ -6,8 +6,9 @@
 # BUNDLE_DIR: the PyInstaller folder (default dist/union-counter, as `make bundle` leaves it).
 # The package puts it under /opt/union-counter/, a launcher /usr/bin/union-counter, the menu
 # entry (职工技能补助柜台, Office) and the icon in the hicolor theme, and the licences under
-# /usr/share/doc/union-counter/. It runs nothing at install (no network, no scripts) and its
-# removal leaves every data folder alone (they live in the users' homes).
+# /usr/share/doc/union-counter/, and the machine-wide settings file /etc/union-counter/counter.ini
+# (all comments until IT fills it in). It runs nothing at install (no network, no scripts) and
+# its removal leaves every data folder alone (the users' homes, or the shared folder IT made).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -38,6 +39,11 @@ install -D -m 0644 "$root/resources/icons/union-counter.svg" \
 install -m 0644 "$here/copyright" "$stage/usr/share/doc/$package/copyright"
 sed "s|@MAINTAINER@|$maintainer|" "$here/changelog" | gzip -9n > "$stage/usr/share/doc/$package/changelog.gz"
 install -m 0644 "$here/lintian-overrides" "$stage/usr/share/lintian/overrides/$package"
+# The machine-wide settings IT fills in (every line a comment until then): a conffile, so an
+# upgrade keeps IT's values and `apt remove` leaves them; `apt purge` takes them away.
+install -D -m 0644 "$root/build_spec/machine/counter.ini" "$stage/etc/$package/counter.ini"
+echo "/etc/$package/counter.ini" > "$stage/DEBIAN/conffiles"
+chmod 0644 "$stage/DEBIAN/conffiles"
 # Everything readable by all, nothing writable but by root (a bundle may carry odd modes).
 find "$stage" -type d -exec chmod 0755 {} +
 find "$stage/opt" -type f -exec chmod go-w,a+r {} +

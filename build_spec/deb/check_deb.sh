@@ -36,6 +36,7 @@ for size in 16 32 48 256; do
         echo "no ${size}px icon"; exit 1; }
 done
 [ -f /usr/share/doc/union-counter/copyright ] || { echo "no copyright file"; exit 1; }
+[ -f /etc/union-counter/counter.ini ] || { echo "no machine-wide settings file"; exit 1; }
 
 run() { (cd "$work" && env -u PYTHONPATH -u VIRTUAL_ENV -u UNION_COUNTER_DB PATH=/usr/bin:/bin "$@"); }
 echo "== deb: --self-test from /usr/bin/union-counter"
@@ -65,4 +66,8 @@ before=$(sha256sum "$home/union-counter.sqlite3")
 apt-get remove -y -qq union-counter >/dev/null
 [ ! -e /opt/union-counter ] && [ ! -e /usr/bin/union-counter ] || { echo "apt remove left the program"; exit 1; }
 [ "$(sha256sum "$home/union-counter.sqlite3")" = "$before" ] || { echo "apt remove touched the data"; exit 1; }
+# IT's machine-wide settings are a conffile: kept by remove, taken away by purge.
+[ -f /etc/union-counter/counter.ini ] || { echo "apt remove took IT's machine-wide settings"; exit 1; }
+apt-get purge -y -qq union-counter >/dev/null
+[ ! -e /etc/union-counter/counter.ini ] || { echo "apt purge left /etc/union-counter/counter.ini"; exit 1; }
 echo "== deb: all checks passed"
