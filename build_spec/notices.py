@@ -516,15 +516,19 @@ def _read(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace").replace("\r\n", "\n").strip("\n")
 
 
+def _field(dist: metadata.Distribution, name: str) -> str:
+    return ((dist.metadata.get_all(name) or [""])[0] or "").strip()
+
+
 def dist_licence(dist: metadata.Distribution) -> str | None:
     """The distribution's licence as an SPDX-like expression, or None when unknown."""
     key = _canonical(dist.metadata["Name"])
     if key in DIST_LICENCES:
         return DIST_LICENCES[key]
-    expression = (dist.metadata.get("License-Expression") or "").strip()
+    expression = _field(dist, "License-Expression")
     if expression:
         return expression
-    free = (dist.metadata.get("License") or "").strip()
+    free = _field(dist, "License")
     if free.lower() in FREE_TEXT_LICENCES:
         return FREE_TEXT_LICENCES[free.lower()]
     if free and "\n" not in free and len(free) <= 80 and SPDX_LIKE.fullmatch(free):

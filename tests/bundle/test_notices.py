@@ -5,6 +5,7 @@ the real one, in tmp_path; the real venv's metadata and licence files (no PyInst
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import os
 import re
 import shutil
 import sys
@@ -211,3 +212,28 @@ def test_the_notices_for_the_real_venv_name_every_runtime_dependency(tmp_path: P
         assert vendored in titles, sorted(sections)
     assert "Licence: PostgreSQL" in titles["postgresql libpq"]
     assert notices.check(bundle) == []
+
+
+@pytest.mark.slow
+def test_a_built_bundle_carries_notices_that_cover_it() -> None:
+    """The bundle check_bundle.sh built (UNION_COUNTER_BUNDLE, as CI sets it)."""
+    prebuilt = os.environ.get("UNION_COUNTER_BUNDLE")
+    if not prebuilt:
+        pytest.skip("UNION_COUNTER_BUNDLE names no built bundle (check_bundle.sh builds one)")
+    bundle = Path(prebuilt)
+    assert notices.check(bundle) == []
+    # the executable's module list, read without PyInstaller, is PyInstaller's own reading
+    readers = pytest.importorskip("PyInstaller.archive.readers")
+    for exe in notices.executables(bundle):
+        archive = readers.CArchiveReader(str(exe))
+        expected = set()
+        for name, entry in archive.toc.items():
+            if entry[-1] in "msM":
+                expected.add(name)
+            elif entry[-1] == "z":
+                expected.update(archive.open_embedded_archive(name).toc)
+        assert notices.read_archive_modules(exe) == expected
+        assert {"desktop_app", "sqlalchemy", "PySide6"} <= {n.split(".")[0] for n in expected}
+    text = (bundle / "THIRD-PARTY-NOTICES").read_text(encoding="utf-8")
+    titles = {title.lower() for title in _sections(text)}
+    assert {"python", "pyside6_essentials", "shiboken6", "pyinstaller", "pillow"} <= titles
