@@ -444,18 +444,40 @@ def python_prefix_files() -> tuple[Path, Path]:
     return libdir, Path(sysconfig.get_paths()["stdlib"])
 
 
+def _python_library_names() -> set[str]:
+    """File names of the interpreter's shared library (libpython3.11.so.1.0, python311.dll)."""
+    names = {
+        str(sysconfig.get_config_var(var) or "")
+        for var in ("LDLIBRARY", "INSTSONAME", "DLLLIBRARY")
+    }
+    if sys.platform == "win32":
+        version = f"{sys.version_info[0]}{sys.version_info[1]}"
+        names |= {f"python{version}.dll", f"python{sys.version_info[0]}.dll"}
+    return {n for n in names if n}
+
+
 def _from_python(relative: str, source: Path | None) -> bool:
-    base = Path(sys.base_prefix).resolve()
-    if source is not None:
-        return _inside(source, base)
-    parts = PurePosixPath(relative).parts
-    name = parts[-1]
-    if len(parts) > 2 and re.fullmatch(r"python\d\.\d+", parts[-3]) and parts[-2] == "lib-dynload":
-        return (Path(sysconfig.get_paths()["stdlib"]) / "lib-dynload" / name).exists()
+    """Is this file the Python runtime's own: its shared library, an extension module of the
+    standard library (lib-dynload), or on Windows a file of the Python folder (DLLs/…)?
+    Other files under sys.base_prefix (with Debian's Python, /usr) are not."""
+    name = PurePosixPath(relative).name
+    base = Path(sys.base_prefix)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
     libdir, _stdlib = python_prefix_files()
-    if (libdir / name).exists() or (Path(sys.base_prefix) / name).exists():
-        return True
-    return (Path(sys.base_prefix) / "DLLs" / name).exists()
+    if source is not None:
+        if sys.platform == "win32":
+            return _inside(source, base)
+        return _inside(source, stdlib) or (
+            name in _python_library_names() and _inside(source, libdir)
+        )
+    parts = PurePosixPath(relative).parts
+    if len(parts) > 2 and re.fullmatch(r"python\d\.\d+", parts[-3]) and parts[-2] == "lib-dynload":
+        return (stdlib / "lib-dynload" / name).exists()
+    if name in _python_library_names():
+        return (libdir / name).exists() or (base / name).exists()
+    if sys.platform == "win32":
+        return (base / name).exists() or (base / "DLLs" / name).exists()
+    return False
 
 
 _LDCONFIG: dict[str, str] | None = None
