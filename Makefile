@@ -16,8 +16,12 @@ SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 # Only for the tests: poppler-utils (pdftoppm) for the printed forms' image tests,
 # LibreOffice Calc (headless) to open the exported workbooks.
 TEST_SYSTEM_PACKAGES := poppler-utils libreoffice-calc-nogui
-# Only for building the bundle: binutils (strip, and as/ld for the trimmed ICU data library).
-BUNDLE_SYSTEM_PACKAGES := binutils
+# Only for building the bundle: binutils (strip, and as/ld for the trimmed ICU data library), and
+# the Debian packages whose copyright files give the licence texts of libraries the wheels
+# vendor (psycopg-binary's libpq, OpenSSL, Kerberos, SASL, OpenLDAP…; Qt's ICU) for
+# THIRD-PARTY-NOTICES (build_spec/notices.py). Names as in Debian 12.
+BUNDLE_SYSTEM_PACKAGES := binutils libpq5 libssl3 libkrb5-3 libsasl2-2 libldap-2.5-0 libcrypt1 \
+	libkeyutils1 libcom-err2 libicu72
 # Only for building and checking the .deb: lintian, the menu entry's validator, and a virtual
 # screen with a window manager to open the installed program's window.
 DEB_SYSTEM_PACKAGES := lintian desktop-file-utils xvfb xauth openbox

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the offline one-folder bundle with build_spec/union_counter.spec, checks its size and
-# start-up time, runs its self-test offscreen away from the checkout, and runs two copies at
-# once on one data folder. Used by CI and `make bundle`; runs on a fresh Debian machine after
-# `make venv` (PyInstaller comes with the dev extra; installed here if missing).
+# Builds the offline one-folder bundle with build_spec/union_counter.spec, checks its size, its
+# THIRD-PARTY-NOTICES and start-up time, runs its self-test offscreen away from the checkout, and
+# runs two copies at once on one data folder. Used by CI and `make bundle`; runs on a fresh
+# Debian machine after `make venv` (PyInstaller comes with the dev extra; installed here if
+# missing).
 #
 #   bash build_spec/check_bundle.sh                 # bundle in dist/union-counter
 #   UC_DIST=/tmp/uc-dist UC_BUILD=/tmp/uc-build bash build_spec/check_bundle.sh
@@ -37,6 +38,13 @@ echo "== bundle: size"
 MB=$(du -sm "$BUNDLE" | cut -f1)
 echo "   $(du -sh "$BUNDLE" | cut -f1) on disk ($MB MB; limit $MAX_MB MB)"
 [ "$MB" -le "$MAX_MB" ] || { echo "the bundle grew past $MAX_MB MB"; exit 1; }
+
+# THIRD-PARTY-NOTICES (written by the spec): every shared library, extension module, font and
+# Python package in the bundle has a notice with a known licence and its text.
+echo "== bundle: third-party notices"
+"$PY" build_spec/notices.py check "$BUNDLE" ||
+    { echo "the bundle's THIRD-PARTY-NOTICES do not cover it (build_spec/notices.py)"; exit 1; }
+echo "   $BUNDLE/THIRD-PARTY-NOTICES, $(du -k "$BUNDLE/THIRD-PARTY-NOTICES" | cut -f1) KiB"
 
 # Linux: the bundle's ICU data is cut down (build_spec/icu_data.py). The ICU functions QtCore
 # calls must answer as with the wheel's full data.

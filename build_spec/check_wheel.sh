@@ -25,9 +25,23 @@ WHEEL=$(ls "$WORK"/wheel/union_counter-*.whl)
 echo "   $WHEEL ($(du -h "$WHEEL" | cut -f1), $(elapsed "$t0") s)"
 
 echo "== wheel: data folders inside"
-"$BUILD_PY" - "$WHEEL" <<'PYEOF'
+"$BUILD_PY" - "$WHEEL" "$ROOT" <<'PYEOF'
 import sys, zipfile
+from pathlib import Path
 names = zipfile.ZipFile(sys.argv[1]).namelist()
+# Every file of resources/ (pyproject.toml lists its folders), but not the developers' font tool.
+tool = "resources/fonts/make_subsets.py"
+if f"desktop_app/_data/{tool}" in names:
+    sys.exit(f"the wheel ships the developer tool {tool}")
+root = Path(sys.argv[2])
+left_out = [
+    p.relative_to(root).as_posix()
+    for p in sorted((root / "resources").rglob("*"))
+    if p.is_file() and "__pycache__" not in p.parts and p.relative_to(root).as_posix() != tool
+    and f"desktop_app/_data/{p.relative_to(root).as_posix()}" not in names
+]
+if left_out:
+    sys.exit(f"the wheel lacks {left_out} (add the folder to pyproject.toml's force-include)")
 wanted = [
     "desktop_app/_data/resources/policies/bj-2026-skills.toml",
     "desktop_app/_data/resources/policies/bj-2016-union-boost.toml",
@@ -42,7 +56,7 @@ fonts = [n for n in names if n.startswith("desktop_app/_data/resources/fonts/") 
 versions = [n for n in names if n.startswith("desktop_app/_data/db/versions/") and n.endswith(".py")]
 if missing or not fonts or not versions:
     sys.exit(f"wheel is missing: {missing or ''} {'' if fonts else 'fonts'} {'' if versions else 'db/versions'}")
-print(f"   ok: {len(names)} files, {len(fonts)} fonts, {len(versions)} migrations")
+print(f"   ok: {len(names)} files, {len(fonts)} fonts, {len(versions)} migrations; no {tool}")
 PYEOF
 
 echo "== wheel: install into a clean virtual environment"

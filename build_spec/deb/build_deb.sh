@@ -37,6 +37,11 @@ done
 install -D -m 0644 "$root/resources/icons/union-counter.svg" \
     "$stage/usr/share/icons/hicolor/scalable/apps/$package.svg"
 install -m 0644 "$here/copyright" "$stage/usr/share/doc/$package/copyright"
+# Every bundled library's licence (written into the bundle by the spec, build_spec/notices.py),
+# compressed as Debian policy 12.3 wants for documentation; the bundle keeps its own copy.
+[ -f "$bundle/THIRD-PARTY-NOTICES" ] ||
+    { echo "build_deb.sh: $bundle has no THIRD-PARTY-NOTICES (rebuild it: make bundle)" >&2; exit 1; }
+gzip -9n < "$bundle/THIRD-PARTY-NOTICES" > "$stage/usr/share/doc/$package/THIRD-PARTY-NOTICES.gz"
 sed "s|@MAINTAINER@|$maintainer|" "$here/changelog" | gzip -9n > "$stage/usr/share/doc/$package/changelog.gz"
 install -m 0644 "$here/lintian-overrides" "$stage/usr/share/lintian/overrides/$package"
 # The machine-wide settings IT fills in (every line a comment until then): a conffile, so an
