@@ -34,8 +34,13 @@ t0=$(date +%s.%N)
 new_version=$(dpkg-deb -f "$deb" Version)
 dpkg --compare-versions "$old_version" lt "$new_version" ||
     { echo "the old version $old_version is not older than the new package's $new_version"; exit 1; }
-# The machine as found: no union-counter installed (another check may be running: say so
-# rather than take its package away), no user of the check's name.
+# The machine as found: no union-counter installed (another check may be running: wait up to
+# 5 minutes for it to remove its package, then say so rather than take it away), no user of
+# the check's name.
+for _ in $(seq 60); do
+    [ -n "$(installed_version)" ] || break
+    sleep 5
+done
 if [ -n "$(installed_version)" ]; then
     echo "check_upgrade.sh: $package $(installed_version) is installed (another check running?);" \
         "this check installs and removes it: remove it first" >&2
@@ -61,6 +66,7 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM HUP
 
 echo "== upgrade: the old program ($old_rev)"
 commit=$(git -C "$root" rev-parse --verify "$old_rev^{commit}")
