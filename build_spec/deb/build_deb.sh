@@ -19,7 +19,9 @@ out="${2:-$root/dist}"
 # Who answers for the package (Debian's Maintainer field): the team's real address, set by
 # whoever builds the release (UC_DEB_MAINTAINER); the default is a placeholder.
 maintainer="${UC_DEB_MAINTAINER:-union-counter team <union-counter@example.org>}"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/pyproject.toml" | head -n 1)
+# The version is the program's (pyproject.toml); UC_DEB_VERSION overrides it (check_upgrade.sh
+# packages an older revision as 0.0.9 to install the current one over it).
+version="${UC_DEB_VERSION:-$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/pyproject.toml" | head -n 1)}"
 package=union-counter
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
