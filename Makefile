@@ -22,8 +22,8 @@ BUNDLE_SYSTEM_PACKAGES := binutils
 # screen with a window manager to open the installed program's window.
 DEB_SYSTEM_PACKAGES := lintian desktop-file-utils xvfb xauth openbox
 # Only for the Windows installer on Linux (make nsis-check): makensis compiles its NSIS script,
-# 7-Zip lists what the compiled installer holds.
-WINDOWS_SYSTEM_PACKAGES := nsis 7zip
+# 7-Zip lists what the compiled installer holds, Wine runs it.
+WINDOWS_SYSTEM_PACKAGES := nsis 7zip wine64
 
 .PHONY: run test test-fast bench lint format system-deps test-system-deps venv clean pinyin screenshots \
 	bundle bundle-system-deps wheel-check deb deb-system-deps \
@@ -70,9 +70,11 @@ deb: bundle deb-system-deps
 	bash build_spec/deb/check_deb.sh "$$(bash build_spec/deb/build_deb.sh)"
 
 # The Windows installer's script (build_spec/windows/union-counter.nsi) compiled with makensis
-# against a stand-in payload, warnings as errors; the installer's version resource read back.
+# against a stand-in payload, warnings as errors, the installer's version resource read back;
+# then installed, upgraded and uninstalled under Wine as IT would (build_spec/README.md, "Windows").
 nsis-check: venv windows-system-deps
 	bash build_spec/windows/check_nsis.sh
+	bash build_spec/windows/check_wine.sh
 
 # The wheel holds the data folders: built, installed in a clean venv, self-tested.
 wheel-check: venv

@@ -25,7 +25,14 @@
 ; and stayed open (nothing changed); 3 this Windows is not supported (nothing changed).
 ; See build_spec/README.md, "Windows".
 
-Unicode true
+!ifdef WINE_CHECK_AMD64
+  ; Only for the behaviour check under Wine (check_wine.sh): the same script as a 64-bit
+  ; installer, which a 64-bit-only Wine can run. The installer handed out stays 32-bit, so that
+  ; 32-bit Windows shows its Chinese refusal instead of Windows' own error.
+  Target amd64-unicode
+!else
+  Unicode true
+!endif
 ManifestDPIAware true
 RequestExecutionLevel admin
 SetCompressor /SOLID lzma
@@ -267,7 +274,9 @@ Section "Uninstall"
   Delete "$DESKTOP\${APP_NAME}.lnk"
   DeleteRegKey HKLM "${UNINST_KEY}"
   Delete "$INSTDIR\${UNINSTALLER}"
-  ; only when empty: a folder chosen by hand may hold other things
+  ; only when empty: a folder chosen by hand may hold other things. Not the working folder
+  ; any more, or Windows keeps it.
+  SetOutPath "$TEMP"
   RMDir "$INSTDIR"
   DetailPrint "各人的数据（%LOCALAPPDATA%\union-counter）和本机设置（%PROGRAMDATA%\union-counter）已保留。"
 SectionEnd
