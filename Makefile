@@ -25,9 +25,13 @@ BUNDLE_SYSTEM_PACKAGES := binutils libpq5 libssl3 libkrb5-3 libsasl2-2 libldap-2
 # Only for building and checking the .deb: lintian, the menu entry's validator, and a virtual
 # screen with a window manager to open the installed program's window.
 DEB_SYSTEM_PACKAGES := lintian desktop-file-utils xvfb xauth openbox
+# Only for the Windows installer on Linux (make nsis-check): makensis compiles its NSIS script,
+# 7-Zip lists what the compiled installer holds, Wine runs it.
+WINDOWS_SYSTEM_PACKAGES := nsis 7zip wine64
 
 .PHONY: run test test-fast bench lint format system-deps test-system-deps venv clean pinyin screenshots \
-	bundle bundle-system-deps wheel-check deb deb-system-deps
+	bundle bundle-system-deps wheel-check deb deb-system-deps \
+	nsis-check windows-system-deps
 
 run: venv
 	$(VENV)/bin/union-counter $(ARGS)
@@ -68,6 +72,13 @@ bundle: venv bundle-system-deps
 # The Debian/UOS/Kylin package from the bundle, checked by installing and removing it (root).
 deb: bundle deb-system-deps
 	bash build_spec/deb/check_deb.sh "$$(bash build_spec/deb/build_deb.sh)"
+
+# The Windows installer's script (build_spec/windows/union-counter.nsi) compiled with makensis
+# against a stand-in payload, warnings as errors, the installer's version resource read back;
+# then installed, upgraded and uninstalled under Wine as IT would (build_spec/README.md, "Windows").
+nsis-check: venv windows-system-deps
+	bash build_spec/windows/check_nsis.sh
+	bash build_spec/windows/check_wine.sh
 
 # The wheel holds the data folders: built, installed in a clean venv, self-tested.
 wheel-check: venv
@@ -116,6 +127,9 @@ bundle-system-deps:
 
 deb-system-deps:
 	$(call install_missing,$(DEB_SYSTEM_PACKAGES))
+
+windows-system-deps:
+	$(call install_missing,$(WINDOWS_SYSTEM_PACKAGES))
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
