@@ -69,6 +69,13 @@ trap cleanup EXIT
 trap "exit 130" INT TERM HUP
 
 echo "== upgrade: the old program ($old_rev)"
+# A shallow clone lacks the old revision: fetch the history from where the clone came from.
+if ! git -C "$root" rev-parse --quiet --verify "$old_rev^{commit}" >/dev/null; then
+    if [ "$(git -C "$root" rev-parse --is-shallow-repository)" = true ]; then
+        git -C "$root" fetch --quiet --unshallow ||
+            { echo "check_upgrade.sh: a shallow clone without $old_rev, and its history cannot be fetched" >&2; exit 1; }
+    fi
+fi
 commit=$(git -C "$root" rev-parse --verify "$old_rev^{commit}")
 mkdir "$work/src"
 git -C "$root" archive "$commit" | tar -x -C "$work/src"

@@ -113,6 +113,10 @@ for name in Publisher DisplayIcon InstallLocation UninstallString EstimatedSize 
     [ -n "$(reg_value "$name")" ] || fail "no $name in the uninstall key"
 done
 echo "   files, 3 shortcuts, uninstall key: DisplayName $(reg_value DisplayName), EstimatedSize $(reg_value EstimatedSize)"
+# No machine-wide settings yet: the installer put IT's template (all comments) there.
+cmp -s "$settings/counter.ini" build_spec/machine/counter.ini ||
+    fail "the machine-wide settings template is not in %PROGRAMDATA%\\union-counter"
+echo "   the machine-wide settings template in ${settings#"$drive/"}"
 
 step "2. a clerk's data and the machine-wide settings (${data#"$drive/"}, ${settings#"$drive/"})"
 mkdir -p "$data/backups" "$settings"

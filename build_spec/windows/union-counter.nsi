@@ -238,6 +238,14 @@ Section "-${APP_NAME}"
   File /r "${PAYLOAD}\*.*"
   WriteUninstaller "$INSTDIR\${UNINSTALLER}"
 
+  ; The machine-wide settings IT fills in (every line a comment until then), put in
+  ; %PROGRAMDATA%\union-counter once: an existing file, IT's, is never replaced or removed.
+  ${IfNot} ${FileExists} "$APPDATA\union-counter\counter.ini"
+    CreateDirectory "$APPDATA\union-counter"
+    File "/oname=$APPDATA\union-counter\counter.ini" "..\machine\counter.ini"
+  ${EndIf}
+  SetOutPath "$INSTDIR"
+
   ; Shortcuts for every account (SetShellVarContext all): the working folder is $INSTDIR.
   CreateDirectory "${START_MENU}"
   CreateShortcut "${START_MENU}\${APP_NAME}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
