@@ -15,7 +15,6 @@ from pathlib import Path
 from desktop_app import __version__
 from desktop_app.paths import resources_dir
 from desktop_app.services.policies import policy_set
-from desktop_app.storage.migrations import head_revision
 
 BUILD_INFO = "build-info.json"
 
@@ -59,6 +58,10 @@ def build_text(folder: Path | None = None) -> str:
 
 def about() -> About:
     """This copy of the program, as 关于 shows it."""
+    # Here, not at the top: 设置 imports this module while the window is built, before the
+    # database layer (SQLAlchemy, ~110 ms) is wanted.
+    from desktop_app.storage.migrations import head_revision
+
     policies = policy_set()
     files = []
     for current in policies:
