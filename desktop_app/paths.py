@@ -49,6 +49,11 @@ def policies_dir() -> Path:
     return resources_dir() / "policies"
 
 
+def roles_file() -> Path:
+    """The roles and their permissions (data: resources/access/roles.toml)."""
+    return resources_dir() / "access" / "roles.toml"
+
+
 def pinyin_index_file() -> Path:
     return resources_dir() / "pinyin.json"
 

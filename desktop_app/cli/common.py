@@ -113,9 +113,74 @@ def open_store_for(args: argparse.Namespace, *, reading: bool = False) -> Iterat
         if logged:
             logging.getLogger("desktop_app.cli").warning(warning)
     try:
+        sign_in_for(args, store)
         yield store
     finally:
         store.dispose()
+
+
+USER_VARIABLE = "UNION_COUNTER_USER"
+PASSWORD_FILE_VARIABLE = "UNION_COUNTER_PASSWORD_FILE"
+
+
+def sign_in_for(args: argparse.Namespace, store: Store) -> None:
+    """Once the database has accounts, every command signs in: `--user` (or
+    UNION_COUNTER_USER) and the password from `--password-file` (or
+    UNION_COUNTER_PASSWORD_FILE), else typed at a prompt. Refused: SignInError (exit 2)."""
+    from desktop_app.services.accounts import SignInError, must_change_password, sign_in
+    from desktop_app.services.permissions import accounts_enabled
+
+    if not accounts_enabled(store):
+        return
+    user = getattr(args, "user", None) or os.environ.get(USER_VARIABLE)
+    if not user:
+        raise SignInError(
+            "这个数据库已建立账户：请用 --user 用户名 登录"
+            "（密码从提示输入，或用 --password-file）。"
+        )
+    password = read_password(
+        getattr(args, "password_file", None) or os.environ.get(PASSWORD_FILE_VARIABLE),
+        prompt=f"{user} 的密码（不显示）：",
+    )
+    sign_in(store, user, password)
+    changing_own = getattr(args, "command", None) == "accounts" and args.action == "password"
+    if not changing_own and must_change_password(store):
+        raise SignInError(
+            "管理员为您设了新密码：请先运行 union-counter accounts password 修改密码，再做别的事。"
+        )
+
+
+def read_password(file: str | Path | None, *, prompt: str) -> str:
+    """A password from a file only its owner can read (first line), or typed at a prompt; never
+    from the command line. InputError (Chinese) when neither can be had."""
+    import getpass
+
+    from desktop_app.domain.facts import InputError
+
+    if file:
+        path = Path(file).expanduser()
+        try:
+            info = path.stat()
+            if os.name == "posix" and info.st_mode & 0o077:
+                raise InputError(
+                    "--password-file",
+                    f"密码文件 {path} 别人也能读（权限 {info.st_mode & 0o777:o}）："
+                    f"请先 chmod 600 {path}。",
+                )
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except OSError as exc:
+            raise InputError(
+                "--password-file", f"无法读取密码文件 {path}（{exc.strerror}）。"
+            ) from None
+        if not lines or not lines[0]:
+            raise InputError("--password-file", f"密码文件 {path} 是空的。")
+        return lines[0]
+    if not sys.stdin.isatty():
+        raise InputError(
+            "--password-file",
+            "需要密码：请在终端中运行以便输入，或用 --password-file 指定密码文件。",
+        )
+    return getpass.getpass(prompt)
 
 
 def print_json(value: Any) -> None:

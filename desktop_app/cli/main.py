@@ -34,7 +34,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from desktop_app.cli import exchange_commands, ledger_commands, policy_commands, store_commands
+from desktop_app.cli import (
+    account_commands,
+    exchange_commands,
+    ledger_commands,
+    policy_commands,
+    store_commands,
+)
 from desktop_app.cli.common import LOG_STATE, setup_streams
 from desktop_app.cli.exit_codes import known_error
 from desktop_app.cli.parser import build_parser as build_parser
@@ -88,6 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("ledger", "show"): ledger_commands.cmd_ledger_show,
         "status": ledger_commands.cmd_status,
         "settings": store_commands.cmd_settings,
+        ("accounts", "create-admin"): account_commands.cmd_accounts,
+        ("accounts", "add"): account_commands.cmd_accounts,
+        ("accounts", "reset-password"): account_commands.cmd_accounts,
+        ("accounts", "disable"): account_commands.cmd_accounts,
+        ("accounts", "enable"): account_commands.cmd_accounts,
+        ("accounts", "list"): account_commands.cmd_accounts,
+        ("accounts", "password"): account_commands.cmd_accounts,
         "backup": store_commands.cmd_backup,
         "restore": store_commands.cmd_restore,
         ("audit", "verify"): ledger_commands.cmd_audit_verify,
@@ -107,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     key: Any = args.command
     if args.command == "catalogue":
         key = ("catalogue", args.catalogue_command)
-    elif args.command in ("ledger", "audit", "exchange"):
+    elif args.command in ("ledger", "audit", "exchange", "accounts"):
         key = (args.command, args.action)
     handler = handlers.get(key)
     if handler is None:

@@ -16,6 +16,9 @@ class LedgerFilter:
     scheme: str | None = None
     status: str | None = None
     query: str | None = None  # a name, receipt number or resident ID number, or a fragment
+    # The one station whose applications are shown: set by the services for an account of a
+    # station-scoped role (services/permissions.station_scope), never by the clerk.
+    station: str | None = None
 
     @property
     def text(self) -> str:

@@ -30,6 +30,7 @@ from desktop_app.domain.validators import (
     check_resident_id,
 )
 from desktop_app.services import audit_trail
+from desktop_app.services.permissions import acting, require, require_station
 from desktop_app.services.policies import policy_set
 from desktop_app.services.quote import quote_application
 from desktop_app.services.station_settings import StationNotSetError, station
@@ -223,6 +224,8 @@ def save_application(
     policies: PolicySet | None = None,
 ) -> Saved:
     """Check, decide and save one application; DuplicateClaimError if the claim is taken."""
+    require(store, "application.save", now=now)
+    clerk = acting(store, clerk)
     moment = (now or datetime.now()).replace(microsecond=0)
     intake = intake_from_mapping(data, policies, today=moment.date())
     decision = quote_application(intake.facts, policies)
@@ -269,6 +272,7 @@ def _save_once(
             "（命令行：union-counter settings --station-code XC01 --station-name 名称）。"
         )
     station_code, station_name = here.code, here.name
+    require_station(store, station_code, now=now)  # a station's account at its own counter
     with store.session(write=True) as session:
         values = _member_values(intake)
         member = repository.member_by_id_number(session, intake.id_number)

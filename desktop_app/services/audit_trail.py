@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.services.permissions import require
 from desktop_app.storage import audit
 from desktop_app.storage.database import Store
 
@@ -87,6 +88,7 @@ def verify_audit(store: Store) -> audit.Verification:
     """Whether the chain of audit events is whole — no event changed, removed or inserted
     since it was written (`Verification` says where it breaks) — and every application and
     member is as the program last wrote it (`storage/seals.py`)."""
+    require(store, "audit.verify")
     with store.session() as session:
         return audit.verify_all(session)
 
@@ -100,6 +102,7 @@ def chain_head(store: Store) -> audit.Anchor:
 def verify_against(store: Store, anchors: Sequence[audit.Anchor]) -> audit.Verification:
     """`verify_audit`, then each anchor kept outside the database: the chain must hold the
     anchored event with the anchored hash, so the history before it was not rewritten."""
+    require(store, "audit.verify")
     with store.session() as session:
         result = audit.verify_all(session)
         if result.first_bad is not None:

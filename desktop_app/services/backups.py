@@ -24,6 +24,7 @@ from pathlib import Path
 from desktop_app.errors import EXIT_INPUT
 from desktop_app.services import audit_trail
 from desktop_app.services.audit_trail import record_event
+from desktop_app.services.permissions import require
 from desktop_app.services.station_settings import event_station_code
 from desktop_app.services.store import open_store, prepare_home
 from desktop_app.storage import backup as backups
@@ -51,6 +52,7 @@ def make_backup(
     `destination`: None → the data folder's backups/ folder; a folder → a
     `manual-YYYYMMDD-HHMMSS` file inside it; otherwise the file to write (never overwritten).
     """
+    require(store, "backup.make", now=now)
     moment = (now or datetime.now()).replace(microsecond=0)
     name = backups.backup_name("manual", moment, store)
     if destination is None:
@@ -179,6 +181,7 @@ def restore_backup(
     and the reason, `audit verify` checks the chain from that event on and says so every time,
     and every row is sealed anew (storage/audit.seal_anew).
     """
+    require(store, "backup.restore", now=now)
     try:
         backups.check_restorable(store)
         info = backups.check_backup_file(path.expanduser().resolve())

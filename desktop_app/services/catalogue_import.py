@@ -41,6 +41,7 @@ from desktop_app.exchange.errors import ExchangeError
 from desktop_app.paths import pinyin_index_file
 from desktop_app.private_files import file_mode
 from desktop_app.services import policies as policy_service
+from desktop_app.services.permissions import require
 from desktop_app.storage.database import Store
 
 _TIER_METHODS = ("tier_level", "tier")
@@ -466,6 +467,7 @@ def apply_plan(
     Refused (CatalogueImportError) when nothing would change, when the same version exists,
     or when the scheme changed since the plan was made. Either everything is written or
     nothing."""
+    require(store, "catalogue.import")
     from desktop_app.domain.pinyin import write_index  # pypinyin: only when importing
     from desktop_app.services.audit_trail import record_event
 

@@ -28,6 +28,7 @@ from desktop_app.domain.text_policy import shown, text_problem
 from desktop_app.exchange import batch as fmt
 from desktop_app.services import audit_trail
 from desktop_app.services.applications import TEXT_LIMITS, field_text
+from desktop_app.services.permissions import require
 from desktop_app.services.station_settings import event_station_code
 from desktop_app.services.store import Store
 from desktop_app.storage import repository
@@ -153,6 +154,7 @@ def correct_text(
     nothing is changed. InputError (nothing changed) for a field that cannot be corrected, a
     field that holds no refused character, a value or reason the policy refuses, or no
     reason; NotFoundError for an unknown receipt."""
+    require(store, "audit.correct")
     field = field_named(field_name)
     new = field_text(value, field.path)
     if new is None and field.required:

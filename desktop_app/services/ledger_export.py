@@ -27,7 +27,8 @@ from desktop_app.exchange.errors import Cancelled
 from desktop_app.exchange.ledger_book import LEDGER_HEADER, LedgerLine, Summary, write_ledger
 from desktop_app.services import presenter
 from desktop_app.services.audit_trail import chain_head, record_event
-from desktop_app.services.ledger_view import ledger_count
+from desktop_app.services.ledger_view import ledger_count, scoped
+from desktop_app.services.permissions import require
 from desktop_app.services.policies import policy_set
 from desktop_app.services.presenter import filter_text, key_group_text, level_of
 from desktop_app.services.text_screen import HiddenCharacter, Screen, SkipBad, problems_in
@@ -178,7 +179,8 @@ def export_ledger(
     result says `cancelled`. ExchangeError / OSError when the file cannot be written;
     BadRecordsError (nothing written) when a line holds a refused character and `skip_bad`
     does not cover its receipt."""
-    filter_ = filter_ or LedgerFilter()
+    require(store, "export.full_ids" if full_ids else "export.ledger", now=now)
+    filter_ = scoped(store, filter_ or LedgerFilter())  # a station's account: its own only
     path = Path(path)
     total = ledger_count(store, filter_)
     screen = Screen(line_problems, skip_bad)

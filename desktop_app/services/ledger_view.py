@@ -22,6 +22,7 @@ from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.policy import PolicySet
 from desktop_app.domain.validators import mask_card_number, mask_phone, mask_resident_id
 from desktop_app.services import presenter
+from desktop_app.services.permissions import allowed, missing_reason, require, station_scope
 from desktop_app.services.policies import policy_set
 from desktop_app.storage import audit, ledger_query, repository
 from desktop_app.storage.database import Store
@@ -67,6 +68,14 @@ class LedgerRow:
         return result
 
 
+def scoped(store: Store, filter_: LedgerFilter) -> LedgerFilter:
+    """The filter limited to the signed-in account's own station (a station-scoped role)."""
+    from dataclasses import replace
+
+    station = station_scope(store)
+    return filter_ if station is None else replace(filter_, station=station)
+
+
 def ledger_row(
     app: Application, *, full_numbers: bool = False, policies: PolicySet | None = None
 ) -> LedgerRow:
@@ -104,6 +113,8 @@ def ledger(
     offset: int = 0,
 ) -> list[LedgerRow]:
     """`limit` lines of the ledger from `offset`, newest first, numbers masked."""
+    require(store, "ledger.view")
+    filter_ = scoped(store, filter_)
     with store.session() as session:
         rows = ledger_query.ledger_page(session, filter_, limit=limit, offset=offset)
         policies = policy_set()
@@ -113,6 +124,8 @@ def ledger(
 def ledger_count(store: Store, filter_: LedgerFilter, *, limit: int | None = None) -> int:
     """How many applications the filter matches: exactly, or with `limit` min(count, limit),
     found quickly (the window's "10,000+")."""
+    require(store, "ledger.view")
+    filter_ = scoped(store, filter_)
     with store.session() as session:
         return ledger_query.ledger_count(session, filter_, limit=limit)
 
@@ -147,9 +160,12 @@ def application_detail(store: Store, receipt: str, *, full_numbers: bool = False
     """One application in full: member, certificate, decision, status record and audit
     events; numbers masked unless `full_numbers` (the printed forms). NotFoundError when no
     application has that receipt number."""
+    require(store, "application.print" if full_numbers else "ledger.view")
     with store.session() as session:
         app = repository.application_by_receipt(session, receipt.strip().upper())
-        if app is None:
+        station = station_scope(store)
+        if app is None or (station is not None and app.station_code != station):
+            # Another station's application is, for a station's account, not there at all.
             raise NotFoundError(f"找不到受理编号为 {receipt} 的申请。")
         member = app.member
         events = audit.events_about(session, [app.receipt, f"member:{member.id}"])
@@ -231,6 +247,8 @@ def ledger_slice(
     oldest), skipping `offset` — and returned in ledger order; the last row of the result is
     then the one `offset` rows above `after_id` (or above the oldest row).
     """
+    require(store, "ledger.view")
+    filter_ = scoped(store, filter_)
     with store.session() as session:
         found = ledger_query.ledger_page(
             session,
@@ -274,9 +292,27 @@ def status_choices() -> list[tuple[str, str]]:
     return list(statuses.LABELS.items())
 
 
-def next_statuses(status: str) -> list[tuple[str, str]]:
-    """(code, label) of the statuses an application in `status` may be changed to."""
-    return [(code, statuses.label(code)) for code in statuses.allowed(status)]
+def next_statuses(status: str, store: Store | None = None) -> list[tuple[str, str]]:
+    """(code, label) of the statuses an application in `status` may be changed to (with
+    `store`: by the account signed in there)."""
+    choices = [(code, statuses.label(code)) for code in statuses.allowed(status)]
+    if store is None:
+        return choices
+    from desktop_app.services.status import STATUS_PERMISSIONS
+
+    return [(c, label) for c, label in choices if allowed(store, STATUS_PERMISSIONS[c])]
+
+
+def withheld_statuses(status: str, store: Store) -> str:
+    """Why the signed-in account is not offered some of the next statuses ('' when it is
+    offered every one): the status box's tooltip."""
+    from desktop_app.services.status import STATUS_PERMISSIONS
+
+    return "\n".join(
+        missing_reason(store, STATUS_PERMISSIONS[code])
+        for code in statuses.allowed(status)
+        if not allowed(store, STATUS_PERMISSIONS[code])
+    )
 
 
 # --- the filter bar --------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from desktop_app.printing.money import amount_in_capitals
 from desktop_app.printing.render import PageLayout, render
 from desktop_app.services.audit_trail import record_event
 from desktop_app.services.ledger_view import Detail, application_detail
+from desktop_app.services.permissions import acting, require
 from desktop_app.services.presenter import (
     applied_on_words,
     date_text,
@@ -304,6 +305,8 @@ def record_prints(
     store: Store, jobs: Sequence[PrintJob], *, actor: str, now: datetime | None = None
 ) -> None:
     """Audit each printed page and move 已受理 applications to 已打印."""
+    require(store, "application.print", now=now)
+    actor = acting(store, actor)
     moment = (now or datetime.now()).replace(microsecond=0)
     moved: set[str] = set()
     for job in jobs:

@@ -26,6 +26,7 @@ from desktop_app.domain.facts import InputError
 from desktop_app.errors import EXIT_INPUT
 from desktop_app.services import audit_trail, machine_settings
 from desktop_app.services.data_folder import reason_of
+from desktop_app.services.permissions import require
 from desktop_app.services.station_file import (
     StationFileError,
     damaged,
@@ -165,6 +166,7 @@ def save_station(
     """Set the counter's station code, name and district (each optional) in its data folder's
     file; audited in the database. A damaged file is replaced when code and name are both
     given (as 设置 and 首次设置 do); a partial change of a damaged file is refused."""
+    require(store, "settings.change", now=now)
     values = station_values(code=code, name=name, district=district)
     machine_settings.refuse_if_fixed(machine_settings.STATION)
     folder = store.folder.root

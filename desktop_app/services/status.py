@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from desktop_app.domain import status as statuses
 from desktop_app.domain.facts import InputError
 from desktop_app.services import audit_trail
+from desktop_app.services.permissions import acting, require, require_station, station_scope
 from desktop_app.services.station_settings import event_station_code
 from desktop_app.storage import repository
 from desktop_app.storage.database import Store
@@ -23,6 +24,15 @@ from desktop_app.storage.models import Application, StatusChange, load_terms
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 parse_status = statuses.parse
+
+
+# The permission each target status needs (resources/access/roles.toml).
+STATUS_PERMISSIONS = {
+    statuses.PRINTED: "application.print",
+    statuses.SUBMITTED: "status.submit",
+    statuses.RETURNED: "status.return",
+    statuses.PAID: "status.pay",
+}
 
 
 def _locked(session: Session, receipt: str) -> Application:
@@ -73,6 +83,18 @@ def _record(
     )
 
 
+def _own_station_only(store: Store, receipt: str, now: datetime | None) -> None:
+    """A station's account changes its own station's applications only (checked, and a
+    refusal recorded, before the change's transaction opens)."""
+    if station_scope(store) is None:
+        return
+    with store.session() as session:
+        found = repository.application_by_receipt(session, receipt)
+        code = found.station_code if found is not None else None
+    if code is not None:
+        require_station(store, code, now=now)
+
+
 def change_status(
     store: Store,
     receipt: str,
@@ -86,11 +108,14 @@ def change_status(
     reason. Returns the application as stored after the change."""
     receipt = receipt.strip().upper()
     target = parse_status(new_status)
+    require(store, STATUS_PERMISSIONS.get(target, "status.submit"), now=now)
+    actor = acting(store, actor)
     reason = (reason or "").strip() or None
     if target in statuses.NEEDS_REASON and not reason:
         raise InputError("reason", f"{statuses.label(target)}必须写明原因")
     moment = (now or datetime.now()).replace(microsecond=0)
     here = event_station_code(store)
+    _own_station_only(store, receipt, now)
     with store.session(write=True) as session:
         application = _locked(session, receipt)
         refusal = statuses.change_refusal(receipt, application.status, target)
@@ -165,9 +190,12 @@ def undo_status_change(
     """Undo change number `step` of `receipt`: a new history step back to the status before
     it, audited as a reversal. Only the last change, only by the one who made it (and, with
     `since`, only one made since then), never a change to 已发放."""
+    require(store, "status.undo", now=now)
+    actor = acting(store, actor)
     receipt = receipt.strip().upper()
     moment = (now or datetime.now()).replace(microsecond=0)
     here = event_station_code(store)
+    _own_station_only(store, receipt, now)
     try:
         with store.session(write=True) as session:
             application = _locked(session, receipt)

@@ -113,7 +113,11 @@ def append(
     The applications and members the transaction changed are sealed first
     (`storage/seals.py`), and the event records the new sum's fingerprint under
     `row_seal`; a database from before row seals has every row sealed once, in an event of
-    its own ("seal"), before this one."""
+    its own ("seal"), before this one. The actor is the account signed in on the store the
+    session came from when there is one (`Store.account`): never a name typed by hand."""
+    account = session.info.get("account")
+    if account is not None:
+        actor = account.label
     session.flush()  # the changes this event records are noted (seals._note_changed_rows)
     head = _sealed_head(session, at=at, actor=actor, station_code=station_code)
     masked = mask_personal(details)

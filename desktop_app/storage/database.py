@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop_app.domain.access import SignedIn
 from desktop_app.private_files import create_empty
 from desktop_app.storage.errors import CannotOpenError, StoreError, translate
 
@@ -230,6 +231,9 @@ class Store:
         # Problems that did not stop the database from opening (a failed daily backup):
         # the GUI and the command line show them.
         self.warnings: list[str] = []
+        # The account signed in on this handle (services/accounts.sign_in); None until then.
+        # Every service checks its permission against it (services/permissions.py).
+        self.account: SignedIn | None = None
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
@@ -285,6 +289,8 @@ class Store:
         factory = self._write if write else self._read
         try:
             with factory() as session, session.begin():
+                # Who acts in this session (services/audit_trail names them in each event).
+                session.info["account"] = self.account
                 yield session
         except DBAPIError as exc:
             translated = translate(exc, self.location)

@@ -101,6 +101,8 @@ def date_conditions(filter_: LedgerFilter) -> list[ColumnElement[bool]]:
 def field_conditions(filter_: LedgerFilter) -> list[ColumnElement[bool]]:
     """The date range, scheme and status."""
     where = date_conditions(filter_)
+    if filter_.station:
+        where.append(Application.station_code == filter_.station)
     if filter_.scheme:
         where.append(Application.scheme == filter_.scheme)
     if filter_.status:

@@ -597,3 +597,24 @@ def load_terms(session: Session, objects: Iterable[Any]) -> None:
             attribute = f"{name}_term"
             if attribute in unloaded:  # as if loaded with the row (no change recorded)
                 set_committed_value(row, attribute, found.get(getattr(row, f"{name}_id")))
+
+
+class Account(Base):
+    """A person who signs in (migration 0009): never deleted, only disabled — the audit trail
+    names them. The password only as libsodium's argon2id string (salted, slow)."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32))
+    station_code: Mapped[str | None] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)

@@ -68,6 +68,7 @@ class AppContext(QObject):
     applications_changed = Signal(str)  # receipt number saved or changed
     station_changed = Signal()
     clerk_changed = Signal(str)
+    account_changed = Signal()  # someone signed in, or the window locked
     catalogue_ready = Signal()
     printing_ready = Signal()
 
@@ -127,12 +128,20 @@ class AppContext(QObject):
 
     @property
     def clerk_name(self) -> str:
-        """The clerk's name as entered here (or UNION_COUNTER_CLERK); '' when never entered."""
+        """The clerk's name as entered here (or UNION_COUNTER_CLERK); '' when never entered.
+        Once the database has accounts: the signed-in account's name."""
+        account = self.store.account if self.store is not None else None
+        if account is not None:
+            return account.name
         return str(self.settings.value("clerk", "") or "") or default_clerk()
 
     @property
     def clerk(self) -> str:
-        """Who acts in a save, a print record, a backup; ClerkNotSetError without a name."""
+        """Who acts in a save, a print record, a backup; ClerkNotSetError without a name.
+        (The services record the signed-in account instead, when there is one.)"""
+        account = self.store.account if self.store is not None else None
+        if account is not None:
+            return account.label
         name = self.clerk_name
         if not name:
             raise ClerkNotSetError()

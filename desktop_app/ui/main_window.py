@@ -31,6 +31,7 @@ from desktop_app.ui.pages.intake import IntakePage
 from desktop_app.ui.pages.ledger import LedgerPage
 from desktop_app.ui.pages.settings import SettingsPage
 from desktop_app.ui.setup_dialog import FirstRunDialog, missing_setup
+from desktop_app.ui.sign_in import IdleLock, SignInDialog, lock_panel
 
 WINDOW_TITLE = "职工技能补助柜台"
 DEFAULT_SIZE = QSize(1280, 760)
@@ -124,7 +125,14 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
         outer.addLayout(layout, 1)
-        self.setCentralWidget(central)
+        # While nobody is signed in (a database with accounts), the lock panel covers it all.
+        self.cover = QStackedWidget()
+        self.cover.addWidget(central)
+        self.lock_panel = lock_panel()
+        self.cover.addWidget(self.lock_panel)
+        self.setCentralWidget(self.cover)
+        self.sign_in_dialog: SignInDialog | None = None
+        self.idle = IdleLock(self._idle)
 
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
@@ -132,6 +140,7 @@ class MainWindow(QMainWindow):
         ctx.store_failed.connect(self._store_failed)
         ctx.station_changed.connect(self._update_status)
         ctx.clerk_changed.connect(self._update_status)
+        ctx.account_changed.connect(self._account_changed)
         self.statusBar().showMessage("正在打开数据库…")
         self._update_status()
         if ctx.store is not None:
@@ -163,6 +172,10 @@ class MainWindow(QMainWindow):
     # --- status bar ----------------------------------------------------------------------------
 
     def _store_opened(self, store: object) -> None:
+        from desktop_app.services.permissions import accounts_enabled
+
+        if accounts_enabled(self.ctx.require_store()) and self.ctx.require_store().account is None:
+            self.lock("请登录。")
         warnings = getattr(store, "warnings", [])
         if warnings:
             self.statusBar().showMessage("；".join(warnings))
@@ -189,12 +202,64 @@ class MainWindow(QMainWindow):
         unset = "服务站设置文件无法读取" if self.ctx.station_error else "服务站未设置"
         where = f"{station.name}（{station.code}）" if station else unset
         clerk = self.ctx.clerk_name or "未填写"
+        account = self.ctx.store.account if self.ctx.store is not None else None
+        if account is not None:
+            clerk = f"{account.name}（{account.username}，{account.role.label}）"
         self.status_label.setText(f"{where}　经办人：{clerk}")
         missing = missing_setup(self.ctx)
-        self.setup_note.setText(
-            f"尚未完成首次设置（还缺：{'、'.join(missing)}），现在不能保存申请。" if missing else ""
-        )
+        if missing == ["管理员账户"]:
+            note = (
+                "这个数据库还没有账户：请点“首次设置”建立第一个管理员账户"
+                "（建立后每次打开程序都要登录，只能做各自角色允许的事）。"
+            )
+        elif missing:
+            note = f"尚未完成首次设置（还缺：{'、'.join(missing)}），现在不能保存申请。"
+        else:
+            note = ""
+        self.setup_note.setText(note)
         self.setup_banner.setVisible(bool(missing))
+
+    # --- signing in and the lock ---------------------------------------------------------------
+
+    def locked(self) -> bool:
+        return self.cover.currentWidget() is self.lock_panel
+
+    def lock(self, note: str = "") -> SignInDialog:
+        """Cover the sections and ask who signs in (window-modal; the event loop goes on)."""
+        self.idle.stop()
+        self.cover.setCurrentWidget(self.lock_panel)
+        if self.sign_in_dialog is None:
+            dialog = SignInDialog(self.ctx, self, note=note)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.finished.connect(self._sign_in_finished)
+            self.sign_in_dialog = dialog
+            dialog.open()
+        return self.sign_in_dialog
+
+    def _sign_in_finished(self, _result: int) -> None:
+        self.sign_in_dialog = None
+
+    def _idle(self) -> None:
+        """No key nor mouse for the idle time: the account leaves, the window locks."""
+        store = self.ctx.store
+        if store is None or store.account is None:
+            return
+        from desktop_app.services.accounts import sign_out
+
+        minutes = round(self.idle.timer.interval() / 60_000)
+        sign_out(store, reason="lock")
+        self.ctx.account_changed.emit()
+        self.lock(f"超过 {minutes} 分钟没有操作，已锁定。请重新登录。")
+
+    def _account_changed(self) -> None:
+        store = self.ctx.store
+        if store is not None and store.account is not None:
+            if self.sign_in_dialog is not None:  # signed in elsewhere (the setup dialog)
+                self.sign_in_dialog.done(1)
+            self.cover.setCurrentWidget(self.cover.widget(0))
+            self.idle.start()
+            self.pages[self.section()].section_shown()
+        self._update_status()
 
     # --- first-run setup -----------------------------------------------------------------------
 

@@ -40,11 +40,15 @@ def missing_setup(ctx: AppContext) -> list[str]:
     """What first-run setup still lacks ([] when done, or while the database is not open)."""
     if ctx.store is None:
         return []
+    from desktop_app.services.permissions import accounts_enabled
+
     missing = []
     if ctx.station() is None:
         missing.append("服务站")
     if not ctx.clerk_name:
         missing.append("经办人姓名")
+    if not accounts_enabled(ctx.store):
+        missing.append("管理员账户")
     return missing
 
 
@@ -76,8 +80,25 @@ class FirstRunDialog(QDialog):
             "station_name": self.station_name,
             "district": self.district,
             "clerk": self.clerk_name,
-            URL_SETTING: self.database_url,
         }
+        # A database without accounts: its first administrator is the clerk named above.
+        from desktop_app.services.permissions import accounts_enabled
+
+        self.new_admin = ctx.store is not None and not accounts_enabled(ctx.store)
+        if self.new_admin:
+            self.admin_username = self._edit(
+                "adminUsername", 32, "如 admin 或 zhangsan（小写字母、数字）"
+            )
+            self.admin_password = self._edit("adminPassword", 128, "至少 8 个字符")
+            self.admin_password.setEchoMode(QLineEdit.EchoMode.Password)
+            self.admin_again = self._edit("adminPasswordAgain", 128, "")
+            self.admin_again.setEchoMode(QLineEdit.EchoMode.Password)
+            self.fields.update(
+                username=self.admin_username,
+                password=self.admin_password,
+                password_again=self.admin_again,
+            )
+        self.fields[URL_SETTING] = self.database_url
         self.errors: dict[str, QLabel] = {}
         self._error_rows: dict[str, int] = {}
         labels = {
@@ -85,6 +106,9 @@ class FirstRunDialog(QDialog):
             "station_name": "服务站名称(&N)：",
             "district": "所属区(&D)：",
             "clerk": "经办人姓名(&K)：",
+            "username": "管理员用户名(&G)：",
+            "password": "管理员密码(&M)：",
+            "password_again": "再输入一次(&E)：",
             URL_SETTING: "数据库地址（可不填）(&U)：",
         }
         form = self.form = QFormLayout()
@@ -102,6 +126,14 @@ class FirstRunDialog(QDialog):
             form.setRowVisible(self._error_rows[key], False)  # no gap while there is no error
             if key == "station_code":
                 form.addRow("", _hint("受理编号的开头（如 XC01-20261121-0001），各站不能相同。"))
+            if key == "username":
+                form.addRow(
+                    "",
+                    _hint(
+                        "本数据库还没有账户：上面填写的经办人就是第一个管理员。"
+                        "以后每次打开程序都要登录，管理员再为其他柜员建立账户。"
+                    ),
+                )
             if key == URL_SETTING:
                 form.addRow(
                     "",
@@ -244,6 +276,16 @@ class FirstRunDialog(QDialog):
             url = check_database_url(self.database_url.text())
         except InputError as exc:
             found[URL_SETTING] = exc.message
+        if self.new_admin:
+            from desktop_app.services.accounts import first_admin_problems
+
+            for key, message in first_admin_problems(
+                self.admin_username.text(),
+                self.clerk_name.text(),
+                self.admin_password.text(),
+                self.admin_again.text(),
+            ).items():
+                found.setdefault("clerk" if key == "name" else key, message)
         if found:
             self._show_errors(found)
             return
@@ -257,6 +299,20 @@ class FirstRunDialog(QDialog):
                     name=self.station_name.text(),
                     district=self.district.text(),
                 )
+            if self.new_admin:
+                from desktop_app.services.accounts import create_first_admin
+
+                admin = create_first_admin(
+                    store,
+                    username=self.admin_username.text(),
+                    name=clerk,
+                    password=self.admin_password.text(),
+                )
+                from desktop_app.ui.sign_in import LAST_USER
+
+                self.ctx.settings.setValue(LAST_USER, admin.username)
+                self.admin_password.clear()
+                self.admin_again.clear()
             # As in 设置: the address is kept without its password (that goes to the user's
             # password file), and only once everything else passed.
             url = address_to_save(url).url if url and not self.database_fixed else ""
@@ -280,6 +336,8 @@ class FirstRunDialog(QDialog):
             self.ctx.settings.sync()
         self._show_errors({})
         self.ctx.station_saved()
+        if self.new_admin:
+            self.ctx.account_changed.emit()
         self.accept()
 
 

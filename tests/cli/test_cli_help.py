@@ -88,7 +88,9 @@ def test_the_commands_are_all_there():
                 "print", "export", "exchange", "exchange export", "exchange import",
                 "exchange anchors", "exchange key", "exchange key show", "exchange key export",
                 "exchange key register", "exchange key list", "exchange key new",
-                "exchange held"}  # fmt: skip
+                "exchange held", "accounts", "accounts create-admin", "accounts add",
+                "accounts reset-password", "accounts disable", "accounts enable", "accounts list",
+                "accounts password"}  # fmt: skip
     assert names == expected
 
 

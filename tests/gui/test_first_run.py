@@ -102,8 +102,22 @@ def _fill(qtbot: Any, dialog: Any, code: str, clerk: str = CLERK) -> None:
         assert edit.hasFocus()
         if text:
             _focus_type(qtbot, edit, text)
-    qtbot.keyClick(dialog.clerk_name, Qt.Key.Key_Tab)
+    if dialog.new_admin:  # a database without accounts: the clerk becomes its administrator
+        for edit, text in (
+            (dialog.admin_username, "admin"),
+            (dialog.admin_password, ADMIN_PASSWORD),
+            (dialog.admin_again, ADMIN_PASSWORD),
+        ):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            assert edit.hasFocus()
+            _focus_type(qtbot, edit, text)
+        qtbot.keyClick(dialog.admin_again, Qt.Key.Key_Tab)
+    else:
+        qtbot.keyClick(dialog.clerk_name, Qt.Key.Key_Tab)
     assert dialog.database_url.hasFocus()
+
+
+ADMIN_PASSWORD = "Admin-pass-1"
 
 
 def _stored_clerk(home: Path) -> Any:
@@ -121,7 +135,7 @@ def test_a_new_data_folder_opens_the_setup_after_the_database(
     # The window does not take the login name for the clerk.
     assert run.window.status_label.text() == "服务站未设置　经办人：未填写"
     assert run.window.setup_banner.isVisible()
-    assert "服务站、经办人姓名" in run.window.setup_note.text()
+    assert "服务站、经办人姓名、管理员账户" in run.window.setup_note.text()
     # Every label and button has its Alt letter, none twice.
     from PySide6.QtWidgets import QAbstractButton, QLabel
 
@@ -129,7 +143,7 @@ def test_a_new_data_folder_opens_the_setup_after_the_database(
         label.text() for label in dialog.findChildren(QLabel) if label.buddy() is not None
     ]
     letters = [t.split("(&")[1][0] for t in texts if "(&" in t]
-    assert len(letters) == len(texts) == 7 and len(set(letters)) == 7, texts
+    assert len(letters) == len(texts) == 10 and len(set(letters)) == 10, texts
     assert shown == []
 
 
@@ -200,19 +214,29 @@ def test_a_complete_entry_saves_station_and_clerk_and_the_next_start_does_not_as
     assert run.ctx.settings.value("database/url") == str(fresh / "counter.sqlite3")
     assert run.ctx.store.location == str(fresh / "union-counter.sqlite3")
     window = run.window
-    assert window.status_label.text() == f"{STATION[1]}（{STATION[0]}）　经办人：{CLERK}"
+    # The clerk is the database's first administrator, signed in.
+    signed = f"{CLERK}（admin，管理员）"
+    assert window.status_label.text() == f"{STATION[1]}（{STATION[0]}）　经办人：{signed}"
     assert not window.setup_banner.isVisible() and window.setup_dialog is None
     assert window.statusBar().currentMessage().startswith("首次设置已完成")
-    assert run.ctx.clerk == CLERK
+    assert run.ctx.clerk == f"{CLERK}（admin）"
+    assert not window.locked()
     assert shown == []
     run.close()
 
-    # The next start (the same data folder, without the address: back to the default file).
+    # The next start (the same data folder, without the address: back to the default file)
+    # asks who signs in, and nothing else.
     QSettings(str(fresh / "counter.ini"), QSettings.Format.IniFormat).remove("database/url")
     again = start(fresh)
-    QApplication.processEvents()
-    assert again.window.setup_dialog is None and not again.window.setup_banner.isVisible()
-    assert again.window.status_label.text().endswith(f"经办人：{CLERK}")
+    qtbot.waitUntil(lambda: again.window.sign_in_dialog is not None)
+    assert again.window.locked() and again.window.setup_dialog is None
+    assert not again.window.setup_banner.isVisible()
+    sign_in = again.window.sign_in_dialog
+    assert sign_in.username.text() == "admin"  # who signed in last
+    _focus_type(qtbot, sign_in.password, ADMIN_PASSWORD)
+    qtbot.keyClick(sign_in.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not again.window.locked())
+    assert again.window.status_label.text().endswith(f"经办人：{signed}")
 
 
 def test_cancel_saves_nothing_and_the_window_says_setup_is_not_done(
@@ -289,7 +313,9 @@ def test_the_clerk_in_the_environment_counts_as_entered(
         station_settings.save_station(store, actor="命令行", code="XC01", name=STATION[1])
     run = start(fresh)
     QApplication.processEvents()
-    assert run.window.setup_dialog is None and not run.window.setup_banner.isVisible()
+    # Only the first administrator is still to be made (the database has no accounts).
+    assert run.window.setup_note.text().startswith("这个数据库还没有账户")
+    assert "经办人姓名" not in run.window.setup_note.text()
     assert run.ctx.clerk == "环境变量里的人"
 
 
@@ -315,8 +341,14 @@ def test_a_station_it_fixed_for_the_pc_is_shown_read_only_and_only_the_clerk_is_
         assert f"由管理员在 {machine} 中设定" in edit.toolTip()
     assert dialog.clerk_name.hasFocus()
     _focus_type(qtbot, dialog.clerk_name, CLERK)
+    for edit, text in (
+        (dialog.admin_username, "admin"),
+        (dialog.admin_password, ADMIN_PASSWORD),
+        (dialog.admin_again, ADMIN_PASSWORD),
+    ):
+        _focus_type(qtbot, edit, text)
     with qtbot.waitSignal(dialog.finished):
-        qtbot.keyClick(dialog.clerk_name, Qt.Key.Key_Return)
+        qtbot.keyClick(dialog.admin_again, Qt.Key.Key_Return)
         qtbot.keyClick(dialog.database_url, Qt.Key.Key_Return)
     assert _stored_clerk(fresh) == CLERK
     assert not (fresh / "station.ini").exists()  # IT's station is not copied anywhere

@@ -16,6 +16,7 @@ from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.errors import Cancelled
 from desktop_app.services import audit_trail
 from desktop_app.services.exchange.signing_key import station_signer
+from desktop_app.services.permissions import require
 from desktop_app.services.station_settings import StationNotSetError, station
 from desktop_app.services.text_screen import Screen, SkipBad, row_problems
 from desktop_app.storage import exchange_reads as reads
@@ -231,6 +232,7 @@ def export_batch(
     written, unless `skip_bad` covers them; then the rest is written (the manifest's count and
     checksum cover exactly the rows written, and it says how many were left out) and the
     audit event lists the receipts left out."""
+    require(store, "exchange.export")
     here = station(store)
     if here is None:
         raise StationNotSetError(

@@ -29,6 +29,7 @@ from desktop_app.exchange.errors import Cancelled, ExchangeError, Problem
 from desktop_app.services import audit_trail
 from desktop_app.services.exchange.batch_export import application_row, load_decisions
 from desktop_app.services.exchange.verification import check_signature
+from desktop_app.services.permissions import require
 from desktop_app.services.policies import policy_set
 from desktop_app.services.station_settings import station
 from desktop_app.storage import exchange_reads as reads
@@ -346,6 +347,7 @@ def import_batch(
     the file; any problem found (in a row, against the manifest at the end, a conflict)
     stops the inserting, the rest of the file is still checked for the full list, and the
     transaction is rolled back: nothing of a refused or cancelled file stays."""
+    require(store, "exchange.import")
     path = Path(path)
     report = ImportReport(path)
     moment = (now or datetime.now()).replace(microsecond=0)

@@ -26,6 +26,7 @@ from desktop_app.services.exchange.batch_import import (
     _Preparer,
     outcome_text,
 )
+from desktop_app.services.permissions import require
 from desktop_app.services.policies import policy_set
 from desktop_app.services.station_settings import station
 from desktop_app.storage import held_imports as held_store
@@ -115,6 +116,7 @@ def accept_held(
     """Store the held application with the outcome chosen, and record the choice (audited
     with both amounts). HeldError when it is not held, already decided, or its claim was
     taken meanwhile."""
+    require(store, "exchange.import")
     if choice not in CHOICE_LABELS:
         raise HeldError("请选择按服务站的决定还是按重新核算的结果核定。")
     moment = (now or datetime.now()).replace(microsecond=0)

@@ -21,6 +21,7 @@ from desktop_app.services.exchange.signing_key import (
     PUBLIC_LABELS,
     put_key_audited,
 )
+from desktop_app.services.permissions import require
 from desktop_app.services.station_settings import event_station_code, station_problems
 from desktop_app.storage import station_keys
 from desktop_app.storage.database import Store
@@ -125,6 +126,7 @@ def register_key(
 ) -> Registration:
     """Register (or replace) the station's key, after the clerk compared its fingerprint;
     audited (a replacement with the old fingerprint). The same key again changes nothing."""
+    require(store, "exchange.keys")
     moment = (now or datetime.now()).replace(microsecond=0)
     here = event_station_code(store)
     with store.session(write=True) as session:

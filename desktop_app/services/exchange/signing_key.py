@@ -27,6 +27,7 @@ from desktop_app.exchange import batch as fmt
 from desktop_app.exchange.batch.signing import KEY_BYTES
 from desktop_app.private_files import file_mode
 from desktop_app.services import audit_trail
+from desktop_app.services.permissions import require
 from desktop_app.services.station_settings import Station, StationNotSetError, station
 from desktop_app.storage import station_keys
 from desktop_app.storage.database import Store
@@ -233,6 +234,7 @@ def station_signer(store: Store, *, actor: str, now: datetime | None = None) -> 
 def new_key(store: Store, *, actor: str, now: datetime | None = None) -> KeyInfo:
     """Make a new signing key, replacing the file (missing, damaged or not) and the station's
     own registration; audited with the old fingerprint. The district must register it again."""
+    require(store, "exchange.keys")
     here = _here(store)
     moment = (now or datetime.now()).replace(microsecond=0)
     signer = fmt.Signer.generate()

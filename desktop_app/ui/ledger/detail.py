@@ -231,7 +231,11 @@ class DetailDialog(QDialog):
     # --- content ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        from desktop_app.services.ledger_view import application_detail, next_statuses
+        from desktop_app.services.ledger_view import (
+            application_detail,
+            next_statuses,
+            withheld_statuses,
+        )
 
         detail = application_detail(self.ctx.require_store(), self.receipt)
         self.detail = detail
@@ -244,8 +248,12 @@ class DetailDialog(QDialog):
         self.text.verticalScrollBar().setValue(scroll)
         self.target.blockSignals(True)
         self.target.clear()
-        choices = next_statuses(row.status)
-        self.target.addItem(CHOOSE if choices else "（已是最终状态）", None)
+        store = self.ctx.require_store()
+        choices = next_statuses(row.status, store)
+        withheld = withheld_statuses(row.status, store)
+        self.target.setToolTip(withheld)
+        empty = "（您的角色不能改变这份申请的状态）" if withheld else "（已是最终状态）"
+        self.target.addItem(CHOOSE if choices else empty, None)
         for code, label in choices:
             self.target.addItem(label, code)
         self.target.setCurrentIndex(0)

@@ -306,6 +306,7 @@ class SettingsPage(Page):
         ctx.store_failed.connect(self._store_failed)
         ctx.station_changed.connect(self._load_station)
         ctx.clerk_changed.connect(self._load_clerk)
+        ctx.account_changed.connect(self._update_enabled)  # what the new account may do
 
         self.clerk_name.setText(ctx.clerk_name)
         self._update_enabled()
@@ -348,9 +349,14 @@ class SettingsPage(Page):
 
     def _update_enabled(self) -> None:
         from desktop_app.services.machine_settings import DATABASE, STATION, locked_reason
+        from desktop_app.services.permissions import missing_reason
 
         store = self.ctx.store
-        station_reason = locked_reason(STATION)
+
+        def denied(permission: str) -> str:
+            return missing_reason(store, permission) if store is not None else ""
+
+        station_reason = locked_reason(STATION) or denied("settings.change")
         self.station_note.setText(
             "服务站代码是受理编号的开头，全区各站不能相同。" + station_reason
             if station_reason
@@ -364,16 +370,20 @@ class SettingsPage(Page):
         ):
             widget.setEnabled(store is not None and not self._busy and not station_reason)
             widget.setToolTip(station_reason)
-        database_reason = locked_reason(DATABASE)
+        database_reason = locked_reason(DATABASE) or denied("settings.change")
         for widget in (self.database_url, self.save_url_button, self.default_url_button):
             widget.setEnabled(not database_reason)
             widget.setToolTip(database_reason)
-        self.backup_button.setEnabled(store is not None and not self._busy)
+        backup_reason = denied("backup.make")
+        self.backup_button.setEnabled(store is not None and not self._busy and not backup_reason)
+        self.backup_button.setToolTip(backup_reason)
         # A shared PostgreSQL server is restored by the district's administrator, not here;
         # a database that failed to open can still be restored from a backup.
         restorable = store is None or store.is_sqlite
+        restore_reason = denied("backup.restore")
         for button in (self.restore_button, self.restore_file_button):
-            button.setEnabled(restorable and not self._busy)
+            button.setEnabled(restorable and not self._busy and not restore_reason)
+            button.setToolTip(restore_reason)
         if store is not None and not store.is_sqlite:
             _message(
                 self.restore_message,
