@@ -60,6 +60,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 filter_,
                 actor=clerk,
                 full_ids=args.full_ids,
+                reason=args.reason,
                 skip_bad=args.skip_bad,
             )
         except BadRecordsError as exc:

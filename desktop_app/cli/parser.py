@@ -526,6 +526,9 @@ def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: lis
     export.add_argument(
         "--full-ids", action="store_true", help="写完整的身份证号和京卡号（记入审计记录）"
     )
+    export.add_argument(
+        "--reason", metavar="原因", help="导出完整号码的原因（数据库有账户时必填，记入审计记录）"
+    )
     export.add_argument("--skip-bad", action="store_true", help=_SKIP_BAD_HELP)
 
     exchange = commands.add_parser(

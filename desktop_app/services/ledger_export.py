@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.domain import status as statuses
+from desktop_app.domain.facts import InputError
 from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.policy import PolicySet
 from desktop_app.domain.validators import mask_card_number, mask_resident_id
@@ -28,7 +29,7 @@ from desktop_app.exchange.ledger_book import LEDGER_HEADER, LedgerLine, Summary,
 from desktop_app.services import presenter
 from desktop_app.services.audit_trail import chain_head, record_event
 from desktop_app.services.ledger_view import ledger_count, scoped
-from desktop_app.services.permissions import require
+from desktop_app.services.permissions import accounts_enabled, require
 from desktop_app.services.policies import policy_set
 from desktop_app.services.presenter import filter_text, key_group_text, level_of
 from desktop_app.services.text_screen import HiddenCharacter, Screen, SkipBad, problems_in
@@ -169,6 +170,7 @@ def export_ledger(
     *,
     actor: str,
     full_ids: bool = False,
+    reason: str | None = None,
     skip_bad: SkipBad = False,
     progress: Progress | None = None,
     now: datetime | None = None,
@@ -180,6 +182,9 @@ def export_ledger(
     BadRecordsError (nothing written) when a line holds a refused character and `skip_bad`
     does not cover its receipt."""
     require(store, "export.full_ids" if full_ids else "export.ledger", now=now)
+    reason = (reason or "").strip() or None
+    if full_ids and reason is None and accounts_enabled(store):
+        raise InputError("reason", "导出完整身份证号须写明原因（记入审计记录）。")
     filter_ = scoped(store, filter_ or LedgerFilter())  # a station's account: its own only
     path = Path(path)
     total = ledger_count(store, filter_)
@@ -207,6 +212,7 @@ def export_ledger(
             "rows": summary.total.count,
             "amount": summary.total.amount,
             "full_ids": full_ids,
+            **({"reason": reason} if full_ids and reason else {}),
             "filter": filter_text(filter_),
             **screen.audit_details(),
         },

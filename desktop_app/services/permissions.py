@@ -13,12 +13,17 @@ asks for at its first start — is still open to every act, as before accounts e
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from desktop_app.domain.access import RoleTable, SignedIn, load_roles
 from desktop_app.errors import EXIT_INPUT, ClerkError
 from desktop_app.paths import roles_file
-from desktop_app.storage import accounts as account_rows
-from desktop_app.storage.database import Store
+
+if TYPE_CHECKING:
+    from desktop_app.storage.database import Store
+
+# The database layer is loaded when a check first asks it (not when the window imports the
+# services that check: the window is up before SQLAlchemy is loaded).
 
 
 class PermissionDeniedError(ClerkError):
@@ -43,6 +48,8 @@ def accounts_enabled(store: Store) -> bool:
     none: its restore from a backup must stay possible."""
     if getattr(store, "_accounts_enabled", False):
         return True
+    from desktop_app.storage import accounts as account_rows
+
     try:
         with store.session() as session:
             enabled = bool(account_rows.any_account(session))
@@ -93,6 +100,8 @@ def require(store: Store, permission: str, *, now: datetime | None = None) -> No
 
 
 def _still_active(store: Store, account: SignedIn) -> bool:
+    from desktop_app.storage import accounts as account_rows
+
     with store.session() as session:
         row = account_rows.by_id(session, account.account_id)
         return row is not None and not row.disabled

@@ -445,6 +445,28 @@ def step_second_copy(ctx: _Context) -> str:
     return f"第二个副本读到 {count} 份；占用时提示“{message[:18]}…”；之后写入正常"
 
 
+def step_accounts(ctx: _Context) -> str:
+    """The first administrator is made, a wrong password refused, the right one signs in
+    (argon2id from the bundled libsodium); the audit check that follows runs as that account."""
+    from desktop_app.services.accounts import SignInError, create_first_admin, sign_in
+    from desktop_app.services.permissions import accounts_enabled
+
+    store = _store(ctx)
+    password = "Self-test-pass-1"
+    create_first_admin(store, username="selftest", name="自检", password=password)
+    _expect(accounts_enabled(store), "建立管理员后数据库仍没有账户")
+    store.account = None
+    try:
+        sign_in(store, "selftest", "not-the-password")
+    except SignInError:
+        pass
+    else:
+        raise SelfTestError("错误的密码也能登录")
+    signed = sign_in(store, "selftest", password)
+    _expect(signed.may("accounts.manage"), "管理员没有管理账户的权限")
+    return "管理员账户建立、错误密码被拒绝、正确密码登录"
+
+
 def step_audit(ctx: _Context) -> str:
     """The audit chain of everything the self-test did is whole."""
     from desktop_app.services.audit_trail import verify_audit
@@ -481,6 +503,7 @@ STEPS: list[tuple[str, str, Callable[[_Context], str]]] = [
     ("ledger_export", "导出台账 Excel", step_ledger_export),
     ("exchange_signed", "交换文件签名与校验", step_exchange_signed),
     ("second_copy", "第二个副本同时打开", step_second_copy),
+    ("accounts", "账户与登录", step_accounts),
     ("audit", "校验审计记录", step_audit),
 ]
 

@@ -205,6 +205,8 @@ class MainWindow(QMainWindow):
         account = self.ctx.store.account if self.ctx.store is not None else None
         if account is not None:
             clerk = f"{account.name}（{account.username}，{account.role.label}）"
+        elif self.locked():
+            clerk = "未登录"
         self.status_label.setText(f"{where}　经办人：{clerk}")
         missing = missing_setup(self.ctx)
         if missing == ["管理员账户"]:

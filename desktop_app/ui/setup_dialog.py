@@ -43,11 +43,12 @@ def missing_setup(ctx: AppContext) -> list[str]:
     from desktop_app.services.permissions import accounts_enabled
 
     missing = []
+    enabled = accounts_enabled(ctx.store)
     if ctx.station() is None:
         missing.append("服务站")
-    if not ctx.clerk_name:
+    if not enabled and not ctx.clerk_name:  # with accounts, the clerk is who signed in
         missing.append("经办人姓名")
-    if not accounts_enabled(ctx.store):
+    if not enabled:
         missing.append("管理员账户")
     return missing
 

@@ -53,6 +53,14 @@ def _type_password(qtbot: Any, dialog: Any, user: str, password: str) -> None:
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
 
 
+def _to_settings(qtbot: Any, window: Any) -> None:
+    """Ctrl+4, once the window has the keyboard again after the sign-in."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.settings_page
+
+
 def _events(store: Any, action: str) -> list[AuditEvent]:
     with store.session() as session:
         rows = session.query(AuditEvent).filter(AuditEvent.action == action).all()
@@ -132,7 +140,7 @@ def test_a_clerk_sees_what_the_role_may_not_do_disabled_with_the_reason(qtbot, l
     accounts.sign_in(store, "wang", CLERK_PW)
     accounts.change_own_password(store, CLERK_PW, "Wang-own-77")
     window.ctx.account_changed.emit()
-    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    _to_settings(qtbot, window)
     page = window.settings_page
     for button, permission in (
         (page.backup_button, "备份数据库"),
@@ -141,3 +149,73 @@ def test_a_clerk_sees_what_the_role_may_not_do_disabled_with_the_reason(qtbot, l
     ):
         assert not button.isEnabled(), button.text()
         assert f"没有“{permission}”的权限" in button.toolTip()
+    assert not page.accounts_box.isVisible()  # only an administrator sees the accounts
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    ledger = window.ledger
+    assert not ledger.export_button.isEnabled()
+    assert "没有“导出台账（身份证号遮挡）”的权限" in ledger.export_button.toolTip()
+    assert ledger.batch_button.isEnabled()  # a clerk prints
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.intake.save_button.isEnabled()
+
+
+def test_a_district_reviewer_does_not_save_at_a_counter(qtbot, locked_window):
+    window = locked_window
+    store = window.ctx.require_store()
+    accounts.sign_in(store, "admin", ADMIN_PW)
+    accounts.add_account(
+        store, username="qu", name="区审核", role="district_reviewer", station_code=None,
+        password=CLERK_PW,
+    )  # fmt: skip
+    store.account = None
+    accounts.sign_in(store, "qu", CLERK_PW)
+    accounts.change_own_password(store, CLERK_PW, "Qu-own-pass-9")
+    window.ctx.account_changed.emit()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    save = window.intake.save_button
+    assert not save.isEnabled()
+    assert "区审核员" in save.toolTip() and "受理并保存申请" in save.toolTip()
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.ledger.export_button.isEnabled()
+
+
+def test_the_administrator_makes_resets_and_disables_accounts_in_settings(
+    qtbot, locked_window, monkeypatch
+):
+    from desktop_app.ui.settings import dialogs
+    from desktop_app.ui.settings.accounts_box import AccountDialog
+
+    window = locked_window
+    _type_password(qtbot, window.sign_in_dialog, "admin", ADMIN_PW)
+    qtbot.waitUntil(lambda: not window.locked())
+    _to_settings(qtbot, window)
+    box = window.settings_page.accounts_box
+    assert box.isVisible()
+    assert box.usernames == ["admin", "wang"]
+
+    def fill_new() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, AccountDialog)
+        type_text(qtbot, dialog.username, "zhao")
+        type_text(qtbot, dialog.name, "赵站长")
+        dialog.role.setCurrentIndex(dialog.role.findData("reviewer"))
+        type_text(qtbot, dialog.password, "Zhao-temp-12")
+        type_text(qtbot, dialog.again, "Zhao-temp-12")
+        qtbot.mouseClick(
+            dialog.findChild(type(box.add_button), "saveAccount"), Qt.MouseButton.LeftButton
+        )
+
+    QTimer.singleShot(200, fill_new)
+    qtbot.mouseClick(box.add_button, Qt.MouseButton.LeftButton)
+    assert box.usernames == ["admin", "wang", "zhao"]
+    assert "已建立账户 zhao（赵站长，站长/审核员）" in box.message.text()
+
+    monkeypatch.setattr(dialogs, "confirm", lambda *_args: True)
+    box.table.selectRow(box.usernames.index("wang"))
+    qtbot.mouseClick(box.toggle_button, Qt.MouseButton.LeftButton)
+    assert box.table.item(box.usernames.index("wang"), 4).text() == "已停用"
+    store = window.ctx.require_store()
+    with pytest.raises(accounts.SignInError, match="已停用"):
+        accounts.sign_in(store, "wang", CLERK_PW)

@@ -267,3 +267,21 @@ def test_a_station_reviewers_export_holds_its_own_station_only(store, district, 
     with pytest.raises(PermissionDeniedError, match="导出完整身份证号"):
         export_ledger(store, tmp_path / "全号.xlsx", actor="li", full_ids=True)
     assert not (tmp_path / "全号.xlsx").exists()
+
+
+def test_a_full_id_export_needs_a_reason_and_records_it(store, district, tmp_path):
+    import json
+
+    from desktop_app.services.ledger_export import export_ledger
+
+    _as(store, "admin", ADMIN_PW)
+    with pytest.raises(InputError, match="须写明原因"):
+        export_ledger(store, tmp_path / "a.xlsx", actor="admin", full_ids=True)
+    assert not (tmp_path / "a.xlsx").exists()
+    export_ledger(
+        store, tmp_path / "b.xlsx", actor="admin", full_ids=True, reason="区总工会核对发放"
+    )
+    (event,) = [e for e in _events(store, "export") if e.entity_ref == "b.xlsx"]
+    details = json.loads(event.details)
+    assert details["full_ids"] is True and details["reason"] == "区总工会核对发放"
+    assert event.actor == "张管理（admin）"

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.text_policy import shown
+from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.exchange import common
 
@@ -279,6 +280,7 @@ class LedgerExportDialog(_ExportDialog):
         self.full_ids = QCheckBox("导出完整证件号（身份证号、京卡卡号）(&I)")
         self.full_ids.setObjectName("export_full_ids")
         self.full_ids.setChecked(False)
+        gate(self.full_ids, ctx, "export.full_ids")
         self.full_ids_note = QLabel(
             "文件中将写入完整的身份证号和京卡卡号；这次导出（含完整证件号）将记入审计记录。"
             "请妥善保管文件。"
@@ -288,8 +290,17 @@ class LedgerExportDialog(_ExportDialog):
         self.full_ids_note.setStyleSheet(_NOTE)
         self.full_ids_note.setVisible(False)
         self.full_ids.toggled.connect(self.full_ids_note.setVisible)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("export_full_ids_reason")
+        self.reason.setPlaceholderText(
+            "导出完整证件号的原因（必填，记入审计记录），如 区总工会核对发放"
+        )
+        self.reason.setMaxLength(200)
+        self.reason.setVisible(False)
+        self.full_ids.toggled.connect(self.reason.setVisible)
         self.form.addRow("", self.full_ids)
         self.form.addRow("", self.full_ids_note)
+        self.form.addRow("", self.reason)
         masked = QLabel("默认遮挡身份证号和京卡卡号的中间位。导出会记入审计记录。")
         masked.setStyleSheet("color: #666;")
         masked.setWordWrap(True)
@@ -302,18 +313,19 @@ class LedgerExportDialog(_ExportDialog):
         return f"台账_{date.today():%Y%m%d}.xlsx"
 
     def prepare(self) -> Any:
-        return self.filter, self.full_ids.isChecked()
+        return self.filter, self.full_ids.isChecked(), self.reason.text()
 
     def work(self, job: _Job, progress: Progress) -> Any:
         from desktop_app.services.ledger_export import export_ledger
 
-        filter_, full_ids = job.fields
+        filter_, full_ids, reason = job.fields
         return export_ledger(
             job.store,
             job.path,
             filter_,
             actor=job.actor,
             full_ids=full_ids,
+            reason=reason,
             skip_bad=job.skip,
             progress=progress,
         )

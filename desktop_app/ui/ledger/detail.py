@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain import status as statuses
 from desktop_app.domain.text_policy import shown
 from desktop_app.ui import questions
+from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 
 if TYPE_CHECKING:
@@ -263,6 +264,10 @@ class DetailDialog(QDialog):
         self._target_changed()
         self._offer_undo()
         self._print_choices()
+        gate(
+            self.annex_button, self.ctx, "application.print", enabled=self.annex_button.isEnabled()
+        )
+        gate(self.receipt_button, self.ctx, "application.print")
         self._offer_correction()
 
     def _print_choices(self) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.pages.base import Page
 
@@ -169,6 +170,7 @@ class CataloguePage(Page):
     # --- Page ------------------------------------------------------------------------------------
 
     def section_shown(self) -> None:
+        gate(self.import_button, self.ctx, "catalogue.import")
         if not self._filled and self.window().isVisible():
             self.fill()
         self.focus_search()

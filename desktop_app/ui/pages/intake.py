@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services import intake_form as rules
+from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.intake import dialogs
 from desktop_app.ui.intake.decision_panel import DecisionPanel
@@ -194,6 +195,7 @@ class IntakePage(Page):
     # --- the page's life -----------------------------------------------------------------------
 
     def section_shown(self) -> None:
+        gate(self.save_button, self.ctx, "application.save", enabled=self.banner.isHidden())
         self._focus_first()
 
     def offer_pending_draft(self) -> None:
@@ -570,7 +572,7 @@ class IntakePage(Page):
     def _set_locked(self, locked: bool) -> None:
         self.form_widget.setEnabled(not locked)
         self.search.setEnabled(not locked)
-        self.save_button.setEnabled(not locked)
+        gate(self.save_button, self.ctx, "application.save", enabled=not locked)
         self.banner.setVisible(locked)
         if locked:
             self.message.setStyleSheet("color: #1b7a34;")

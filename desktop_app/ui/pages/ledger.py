@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.ledger.filters import LedgerFilters
 from desktop_app.ui.models.ledger_model import COLUMNS, RECEIPT_ROLE, LedgerModel
@@ -196,6 +197,9 @@ class LedgerPage(Page):
     # --- the section -------------------------------------------------------------------------
 
     def section_shown(self) -> None:
+        gate(self.export_button, self.ctx, "export.ledger")
+        gate(self.exchange_button, self.ctx, "exchange.export")
+        gate(self.batch_button, self.ctx, "application.print")
         self._load_choices()
         if self.ctx.store is not None:
             if self._stale:

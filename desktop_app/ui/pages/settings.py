@@ -34,6 +34,7 @@ from desktop_app.services.about import build_text
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.pages.base import Page
 from desktop_app.ui.settings import dialogs
+from desktop_app.ui.settings.accounts_box import AccountsBox
 from desktop_app.ui.settings.backup_model import BackupModel
 
 if TYPE_CHECKING:
@@ -247,6 +248,9 @@ class SettingsPage(Page):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(backup_box, 1)
+        self.accounts_box = AccountsBox(ctx)
+        self.accounts_box.setVisible(False)
+        right.addWidget(self.accounts_box)
         columns.addLayout(left, 1)
         columns.addSpacing(12)
         columns.addLayout(right, 1)
@@ -277,6 +281,10 @@ class SettingsPage(Page):
             self.backup_table,
             self.restore_file_button,
             self.restore_button,
+            self.accounts_box.table,
+            self.accounts_box.add_button,
+            self.accounts_box.reset_button,
+            self.accounts_box.toggle_button,
             self.about_button,
         ]
         for first, second in pairwise(order):
@@ -307,6 +315,7 @@ class SettingsPage(Page):
         ctx.station_changed.connect(self._load_station)
         ctx.clerk_changed.connect(self._load_clerk)
         ctx.account_changed.connect(self._update_enabled)  # what the new account may do
+        ctx.account_changed.connect(self.accounts_box.refresh)
 
         self.clerk_name.setText(ctx.clerk_name)
         self._update_enabled()
@@ -331,6 +340,7 @@ class SettingsPage(Page):
             self._show_database()
             self.refresh_backups()
             self._update_enabled()  # what IT fixed in the machine-wide file, as it is now
+            self.accounts_box.refresh()
         target = self.station_code if self.station_code.isEnabled() else self.clerk_name
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
@@ -374,6 +384,15 @@ class SettingsPage(Page):
         for widget in (self.database_url, self.save_url_button, self.default_url_button):
             widget.setEnabled(not database_reason)
             widget.setToolTip(database_reason)
+        # With accounts the clerk of every act is the account signed in, not a typed name.
+        account = store.account if store is not None else None
+        self.clerk_name.setReadOnly(account is not None)
+        self.save_clerk_button.setEnabled(account is None)
+        signed_note = "经办人就是登录的账户，每次操作都记在这个账户名下。" if account else ""
+        for widget in (self.clerk_name, self.save_clerk_button):
+            widget.setToolTip(signed_note)
+        if account is not None:
+            self.clerk_name.setText(f"{account.name}（{account.username}，{account.role.label}）")
         backup_reason = denied("backup.make")
         self.backup_button.setEnabled(store is not None and not self._busy and not backup_reason)
         self.backup_button.setToolTip(backup_reason)
