@@ -434,10 +434,14 @@ def login_station(connection: Connection) -> str | None:
         return None
     info = connection.connection.info
     if _STATION_KEY not in info:
-        found = connection.exec_driver_sql(
-            "SELECT CASE WHEN to_regclass('uc_station_role') IS NULL THEN NULL ELSE "
-            "(SELECT station_code FROM uc_station_role WHERE role_name = current_user) END"
+        found = None
+        table = connection.exec_driver_sql(
+            f"SELECT to_regclass('{STATION_TABLE}')::text"
         ).scalar_one_or_none()
+        if table is not None:  # (a name the parser must find: asked only once it exists)
+            found = connection.exec_driver_sql(
+                f"SELECT station_code FROM {table} WHERE role_name = current_user"
+            ).scalar_one_or_none()
         info[_STATION_KEY] = found
     value = info[_STATION_KEY]
     return None if value is None else str(value)
