@@ -748,7 +748,7 @@ def run_postgresql_rls(server: str, rows: int, *, rounds: int = 15) -> list[Repo
                     size,
                     detail,
                     measure(store, rounds=rounds),
-                )  # fmt: skip
+                )
             )
         finally:
             store.dispose()
@@ -771,7 +771,7 @@ def run_postgresql_rls(server: str, rows: int, *, rounds: int = 15) -> list[Repo
                     size,
                     detail,
                     measure(station, rounds=rounds),
-                )  # fmt: skip
+                )
             )
         finally:
             station.dispose()

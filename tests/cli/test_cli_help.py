@@ -88,7 +88,7 @@ def test_the_commands_are_all_there():
                 "print", "export", "exchange", "exchange export", "exchange import",
                 "exchange anchors", "exchange key", "exchange key show", "exchange key export",
                 "exchange key register", "exchange key list", "exchange key new",
-                "exchange held"}  # fmt: skip
+                "exchange held", "server", "server setup"}  # fmt: skip
     assert names == expected
 
 
