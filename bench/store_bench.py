@@ -713,6 +713,78 @@ def run_postgresql(server: str, rows: int, *, rounds: int = 15) -> Report:
     return Report("PostgreSQL", rows, built, False, size, detail, timings)
 
 
+def run_postgresql_rls(server: str, rows: int, *, rounds: int = 15) -> list[Report]:
+    """`--rls`: the same PostgreSQL database measured without row-level security (as the
+    owner, before `server setup`) and with it (as station XC01's role after the setup, which
+    sees its eighth of the rows). A database of its own: the setup's grants are the
+    database's (CONNECT among them), not a schema's."""
+    from desktop_app.services.server_setup import setup_server
+    from desktop_app.storage import server_roles
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = make_url(server).set(database=name)
+    home = Path(tempfile.mkdtemp(prefix="union-counter-bench-"))
+    made: list[str] = []
+    reports: list[Report] = []
+    try:
+        print(f"building a PostgreSQL database of {rows:,} applications in {name} …",
+              file=sys.stderr)  # fmt: skip
+        owner_url = url.render_as_string(hide_password=False)
+        store = open_store(owner_url, home, auto_backup=False)
+        try:
+            built = fill(store, rows)
+            with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("VACUUM ANALYZE")
+            size, detail = _postgresql_size(store)
+            reports.append(
+                Report(
+                    "PostgreSQL, RLS off (owner)",
+                    rows,
+                    built,
+                    False,
+                    size,
+                    detail,
+                    measure(store, rounds=rounds),
+                )
+            )
+        finally:
+            store.dispose()
+        password = uuid.uuid4().hex
+        result = setup_server(
+            owner_url, [code for code, _ in STATIONS], actor=CLERK, district="西城区",
+            password_for="XC01", password=password, home=home,
+        )  # fmt: skip
+        made = [s.role for s in result.stations if s.created]
+        station_url = url.set(username=server_roles.station_role("XC01"), password=password)
+        station = open_store(station_url.render_as_string(hide_password=False), home / "xc01")
+        try:
+            station_settings.save_station(station, actor=CLERK, code="XC01", name=STATIONS[0][1])
+            reports.append(
+                Report(
+                    "PostgreSQL, RLS on (uc_station_xc01)",
+                    rows,
+                    built,
+                    False,
+                    size,
+                    detail,
+                    measure(station, rounds=rounds),
+                )
+            )
+        finally:
+            station.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            for role in made:
+                connection.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        admin.dispose()
+        shutil.rmtree(home, ignore_errors=True)
+    return reports
+
+
 TARGET_RATE = 20_000.0
 TARGET_SIZE_MB = 400.0
 
@@ -786,7 +858,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--pg", dest="pg", action="store_true", default=None)
     group.add_argument("--no-pg", dest="pg", action="store_false")
+    parser.add_argument(
+        "--rls",
+        action="store_true",
+        help="PostgreSQL only: the same database without and with row-level security",
+    )
     args = parser.parse_args(argv)
+    if args.rls:
+        server = os.environ.get("UNION_COUNTER_TEST_PG")
+        if not server:
+            print("--rls: set UNION_COUNTER_TEST_PG to a PostgreSQL server URL", file=sys.stderr)
+            return 1
+        ok = True
+        for report in run_postgresql_rls(server, args.rows, rounds=args.rounds):
+            ok &= print_report(report)
+        return 0 if ok else 1
     return 0 if run(args.rows, pg=args.pg, rebuild=args.rebuild, rounds=args.rounds) else 1
 
 

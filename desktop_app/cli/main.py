@@ -39,6 +39,7 @@ from desktop_app.cli import (
     exchange_commands,
     ledger_commands,
     policy_commands,
+    server_commands,
     store_commands,
 )
 from desktop_app.cli.common import LOG_STATE, setup_streams
@@ -114,13 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("exchange", "anchors"): exchange_commands.cmd_exchange_anchors,
         ("exchange", "key"): exchange_commands.cmd_exchange_key,
         ("exchange", "held"): exchange_commands.cmd_exchange_held,
+        ("server", "setup"): server_commands.cmd_server_setup,
     }
     if args.command is None:
         return _run_window(args)
     key: Any = args.command
     if args.command == "catalogue":
         key = ("catalogue", args.catalogue_command)
-    elif args.command in ("ledger", "audit", "exchange", "accounts"):
+    elif args.command in ("ledger", "audit", "exchange", "accounts", "server"):
         key = (args.command, args.action)
     handler = handlers.get(key)
     if handler is None:

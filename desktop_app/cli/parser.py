@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("scheme", metavar="方案", help="方案编号，如 bj-2026-skills")
     _add_catalogue_import_commands(sub)
     _add_store_commands(commands)
+    _add_server_commands(commands)
     return parser
 
 
@@ -503,6 +504,52 @@ _SKIP_BAD_HELP = (
     "含不可见字符的申请不写入文件，其余照常导出（跳过的受理编号记入审计记录）；"
     "不加时只列出这些申请，什么也不导出"
 )
+
+
+def _add_server_commands(commands: Any) -> None:
+    db, clerk = _store_parents()
+    server = commands.add_parser(
+        "server",
+        help="全区共用的 PostgreSQL 服务器：为各服务站建立数据库账户和按站划分的权限",
+        description="区总工会管理员用：在全区共用的 PostgreSQL 服务器上设置按服务站划分的权限。",
+    )
+    actions = server.add_subparsers(
+        dest="action",
+        metavar="操作",
+        help="下列之一",
+        parser_class=ChineseArgumentParser,
+        required=True,
+    )
+    setup = actions.add_parser(
+        "setup",
+        parents=[db, clerk],
+        help="建立各服务站的数据库账户、区总工会只读账户、授权和行级安全策略（可重复运行）",
+        description=(
+            "由区总工会管理员用数据库所有者账户运行：先建立或升级数据表，再为每个服务站建立"
+            "数据库账户（uc_station_代码，设密码前不能登录）、区总工会只读账户 uc_district、"
+            "授权和行级安全策略：每个服务站只能读写本站的申请和会员，审计记录只能添加。"
+            "重复运行不改变任何东西；以后增加服务站时再运行一次。"
+        ),
+    )
+    setup.add_argument(
+        "--station",
+        action="append",
+        metavar="代码",
+        help="服务站代码，如 XC01；可写多次。已设置过的服务站保留",
+    )
+    setup.add_argument("--district", metavar="区", help="所属区，如 西城区（记在服务站登记中）")
+    setup.add_argument(
+        "--password-for",
+        metavar="代码|district",
+        help="给这个服务站（或 district：区总工会只读账户）的数据库账户设置密码并允许登录；"
+        "密码从 --password-from-file 读取，或在提示时输入（不显示），从不写在命令行上",
+    )
+    setup.add_argument(
+        "--password-from-file",
+        type=Path,
+        metavar="文件",
+        help="密码文件：第一行是密码，文件权限须为 0600（只有本人可读）",
+    )
 
 
 def _add_exchange_commands(commands: Any, db: argparse.ArgumentParser, both: list[Any]) -> None:

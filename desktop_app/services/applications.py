@@ -248,10 +248,9 @@ def save_application(
 
 def _find_live_claim(store: Store, id_number: str, key: ClaimKey) -> Application | None:
     with store.session() as session:
-        member = repository.member_by_id_number(session, id_number)
-        if member is None:
-            return None
-        return repository.live_claim(session, member.id, key.scheme, key.kind, key.item, key.level)
+        return repository.claim_holder(
+            session, id_number, key.scheme, key.kind, key.item, key.level
+        )
 
 
 def _save_once(

@@ -19,7 +19,9 @@ def any_account(store_engine_session: Session) -> bool | None:
     an older schema opened read-only, without the table)."""
     try:
         return count(store_engine_session) > 0
-    except DatabaseError:
+    except DatabaseError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42501":  # not allowed to read: never "none"
+            raise
         return None
 
 

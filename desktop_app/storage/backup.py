@@ -160,6 +160,17 @@ def _pg_dump(store: Store, target: Path) -> None:
             "备份 PostgreSQL 数据库需要 pg_dump 程序（PostgreSQL 客户端），本机找不到。"
             "请安装 PostgreSQL 客户端，或请区总工会的管理员在服务器上备份。"
         )
+    from desktop_app.storage import server_roles
+
+    with store.bare_connection() as connection:
+        whole = server_roles.may_change_schema(connection)
+    if not whole:
+        # pg_dump as a station's or the district's reader role meets row-level security.
+        raise BackupError(
+            "本柜台连接共用服务器所用的数据库账户不是数据库所有者，只能看到本站的记录，"
+            "做不出完整的备份。共用的 PostgreSQL 服务器由区总工会的管理员在服务器上用 "
+            "pg_dump 备份（见使用说明“全区共用一台 PostgreSQL 服务器”）。"
+        )
     url = store.url
     env = dict(os.environ)
     if url.password:

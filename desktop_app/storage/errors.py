@@ -74,6 +74,11 @@ class BackupError(StoreError):
     pass
 
 
+class PermissionDeniedError(StoreError):
+    """The district's server refused: the counter's database role may not do this (row-level
+    security, no grant). Nothing was changed."""
+
+
 # A write a unique or check constraint refused: another counter saved the same claim at the
 # same moment, or a step made the claim live again. The services decide what it means.
 ConflictError = IntegrityError
@@ -153,6 +158,12 @@ def _translate_psycopg(exc: BaseException, location: str | None) -> StoreError |
     if sqlstate in ("55P03", "40P01", "40001"):
         return DatabaseLockedError(
             f"数据库正忙（其他柜台同时在写），本次内容没有保存{where}。请稍候再试。"
+        )
+    if sqlstate == "42501":
+        return PermissionDeniedError(
+            f"数据库服务器拒绝了这项操作，什么都没有改动{where}：本柜台的数据库账户无权读写"
+            "这些记录（每个服务站的账户只能处理本站的申请；审计记录只能添加，不能修改或删除）。"
+            "请核对“设置”中的服务站代码与数据库账户是否对应；需要时请区总工会的管理员处理。"
         )
     if sqlstate == "25006":
         return ReadOnlyError(f"数据库服务器处于只读状态，无法保存{where}。请联系管理员。")

@@ -25,7 +25,11 @@ from sqlalchemy import Connection, inspect, text
 from desktop_app import __version__
 from desktop_app.paths import data_root
 from desktop_app.storage.database import Store
-from desktop_app.storage.errors import CorruptDatabaseError, NewerSchemaError
+from desktop_app.storage.errors import (
+    CorruptDatabaseError,
+    NewerSchemaError,
+    PermissionDeniedError,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -172,6 +176,7 @@ def ensure_schema(store: Store, before_upgrade: Callable[[SchemaState], None]) -
     state = schema_state(store)
     if state.up_to_date:
         return state
+    _check_may_change_schema(store, state)
     if state.current is not None:
         before_upgrade(state)
     upgrade(store)
@@ -179,6 +184,23 @@ def ensure_schema(store: Store, before_upgrade: Callable[[SchemaState], None]) -
         _seal_upgraded(store)
         compact(store)
     return SchemaState(head_revision(), state.head)
+
+
+def _check_may_change_schema(store: Store, state: SchemaState) -> None:
+    """On a district's server only the database owner creates or upgrades the tables; a
+    station's role is told so in Chinese before anything is tried (storage/server_roles.py)."""
+    from desktop_app.storage import server_roles
+
+    with store.bare_connection() as connection:
+        allowed = server_roles.may_change_schema(connection)
+    if allowed:
+        return
+    what = "还没有建立数据表" if state.current is None else "需要升级到本程序的版本"
+    raise PermissionDeniedError(
+        f"数据库（{store.location}）{what}，但本柜台的数据库账户无权改动数据表。"
+        "请区总工会的管理员用数据库所有者账户运行一次 union-counter server setup --db 地址 "
+        "--station 代码 …（它先备份并升级数据库，再更新各服务站的权限），然后重新打开本程序。"
+    )
 
 
 def _seal_upgraded(store: Store) -> None:

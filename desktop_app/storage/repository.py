@@ -16,6 +16,7 @@ from sqlalchemy import text as text_clause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
+from desktop_app.storage import server_roles
 from desktop_app.storage.models import (
     Application,
     Decision,
@@ -25,6 +26,7 @@ from desktop_app.storage.models import (
     decision_digest,
     load_terms,
 )
+from desktop_app.storage.types import Code
 
 # --- settings ------------------------------------------------------------------------
 
@@ -128,6 +130,9 @@ def decision_id(session: Session, policy_sha256: str, findings: list[Any]) -> in
 
 
 def member_by_id_number(session: Session, id_number: str) -> Member | None:
+    # A station's role on the district's server sees a member another station registered
+    # once it has asked for the member by the full ID number (storage/server_roles.py).
+    server_roles.link_member(session, id_number)
     member = session.execute(
         select(Member).where(Member.id_number == id_number)
     ).scalar_one_or_none()
@@ -153,6 +158,31 @@ def live_claim(
     if found is not None:
         load_terms(session, [found])
     return found
+
+
+def claim_holder(
+    session: Session, id_number: str, scheme: str, kind: str, item: str, level: str
+) -> Application | None:
+    """The application holding this claim, unless it was returned, wherever it was saved: a
+    station's role on the district's server cannot read another station's applications, and
+    is told only the receipt, date, station and status (a detached row holding just those)."""
+    if server_roles.login_station(session.connection()) is None:
+        member = member_by_id_number(session, id_number)
+        if member is None:
+            return None
+        return live_claim(session, member.id, scheme, kind, item, level)
+    kind_number = Code("kind").number(kind)
+    held = server_roles.claim_holder(session, id_number, scheme, kind_number, item, level)
+    if held is None:
+        return None
+    elsewhere = Application(
+        receipt=held.receipt,
+        applied_on=held.applied_on,
+        station_code=held.station_code,
+        station_name=held.station_name,
+    )
+    elsewhere.status = Code("status").word(held.status_number)
+    return elsewhere
 
 
 def application_by_receipt(

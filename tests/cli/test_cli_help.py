@@ -90,7 +90,7 @@ def test_the_commands_are_all_there():
                 "exchange key register", "exchange key list", "exchange key new",
                 "exchange held", "accounts", "accounts create-admin", "accounts add",
                 "accounts reset-password", "accounts disable", "accounts enable", "accounts list",
-                "accounts password"}  # fmt: skip
+                "accounts password", "server", "server setup"}  # fmt: skip
     assert names == expected
 
 

@@ -1,0 +1,448 @@
+"""Per-station access on a district's PostgreSQL server, enforced by the server (issue 18,
+part 3): `server setup` makes the roles, grants and row-level security; each station's role
+then sees and changes only its own applications and members — through the program and with
+hand-written SQL — the audit table is insert-only, and the district's role reads everything
+and writes nothing. Real server only (tests/pg.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.services import audit_trail, ledger_view, station_settings
+from desktop_app.services.applications import save_application
+from desktop_app.services.backups import make_backup
+from desktop_app.services.exchange.batch_export import export_batch
+from desktop_app.services.printing import print_to_file
+from desktop_app.services.server_setup import SetupError, setup_server
+from desktop_app.services.status import change_status
+from desktop_app.services.store import open_store
+from desktop_app.storage import server_roles
+from desktop_app.storage.database import Store
+from desktop_app.storage.errors import (
+    BackupError,
+    DuplicateClaimError,
+    PermissionDeniedError,
+)
+from tests.storage.conftest import CLERK, NOW, apply_input, make_id
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _as(url: str, role: str) -> str:
+    return make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
+
+
+@dataclass
+class District:
+    owner_url: str
+    a: str  # station codes, unique per test (roles are the whole server's)
+    b: str
+    tmp: Path
+
+    def url(self, role: str) -> str:
+        return _as(self.owner_url, role)
+
+    def station_store(self, code: str) -> Store:
+        home = self.tmp / f"home-{code}"
+        store = open_store(self.url(server_roles.station_role(code)), home, now=NOW)
+        station_settings.save_station(
+            store, actor=CLERK, code=code, name=f"{code}服务站", district="西城区", now=NOW
+        )
+        return store
+
+    def sql(self, role: str) -> Connection:
+        engine = create_engine(self.url(role), poolclass=NullPool)
+        return engine.connect()
+
+
+def _setup(district: District, *codes: str, password_for: str | None = None) -> Any:
+    return setup_server(
+        district.owner_url,
+        list(codes),
+        actor="区管理员",
+        district="西城区",
+        password_for=password_for,
+        password="测试密码-1" if password_for else None,
+        home=district.tmp / "admin",
+        now=NOW,
+    )
+
+
+@pytest.fixture
+def district(pg_url: str, tmp_path: Path) -> Iterator[District]:
+    tag = uuid.uuid4().hex[:5].upper()
+    found = District(pg_url, f"A{tag}", f"B{tag}", tmp_path)
+    try:
+        # One password per run; the test server trusts local logins once a role may log in.
+        _setup(found, found.a, found.b, password_for=found.a)
+        _setup(found, password_for=found.b)
+        _setup(found, password_for="district")
+        yield found
+    finally:
+        _drop_roles_later.extend(server_roles.station_roles_of([found.a, found.b]))
+
+
+# Roles are dropped once the test's database is gone (tests/pg.py drops it after this fixture).
+_drop_roles_later: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _drop_station_roles(pg_templates: Any) -> Iterator[None]:
+    yield
+    if not _drop_roles_later:
+        return
+    engine = create_engine(pg_templates.server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as connection:
+        for role in list(_drop_roles_later):
+            try:
+                connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+                _drop_roles_later.remove(role)
+            except DBAPIError:
+                pass  # still in a database being dropped: next time
+    engine.dispose()
+
+
+def _save(store: Store, serial: int, **changes: Any) -> str:
+    return save_application(store, apply_input(serial, **changes), clerk=CLERK, now=NOW).receipt
+
+
+def _refused(connection: Connection, sql: str, **params: Any) -> str:
+    """The SQLSTATE the server refuses `sql` with (the transaction rolled back)."""
+    with pytest.raises(DBAPIError) as caught:
+        connection.execute(text(sql), params)
+    connection.rollback()
+    return str(getattr(caught.value.orig, "sqlstate", ""))
+
+
+def _count(connection: Connection, sql: str, **params: Any) -> int:
+    value = connection.execute(text(sql), params).scalar_one()
+    connection.rollback()
+    return int(value)
+
+
+def test_a_station_sees_and_changes_only_its_own_rows(district: District) -> None:
+    a, b = district.station_store(district.a), district.station_store(district.b)
+    try:
+        mine = _save(a, 1)
+        theirs = _save(b, 2)
+        assert [row.receipt for row in ledger_view.ledger(a, LedgerFilter())] == [mine]
+        assert [row.receipt for row in ledger_view.ledger(b, LedgerFilter())] == [theirs]
+    finally:
+        a.dispose()
+        b.dispose()
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        assert _count(sql, "SELECT count(*) FROM application") == 1
+        assert _count(sql, "SELECT count(*) FROM application WHERE receipt = :r", r=theirs) == 0
+        assert _count(sql, "SELECT count(*) FROM member") == 1
+        assert _count(sql, "SELECT count(*) FROM member WHERE id_number = :n", n=make_id(2)) == 0
+        assert _count(sql, "SELECT count(*) FROM receipt_counter") == 1
+        # Writing B's rows: nothing to write (they are not there for A) or refused outright.
+        changed = sql.execute(
+            text("UPDATE application SET amount = 99999 WHERE receipt = :r"), {"r": theirs}
+        )
+        assert changed.rowcount == 0
+        changed = sql.execute(
+            text("UPDATE member SET name = '改' WHERE id_number = :n"), {"n": make_id(2)}
+        )
+        assert changed.rowcount == 0
+        changed = sql.execute(
+            text("UPDATE receipt_counter SET last = 0 WHERE prefix LIKE :p"),
+            {"p": f"{district.b}-%"},
+        )
+        assert changed.rowcount == 0
+        sql.rollback()
+        assert _refused(sql, "DELETE FROM application") == "42501"
+        assert _refused(sql, "DELETE FROM member") == "42501"
+        # Moving its own application to B, or filing one under B's code: refused.
+        assert (
+            _refused(
+                sql,
+                "UPDATE application SET station_code = :b WHERE receipt = :r",
+                b=district.b,
+                r=mine,
+            )
+            == "42501"
+        )
+        columns = [
+            c
+            for c in sql.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'application' AND table_schema = current_schema() "
+                    "AND column_name <> 'id' ORDER BY ordinal_position"
+                )
+            ).scalars()
+        ]
+        sql.rollback()
+        copied = ", ".join(
+            {"receipt": "'X-1'", "station_code": ":b", "live": "NULL", "status": "5"}.get(c, c)
+            for c in columns
+        )
+        planted = (
+            f"INSERT INTO application ({', '.join(columns)}) "
+            f"SELECT {copied} FROM application WHERE receipt = :r"
+        )
+        assert _refused(sql, planted, b=district.b, r=mine) == "42501"
+        # Its own code, but B's member (known only by its row number): refused too.
+        b_member = _member_id(district, make_id(2))
+        own_code = copied.replace(":b", ":a").replace("member_id", ":m")
+        planted = (
+            f"INSERT INTO application ({', '.join(columns)}) "
+            f"SELECT {own_code} FROM application WHERE receipt = :r"
+        )
+        assert _refused(sql, planted, a=district.a, r=mine, m=b_member) == "42501"
+        assert _count(sql, "SELECT count(*) FROM uc_member_station") == 1
+    with district.sql("postgres") as owner:
+        assert _count(owner, "SELECT amount FROM application WHERE receipt = :r", r=theirs) > 0
+        assert _count(owner, "SELECT count(*) FROM application") == 2
+
+
+def _member_id(district: District, id_number: str) -> int:
+    with district.sql("postgres") as owner:
+        return _count(owner, "SELECT id FROM member WHERE id_number = :n", n=id_number)
+
+
+def test_a_counter_cannot_rewrite_the_audit_trail_or_the_schema(district: District) -> None:
+    a = district.station_store(district.a)
+    try:
+        _save(a, 1)
+    finally:
+        a.dispose()
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        assert _count(sql, "SELECT count(*) FROM audit_event") >= 2
+        assert _refused(sql, "UPDATE audit_event SET actor = '别人'") == "42501"
+        assert _refused(sql, "DELETE FROM audit_event") == "42501"
+        assert _refused(sql, "DELETE FROM audit_head") == "42501"
+        assert _refused(sql, "TRUNCATE audit_event") == "42501"
+        assert _refused(sql, "ALTER TABLE application ADD COLUMN x integer") == "42501"
+        assert _refused(sql, "DROP TABLE audit_event") == "42501"
+        assert _refused(sql, "ALTER TABLE application DISABLE ROW LEVEL SECURITY") == "42501"
+        assert _refused(sql, "DROP POLICY uc_counter_select ON application") == "42501"
+        assert _refused(sql, "CREATE TABLE application_copy (id integer)") == "42501"
+        assert _refused(sql, "INSERT INTO uc_station_role VALUES (current_user, 'ZZ', '')") == (
+            "42501"
+        )
+        assert _refused(sql, "INSERT INTO uc_member_station VALUES (1, :a)", a=district.a) == (
+            "42501"
+        )
+        # Becoming B: no SET ROLE to B's role, and no setting the policies read.
+        assert _refused(sql, f"SET ROLE {server_roles.station_role(district.b)}") == "42501"
+        sql.execute(text("SET ROLE uc_counter"))
+        assert _count(sql, "SELECT count(*) FROM application") == 0
+        sql.execute(text("RESET ROLE"))
+        sql.execute(
+            text("SELECT set_config('union_counter.station', :b, false)"), {"b": district.b}
+        )
+        assert (
+            _count(sql, "SELECT count(*) FROM application WHERE station_code = :b", b=district.b)
+            == 0
+        )
+        # An event in another station's name: refused.
+        assert (
+            _refused(
+                sql,
+                "INSERT INTO audit_event (id, at, actor, station_code, action, entity, "
+                "entity_ref, details, prev_hash, hash) VALUES (999999, now(), 'x', :b, 'x', "
+                "'x', 'x', '{}', '', '')",
+                b=district.b,
+            )
+            == "42501"
+        )
+
+
+def test_the_district_reads_every_station_and_writes_nothing(district: District) -> None:
+    a, b = district.station_store(district.a), district.station_store(district.b)
+    try:
+        _save(a, 1)
+        theirs = _save(b, 2)
+    finally:
+        a.dispose()
+        b.dispose()
+    with district.sql(server_roles.DISTRICT_ROLE) as sql:
+        assert _count(sql, "SELECT count(*) FROM application") == 2
+        assert _count(sql, "SELECT count(*) FROM member") == 2
+        assert _refused(sql, "UPDATE application SET amount = 1 WHERE receipt = :r", r=theirs) == (
+            "42501"
+        )
+        assert _refused(sql, "INSERT INTO term (text) VALUES ('区里写的')") == "42501"
+        assert _refused(sql, "DELETE FROM audit_event") == "42501"
+    reader = open_store(district.url(server_roles.DISTRICT_ROLE), district.tmp / "district")
+    try:
+        assert len(ledger_view.ledger(reader, LedgerFilter())) == 2
+        result = audit_trail.verify_audit(reader)
+        assert result.ok, result.message
+        assert result.rows == 4  # both stations' applications and members, and their sum
+        with pytest.raises(PermissionDeniedError):
+            change_status(reader, theirs, "printed", actor="区经办人", now=NOW)
+    finally:
+        reader.dispose()
+
+
+def _catalogue(district: District) -> list[Any]:
+    with district.sql("postgres") as owner:
+        state = [
+            sorted(
+                map(
+                    tuple,
+                    owner.execute(
+                        text(
+                            "SELECT tablename, policyname, cmd, roles::text, qual, with_check "
+                            "FROM pg_policies WHERE schemaname = current_schema()"
+                        )
+                    ).all(),
+                )
+            ),
+            sorted(
+                map(
+                    tuple,
+                    owner.execute(
+                        text(
+                            "SELECT c.relname, c.relacl::text, c.relrowsecurity, "
+                            "c.relforcerowsecurity FROM pg_class c "
+                            "WHERE c.relnamespace = current_schema()::regnamespace"
+                        )
+                    ).all(),
+                )
+            ),
+            sorted(
+                map(
+                    tuple,
+                    owner.execute(
+                        text(
+                            "SELECT r.rolname, r.rolcanlogin, m.rolname FROM pg_roles r "
+                            "LEFT JOIN pg_auth_members am ON am.member = r.oid "
+                            "LEFT JOIN pg_roles m ON m.oid = am.roleid "
+                            "WHERE r.rolname LIKE 'uc\\_%'"
+                        )
+                    ).all(),
+                )
+            ),
+            owner.execute(text("SELECT * FROM uc_station_role ORDER BY 1")).all(),
+            owner.execute(
+                text("SELECT datacl::text FROM pg_database WHERE datname = current_database()")
+            ).all(),
+        ]
+        owner.rollback()
+    return state
+
+
+def test_setup_twice_changes_nothing_and_a_station_added_later_works(district: District) -> None:
+    a = district.station_store(district.a)
+    try:
+        _save(a, 1)
+    finally:
+        a.dispose()
+    before = _catalogue(district)
+    result = _setup(district, district.a, district.b)
+    assert _catalogue(district) == before
+    assert {s.code for s in result.stations} == {district.a, district.b}
+    assert all(s.can_log_in for s in result.stations)
+    later = "C" + district.a[1:]
+    try:
+        _setup(district, later, password_for=later)
+        c = district.station_store(later)
+        try:
+            _save(c, 3)
+            assert len(ledger_view.ledger(c, LedgerFilter())) == 1
+        finally:
+            c.dispose()
+    finally:
+        _drop_roles_later.append(server_roles.station_role(later))
+    with pytest.raises(SetupError):
+        _setup(district, "x-1")
+
+
+def test_a_member_who_applied_elsewhere_is_found_and_the_claim_held_elsewhere_named(
+    district: District,
+) -> None:
+    a, b = district.station_store(district.a), district.station_store(district.b)
+    try:
+        theirs = _save(b, 7)
+        # The same person, another claim at A: saved, on the same member row.
+        other_claim = {"certificate.occupation": "保安员", "certificate.level": 4}
+        mine = _save(a, 7, **other_claim)
+        assert [row.receipt for row in ledger_view.ledger(a, LedgerFilter())] == [mine]
+        # The same claim at A: refused, naming B's application (receipt, station, date).
+        with pytest.raises(DuplicateClaimError) as caught:
+            _save(a, 7)
+        assert theirs in caught.value.message
+        assert caught.value.first["station_code"] == district.b
+        assert caught.value.first["applied_on"] == date(2026, 11, 21).isoformat()
+        # A's status changes, prints, exports and its audit check work on its own rows.
+        change_status(a, mine, "printed", actor=CLERK, now=NOW)
+        out = district.tmp / "form.pdf"
+        print_to_file(a, [mine], out, actor=CLERK, now=NOW)
+        assert out.stat().st_size > 0
+        export = export_batch(a, district.tmp / "a.xlsx", actor=CLERK, now=NOW)
+        assert export.manifest is not None and export.manifest.count == 1
+        check = audit_trail.verify_audit(a)
+        assert check.ok, check.message
+        assert "本站" in check.message
+        # B never sees A's application; both see the one member row they share.
+        assert [row.receipt for row in ledger_view.ledger(b, LedgerFilter())] == [theirs]
+    finally:
+        a.dispose()
+        b.dispose()
+    with district.sql("postgres") as owner:
+        assert _count(owner, "SELECT count(*) FROM member WHERE id_number = :n", n=make_id(7)) == 1
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        assert _count(sql, "SELECT count(*) FROM application") == 1
+
+
+def test_what_only_the_owner_may_do_is_refused_in_chinese(district: District) -> None:
+    a = district.station_store(district.a)
+    try:
+        _save(a, 1)
+        with pytest.raises(BackupError) as caught:
+            make_backup(a, district.tmp / "a.dump", actor=CLERK)
+        assert "管理员" in caught.value.message
+    finally:
+        a.dispose()
+    with district.sql("postgres") as owner:
+        owner.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+        owner.commit()
+    with pytest.raises(PermissionDeniedError) as refused:
+        open_store(district.url(server_roles.station_role(district.a)), district.tmp / "again")
+    assert "server setup" in refused.value.message
+    assert "管理员" in refused.value.message
+
+
+def test_a_clerk_signs_in_through_a_stations_role_and_works_as_that_account(
+    district: District,
+) -> None:
+    from desktop_app.services import accounts
+    from desktop_app.services.permissions import PermissionDeniedError as Refused
+
+    station = district.station_store(district.a)  # the station set while there is no account
+    owner = open_store(district.owner_url, district.tmp / "owner", now=NOW)
+    try:
+        accounts.create_first_admin(owner, username="admin", name="区管理", password="Admin-pass-1")
+        accounts.add_account(
+            owner, username="wang", name="王柜员", role="clerk", station_code=district.a,
+            password="Clerk-pass-1",
+        )  # fmt: skip
+        accounts.reset_password(owner, "wang", "Clerk-pass-1")
+    finally:
+        owner.dispose()
+    try:
+        with pytest.raises(Refused, match="请先登录"):  # accounts seen through the station role
+            _save(station, 41)
+        accounts.sign_in(station, "wang", "Clerk-pass-1", now=NOW)
+        receipt = _save(station, 42)
+        assert receipt.startswith(f"{district.a}-")
+        with pytest.raises(accounts.SignInError):
+            accounts.sign_in(station, "admin", "wrong-password", now=NOW)  # counted, recorded
+    finally:
+        station.dispose()
