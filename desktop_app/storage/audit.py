@@ -448,16 +448,7 @@ def verify_all(session: Session) -> Verification:
     check = seals.verify_rows(session)
     if not server_roles.sees_every_row(session.connection()):
         return _verify_own_rows(chain, check)
-    problems: list[str] = []
-    if check.changed:
-        problems.append(
-            f"{len(check.changed)} 行的内容与程序最后写入时不符（在程序之外被改动）："
-            f"{_listed(check.changed)}"
-        )
-    if check.unsealed:
-        problems.append(
-            f"{len(check.unsealed)} 行不是程序写入的（在程序之外插入）：{_listed(check.unsealed)}"
-        )
+    problems = _row_problems(check)
     # No event recorded a sum: no row was ever written (the sum of nothing).
     recorded = recorded_sum(session) or seals.fingerprint(0)
     stored_sum = seals.sum_from_text(head.rows_sum) or 0
@@ -489,14 +480,8 @@ def verify_all(session: Session) -> Verification:
     )
 
 
-def _verify_own_rows(chain: Verification, check: seals.RowCheck) -> Verification:
-    """A station's role on the district's server: the whole chain, and each of the station's
-    own rows against its seal. The rows' sum (which catches a deleted row) covers every
-    station's rows, which this role cannot read: the district's reader checks it."""
-    note = (
-        chain.note + "本柜台的数据库账户只能看到本站的申请和会员，已逐行核对；"
-        "全区记录的总校验值（查出被删除的记录）请区总工会用区账户核对。"
-    )
+def _row_problems(check: seals.RowCheck) -> list[str]:
+    """What the rows' own check found: rows changed, or planted, outside the program."""
     problems: list[str] = []
     if check.changed:
         problems.append(
@@ -507,6 +492,18 @@ def _verify_own_rows(chain: Verification, check: seals.RowCheck) -> Verification
         problems.append(
             f"{len(check.unsealed)} 行不是程序写入的（在程序之外插入）：{_listed(check.unsealed)}"
         )
+    return problems
+
+
+def _verify_own_rows(chain: Verification, check: seals.RowCheck) -> Verification:
+    """A station's role on the district's server: the whole chain, and each of the station's
+    own rows against its seal. The rows' sum (which catches a deleted row) covers every
+    station's rows, which this role cannot read: the district's reader checks it."""
+    note = (
+        chain.note + "本柜台的数据库账户只能看到本站的申请和会员，已逐行核对；"
+        "全区记录的总校验值（查出被删除的记录）请区总工会用区账户核对。"
+    )
+    problems = _row_problems(check)
     if problems:
         return Verification(
             False,
