@@ -324,8 +324,15 @@ def _catalogue(district: District) -> list[Any]:
                             "SELECT r.rolname, r.rolcanlogin, m.rolname FROM pg_roles r "
                             "LEFT JOIN pg_auth_members am ON am.member = r.oid "
                             "LEFT JOIN pg_roles m ON m.oid = am.roleid "
-                            "WHERE r.rolname LIKE 'uc\\_%'"
-                        )
+                            "WHERE r.rolname LIKE 'uc\\_%' AND (r.rolname NOT LIKE 'uc\\_station\\_%' "
+                            "OR r.rolname IN (:a, :b))"
+                        ),
+                        # Only this test's stations: other tests make roles of their own at
+                        # the same time (roles belong to the whole server).
+                        {
+                            "a": server_roles.station_role(district.a),
+                            "b": server_roles.station_role(district.b),
+                        },
                     ).all(),
                 )
             ),
