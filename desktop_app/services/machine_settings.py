@@ -46,7 +46,9 @@ _LAYOUT = {
     "data": ("folder",),
     "database": ("url",),
     "user": ("may_change",),
+    "security": ("idle_minutes",),
 }
+IDLE_DEFAULT, IDLE_RANGE = 15, (1, 240)  # minutes without a key or the mouse, then the lock
 
 
 class MachineSettingsError(ClerkError):
@@ -84,6 +86,7 @@ class MachineSettings:
     data_folder: Path | None = None
     database_url: str | None = None
     may_change: frozenset[str] = frozenset()
+    idle_minutes: int = IDLE_DEFAULT
 
     def sets(self, what: str) -> bool:
         """Does the file set `what` (STATION, DATA_FOLDER or DATABASE)?"""
@@ -185,6 +188,12 @@ def _read(path: Path) -> MachineSettings:
             path,
             f"[user] may_change 中不认识的 {'、'.join(unknown)}；可以写：{', '.join(WHAT)}",
         )
+    idle = value("security", "idle_minutes")
+    low, high = IDLE_RANGE
+    if idle is not None and (not idle.isdigit() or not low <= int(idle) <= high):
+        raise _error(
+            path, f"[security] idle_minutes 应为 {low}–{high} 之间的整数（分钟），现在是“{idle}”"
+        )
     station = {
         key: found for key in _LAYOUT["station"] if (found := value("station", key)) is not None
     }
@@ -195,6 +204,7 @@ def _read(path: Path) -> MachineSettings:
         data_folder=Path(folder).expanduser() if folder else None,
         database_url=url,
         may_change=allowed,
+        idle_minutes=int(idle) if idle is not None else IDLE_DEFAULT,
     )
 
 
@@ -290,6 +300,15 @@ def _same(a: Path, b: Path | None) -> bool:
         return a.expanduser().resolve() == b.expanduser().resolve()
     except OSError:
         return a.expanduser().absolute() == b.expanduser().absolute()
+
+
+def idle_minutes() -> int:
+    """After how many minutes without a key or the mouse the window locks (IT may set it for
+    the PC, [security] idle_minutes; 15 unless set)."""
+    try:
+        return load().idle_minutes
+    except MachineSettingsError:
+        return IDLE_DEFAULT
 
 
 def shared_folder_note(folder: Path) -> str:

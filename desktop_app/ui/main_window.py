@@ -132,7 +132,9 @@ class MainWindow(QMainWindow):
         self.cover.addWidget(self.lock_panel)
         self.setCentralWidget(self.cover)
         self.sign_in_dialog: SignInDialog | None = None
-        self.idle = IdleLock(self._idle)
+        from desktop_app.services.machine_settings import idle_minutes
+
+        self.idle = IdleLock(self._idle, minutes=idle_minutes())
 
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)

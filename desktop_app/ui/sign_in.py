@@ -125,12 +125,17 @@ class SignInDialog(QDialog):
 
 
 class ChangePasswordDialog(QDialog):
-    """A new password of one's own (after the administrator made or reset the account)."""
+    """A new password of one's own: after the administrator made or reset the account (the
+    temporary password just typed is `old_password`), or when the person wants one (设置:
+    `old_password` None, the dialog asks for it)."""
 
-    def __init__(self, ctx: AppContext, old_password: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, old_password: str | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._old = old_password
+        self.old = _password_edit("oldPassword")
         self.setObjectName("changePasswordDialog")
         self.setWindowTitle("设置自己的密码")
         self.new = _password_edit("newPassword")
@@ -139,9 +144,15 @@ class ChangePasswordDialog(QDialog):
         self.error.setObjectName("changePasswordError")
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
-        note = QLabel("管理员为您设的是临时密码。请设一个只有您知道的新密码（至少 8 个字符）。")
+        note = QLabel(
+            "管理员为您设的是临时密码。请设一个只有您知道的新密码（至少 8 个字符）。"
+            if old_password is not None
+            else "请先输入现在的密码，再设新密码（至少 8 个字符）。"
+        )
         note.setWordWrap(True)
         form = QFormLayout()
+        if old_password is None:
+            form.addRow("现在的密码(&O)：", self.old)
         form.addRow("新密码(&N)：", self.new)
         form.addRow("再输入一次(&A)：", self.again)
         buttons = QDialogButtonBox()
@@ -151,29 +162,33 @@ class ChangePasswordDialog(QDialog):
         cancel = buttons.addButton("取消(&C)", QDialogButtonBox.ButtonRole.RejectRole)
         save.clicked.connect(self.save)
         cancel.clicked.connect(self.reject)
-        self.new.returnPressed.connect(self.again.setFocus)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.new.setFocus()
+        (self.new if old_password is not None else self.old).setFocus()
 
     def save(self) -> None:
         from desktop_app.services.accounts import change_own_password
 
         new, again = self.new.text(), self.again.text()
-        self.new.clear()
-        self.again.clear()
+        old = self._old if self._old is not None else self.old.text()
+        empty = next((e for e in (self.old, self.new, self.again) if not e.text()), None)
+        if empty is not None and (empty is not self.old or self._old is None):
+            empty.setFocus()  # Enter before every field is filled: on to the empty one
+            return
+        for edit in (self.old, self.new, self.again):
+            edit.clear()
         if new != again:
             self.error.setText("两次输入的密码不一致。")
             self.new.setFocus()
             return
         try:
-            change_own_password(self.ctx.require_store(), self._old, new)
+            change_own_password(self.ctx.require_store(), old, new)
         except ClerkError as exc:
             self.error.setText(exc.message)
-            self.new.setFocus()
+            (self.old if self._old is None else self.new).setFocus()
             return
         self.accept()
 

@@ -419,7 +419,7 @@ def test_every_button_has_its_own_alt_letter(qtbot: Any, window: Any, answers: D
 
     page = _open(qtbot, window)
     buttons = [b.text() for b in page.findChildren(QPushButton)]
-    assert len(buttons) == 14  # with the administrator's three of 账户 (hidden here)
+    assert len(buttons) == 15  # with 修改我的密码 and the administrator's three of 账户 (hidden)
     assert [t for t in buttons if not _letter(t)] == []
     # Unique among the section's buttons and its labels' letters (which jump to their field),
     # and not taken by the window around it (the first-run note's 首次设置(&W)).

@@ -219,3 +219,43 @@ def test_the_administrator_makes_resets_and_disables_accounts_in_settings(
     store = window.ctx.require_store()
     with pytest.raises(accounts.SignInError, match="已停用"):
         accounts.sign_in(store, "wang", CLERK_PW)
+
+
+def test_the_idle_time_is_the_one_it_set_for_the_pc(qtbot, ctx, tmp_path, monkeypatch):
+    from desktop_app.ui.main_window import MainWindow
+
+    machine = tmp_path / "machine.ini"
+    machine.write_text("[security]\nidle_minutes = 3\n", encoding="utf-8")
+    monkeypatch.setenv("UNION_COUNTER_MACHINE_CONFIG", str(machine))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    assert window.idle.timer.interval() == 3 * 60_000
+
+
+def test_a_signed_in_clerk_changes_the_own_password_in_settings(qtbot, locked_window):
+    window = locked_window
+    _type_password(qtbot, window.sign_in_dialog, "admin", ADMIN_PW)
+    qtbot.waitUntil(lambda: not window.locked())
+    _to_settings(qtbot, window)
+    page = window.settings_page
+    assert page.own_password_button.isVisible()
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert dialog is not None and dialog.objectName() == "changePasswordDialog"
+        type_text(qtbot, dialog.old, "wrong-old-pass")
+        type_text(qtbot, dialog.new, "Admin-new-22")
+        type_text(qtbot, dialog.again, "Admin-new-22")
+        qtbot.keyClick(dialog.again, Qt.Key.Key_Return)
+        assert "原密码不对" in dialog.error.text()  # nothing changed; asked again
+        type_text(qtbot, dialog.old, ADMIN_PW)
+        type_text(qtbot, dialog.new, "Admin-new-22")
+        type_text(qtbot, dialog.again, "Admin-new-22")
+        qtbot.keyClick(dialog.again, Qt.Key.Key_Return)
+
+    QTimer.singleShot(200, fill)
+    qtbot.mouseClick(page.own_password_button, Qt.MouseButton.LeftButton)
+    assert page.clerk_message.text() == "密码已修改。"
+    store = window.ctx.require_store()
+    store.account = None
+    assert accounts.sign_in(store, "admin", "Admin-new-22").username == "admin"

@@ -343,7 +343,7 @@ def test_the_template_the_package_installs_sets_nothing_and_its_examples_are_val
         for line in template.splitlines()
         if re.match(r"; [a-z_]+ =", line)
     ]
-    assert len(examples) == 6, examples
+    assert len(examples) == 7, examples
     uncommented = template
     for example in examples:
         uncommented = uncommented.replace(f"; {example}", example)
@@ -358,3 +358,15 @@ def test_the_template_the_package_installs_sets_nothing_and_its_examples_are_val
     assert settings.database_url == "postgresql://xc01@10.0.0.5/union_counter"
     assert settings.fixed(machine_settings.DATABASE)
     assert not settings.fixed(machine_settings.STATION)
+    assert settings.idle_minutes == 15
+
+
+def test_it_sets_the_idle_time_of_the_lock_within_reason(machine):
+    assert machine_settings.idle_minutes() == 15  # no file: the default
+    machine("[security]\nidle_minutes = 5\n")
+    assert machine_settings.idle_minutes() == 5
+    for wrong in ("0", "241", "十五", "-3"):
+        path = machine(f"[security]\nidle_minutes = {wrong}\n")
+        with pytest.raises(MachineSettingsError, match="应为 1–240 之间的整数"):
+            machine_settings.load()
+        assert str(path) in machine_settings.describe()[0][1]

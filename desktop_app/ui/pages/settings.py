@@ -107,12 +107,18 @@ class SettingsPage(Page):
         self.save_clerk_button = QPushButton("保存经办人(&J)")
         self.save_clerk_button.setObjectName("saveClerk")
         self.clerk_message = _note()
+        self.own_password_button = QPushButton("修改我的密码(&Y)…")
+        self.own_password_button.setObjectName("changeOwnPassword")
+        self.own_password_button.setVisible(False)
+        self.own_password_button.clicked.connect(self.change_own_password)
         clerk_box = QGroupBox("经办人")
         form = QFormLayout(clerk_box)
         form.addRow("经办人姓名(&K)：", self.clerk_name)
         form.addRow(_note("记入每份申请的状态记录和审计记录。"))
         form.addRow(self.clerk_message)
-        form.addRow(self._right(self.save_clerk_button))
+        clerk_buttons = self._right(self.save_clerk_button)
+        clerk_buttons.insertWidget(1, self.own_password_button)
+        form.addRow(clerk_buttons)
 
         # --- data folder and database ----------------------------------------------------------
         self.home_label = _note(str(ctx.home))
@@ -387,6 +393,7 @@ class SettingsPage(Page):
         # With accounts the clerk of every act is the account signed in, not a typed name.
         account = store.account if store is not None else None
         self.clerk_name.setReadOnly(account is not None)
+        self.own_password_button.setVisible(account is not None)
         self.save_clerk_button.setEnabled(account is None)
         signed_note = "经办人就是登录的账户，每次操作都记在这个账户名下。" if account else ""
         for widget in (self.clerk_name, self.save_clerk_button):
@@ -486,6 +493,13 @@ class SettingsPage(Page):
             self.clerk_name.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         _message(self.clerk_message, f"已保存：经办人 {self.ctx.clerk_name}", error=False)
+
+    def change_own_password(self) -> None:
+        from desktop_app.ui.sign_in import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.ctx, None, self)
+        if dialog.exec() == ChangePasswordDialog.DialogCode.Accepted:
+            _message(self.clerk_message, "密码已修改。", error=False)
 
     # --- data folder and database ----------------------------------------------------------------
 
