@@ -259,3 +259,27 @@ def test_a_signed_in_clerk_changes_the_own_password_in_settings(qtbot, locked_wi
     store = window.ctx.require_store()
     store.account = None
     assert accounts.sign_in(store, "admin", "Admin-new-22").username == "admin"
+
+
+def test_the_exchange_menu_offers_what_the_role_may_do(qtbot, locked_window):
+    window = locked_window
+    store = window.ctx.require_store()
+    accounts.sign_in(store, "admin", ADMIN_PW)
+    accounts.add_account(
+        store, username="li", name="李站长", role="reviewer", station_code=STATION[0],
+        password=CLERK_PW,
+    )  # fmt: skip
+    accounts.reset_password(store, "li", CLERK_PW)
+    store.account = None
+    accounts.sign_in(store, "li", CLERK_PW)
+    accounts.change_own_password(store, CLERK_PW, "Li-own-pass-5")
+    window.ctx.account_changed.emit()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    ledger = window.ledger
+    assert ledger.exchange_button.isEnabled()
+    assert ledger.exchange_export_action.isEnabled()
+    assert ledger.exchange_import_action.isEnabled()
+    assert not ledger.register_key_action.isEnabled()
+    assert "管理签名密钥和登记公钥" in ledger.register_key_action.toolTip()
