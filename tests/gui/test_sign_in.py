@@ -283,3 +283,29 @@ def test_the_exchange_menu_offers_what_the_role_may_do(qtbot, locked_window):
     assert ledger.exchange_import_action.isEnabled()
     assert not ledger.register_key_action.isEnabled()
     assert "管理签名密钥和登记公钥" in ledger.register_key_action.toolTip()
+
+
+def test_the_lock_closes_every_other_window_with_a_members_data(qtbot, locked_window):
+    from desktop_app.services import applications
+    from tests.gui.conftest import GOOD_CARD, make_id
+
+    window = locked_window
+    _type_password(qtbot, window.sign_in_dialog, "admin", ADMIN_PW)
+    qtbot.waitUntil(lambda: not window.locked())
+    store = window.ctx.require_store()
+    data = {
+        "scheme": "bj-2026-skills",
+        "member": {"name": "张伟", "id_number": make_id(7), "phone": "13800138000",
+                   "work_unit": "北京市西城区某物业公司", "card_number": GOOD_CARD},
+        "certificate": {"kind": "skill_level", "occupation": "无人机驾驶员", "level": 3,
+                        "number": "S000011010500007", "issued_on": "2026-06-01",
+                        "issuer": "北京市某职业技能等级认定机构"},
+    }  # fmt: skip
+    receipt = applications.save_application(store, data, clerk="x").receipt
+    detail = window.ledger.open_receipt(receipt)
+    assert detail is not None
+    qtbot.waitUntil(detail.isVisible)
+    window._idle()  # the idle time is up
+    assert window.locked()
+    assert not detail.isVisible()
+    assert window.sign_in_dialog is not None and window.sign_in_dialog.isVisible()
