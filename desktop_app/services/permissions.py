@@ -12,6 +12,7 @@ asks for at its first start — is still open to every act, as before accounts e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -150,3 +151,20 @@ def require_station(store: Store, station_code: str, *, now: datetime | None = N
         "没有做任何改动。",
         permission="station",
     )
+
+
+def carry_over(account: SignedIn | None) -> Callable[[Store], None]:
+    """For a second handle on the same database (the window's restore opens its own): the
+    person signed in on the first acts on it too."""
+
+    def sign(store: Store) -> None:
+        store.account = account
+
+    return sign
+
+
+def forget(store: Store) -> None:
+    """The database under the handle was replaced (a restore): nobody is signed in on it, and
+    whether it has accounts is asked again."""
+    store.account = None
+    store.__dict__.pop("_accounts_enabled", None)
