@@ -309,3 +309,29 @@ def test_the_lock_closes_every_other_window_with_a_members_data(qtbot, locked_wi
     assert window.locked()
     assert not detail.isVisible()
     assert window.sign_in_dialog is not None and window.sign_in_dialog.isVisible()
+
+
+def test_an_administrators_restore_in_the_window_asks_who_signs_in_afterwards(
+    qtbot, locked_window, monkeypatch
+):
+    from desktop_app.ui.settings import dialogs
+
+    window = locked_window
+    _type_password(qtbot, window.sign_in_dialog, "admin", ADMIN_PW)
+    qtbot.waitUntil(lambda: not window.locked())
+    _to_settings(qtbot, window)
+    page = window.settings_page
+    monkeypatch.setattr(dialogs, "confirm", lambda *_args: True)
+    monkeypatch.setattr(dialogs, "inform", lambda *_args: None)
+    qtbot.mouseClick(page.backup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.backup_message.text().startswith("备份已写入"), timeout=10_000)
+    page.refresh_backups()
+    page.backup_table.selectRow(0)
+    with qtbot.waitSignal(window.ctx.store_opened, timeout=20_000):
+        qtbot.mouseClick(page.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.restore_message.text().startswith("已从备份恢复"))
+    # The backup's accounts now: nobody is signed in on the restored database.
+    assert window.ctx.require_store().account is None
+    qtbot.waitUntil(window.locked)
+    _type_password(qtbot, window.sign_in_dialog, "admin", ADMIN_PW)
+    qtbot.waitUntil(lambda: not window.locked())
