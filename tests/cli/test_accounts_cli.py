@@ -107,6 +107,8 @@ def test_a_clerks_refusals_exit_2_naming_the_permission_and_change_nothing(count
         (("export", "--full-ids", str(tmp_path / "full.xlsx")), "导出完整身份证号"),
         (("accounts", "list"), "管理账户（新建、重置密码、停用）"),
         (("settings", "--station-code", "XC09"), "修改服务站和数据库设置"),
+        (("audit", "text"), "校验审计记录"),
+        (("exchange", "key", "show"), "导出交换文件"),
     ):
         code, _out, err = cli(*as_clerk, *args)
         assert code == 2, (args, err)
