@@ -53,6 +53,29 @@ def _type_password(qtbot: Any, dialog: Any, user: str, password: str) -> None:
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
 
 
+def _working_as(
+    qtbot: Any, window: Any, username: str, name: str = "", role: str = "", station: Any = None
+) -> None:
+    """`username` (made first by the administrator when `role` is given) signed in, with a
+    password of its own, and the window back at the keyboard — behind the scenes, the way a
+    sign-in the other tests type by hand ends."""
+    store = window.ctx.require_store()
+    store.account = None
+    accounts.sign_in(store, "admin", ADMIN_PW)
+    if role:
+        accounts.add_account(
+            store, username=username, name=name, role=role, station_code=station,
+            password=CLERK_PW,
+        )  # fmt: skip
+    accounts.reset_password(store, username, CLERK_PW)
+    store.account = None
+    accounts.sign_in(store, username, CLERK_PW)
+    accounts.change_own_password(store, CLERK_PW, f"{username}-own-pass-7")
+    window.ctx.account_changed.emit()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
 def _to_settings(qtbot: Any, window: Any) -> None:
     """Ctrl+4, once the window has the keyboard again after the sign-in."""
     window.activateWindow()
@@ -133,13 +156,7 @@ def test_idle_time_signs_out_and_locks_the_window(qtbot, locked_window):
 
 def test_a_clerk_sees_what_the_role_may_not_do_disabled_with_the_reason(qtbot, locked_window):
     window = locked_window
-    store = window.ctx.require_store()
-    accounts.sign_in(store, "admin", ADMIN_PW)
-    accounts.set_disabled(store, "wang", False)
-    store.account = None
-    accounts.sign_in(store, "wang", CLERK_PW)
-    accounts.change_own_password(store, CLERK_PW, "Wang-own-77")
-    window.ctx.account_changed.emit()
+    _working_as(qtbot, window, "wang")
     _to_settings(qtbot, window)
     page = window.settings_page
     for button, permission in (
@@ -161,18 +178,7 @@ def test_a_clerk_sees_what_the_role_may_not_do_disabled_with_the_reason(qtbot, l
 
 def test_a_district_reviewer_does_not_save_at_a_counter(qtbot, locked_window):
     window = locked_window
-    store = window.ctx.require_store()
-    accounts.sign_in(store, "admin", ADMIN_PW)
-    accounts.add_account(
-        store, username="qu", name="区审核", role="district_reviewer", station_code=None,
-        password=CLERK_PW,
-    )  # fmt: skip
-    store.account = None
-    accounts.sign_in(store, "qu", CLERK_PW)
-    accounts.change_own_password(store, CLERK_PW, "Qu-own-pass-9")
-    window.ctx.account_changed.emit()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    _working_as(qtbot, window, "qu", "区审核", "district_reviewer")
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     save = window.intake.save_button
     assert not save.isEnabled()
@@ -263,19 +269,7 @@ def test_a_signed_in_clerk_changes_the_own_password_in_settings(qtbot, locked_wi
 
 def test_the_exchange_menu_offers_what_the_role_may_do(qtbot, locked_window):
     window = locked_window
-    store = window.ctx.require_store()
-    accounts.sign_in(store, "admin", ADMIN_PW)
-    accounts.add_account(
-        store, username="li", name="李站长", role="reviewer", station_code=STATION[0],
-        password=CLERK_PW,
-    )  # fmt: skip
-    accounts.reset_password(store, "li", CLERK_PW)
-    store.account = None
-    accounts.sign_in(store, "li", CLERK_PW)
-    accounts.change_own_password(store, CLERK_PW, "Li-own-pass-5")
-    window.ctx.account_changed.emit()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    _working_as(qtbot, window, "li", "李站长", "reviewer", STATION[0])
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     ledger = window.ledger
     assert ledger.exchange_button.isEnabled()
