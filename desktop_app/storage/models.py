@@ -364,6 +364,12 @@ class Application(Base):
             dialect="postgresql"
         ),
         Index("ix_application_scheme_status", "scheme_id", "status").ddl_if(dialect="sqlite"),
+        # A station's rows on a district's server, where row-level security adds the station
+        # to every query (migration 0010; PostgreSQL only).
+        Index("ix_application_station", "station_code", "id").ddl_if(dialect="postgresql"),
+        Index("ix_application_station_day", "station_code", "applied_on", "id").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     @validates("status")
