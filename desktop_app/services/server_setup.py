@@ -90,7 +90,8 @@ def _retrying(action: str, attempt: object) -> None:
         except StoreError:
             raise
         except Exception as exc:
-            state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+            # (SQLAlchemy's errors carry the driver's as `orig`; set_password's is the driver's.)
+            state = getattr(getattr(exc, "orig", exc), "sqlstate", None)
             if state not in ("XX000", "40001", "42710", "23505") or tries == 4:
                 raise
             time.sleep(0.1 * (tries + 1))

@@ -248,6 +248,12 @@ class Member(Base):
 
     applications: Mapped[list[Application]] = relationship(back_populates="member")
 
+    # No INSERT … RETURNING: on a district's server a new member becomes visible to the
+    # inserting station only through the link its insert trigger makes, which RETURNING's
+    # check would not yet see (storage/server_roles.py). PostgreSQL draws the id from the
+    # sequence first; SQLite reads the row id it gave.
+    __table_args__ = ({"implicit_returning": False},)
+
 
 @dataclass(frozen=True)
 class Step:

@@ -67,38 +67,56 @@ COUNTER_GRANTS: dict[str, str] = {
     STATION_TABLE: "SELECT",
     LINK_TABLE: "SELECT",
 }
-# Row ids come from the sequences: a counter inserts every column but `id`.
-NO_ID_INSERT = ("application", "member", "account")
+# Row ids come from the sequences: a counter inserts every column but `id`. A member's id
+# is drawn by the program just before its insert (no INSERT … RETURNING, see the member
+# policies): the insert trigger refuses any id but the one the session has just drawn.
+NO_ID_INSERT = ("application", "account")
 
 # Each table under row-level security: {command: (USING, WITH CHECK)} for counters.
-_OURS = "station_code = {s}.uc_station()"
+# `(SELECT uc_station())`: a sub-select, computed once per statement (an InitPlan), which an
+# index on station_code can then be searched with; the function itself cannot be inlined
+# and, called per row, costs more than the row.
+_STATION = "(SELECT {s}.uc_station())"
+_OURS = "station_code = " + _STATION
 _VIA_APPLICATION = (
-    "EXISTS (SELECT 1 FROM {s}.application a WHERE a.id = application_id "
-    "AND a.station_code = {s}.uc_station())"
+    "EXISTS (SELECT 1 FROM {s}.application a WHERE a.id = status_change.application_id "
+    "AND a.station_code = " + _STATION + ")"
 )
+# A member is the station's when linked to it: one look-up of the link's primary key per row
+# (or, for many rows, one hash of the station's links: the planner chooses).
+_LINKED = (
+    "EXISTS (SELECT 1 FROM {s}.uc_member_station l WHERE l.member_id = {column} "
+    "AND l.station_code = " + _STATION + ")"
+)
+# (The policy's own table named: a bare `member_id` would be the link's own column.)
+_MEMBER_OURS = _LINKED.replace("{column}", "member.id")
+_APPLICANT_OURS = _LINKED.replace("{column}", "application.member_id")
 COUNTER_POLICIES: dict[str, dict[str, tuple[str | None, str | None]]] = {
     "application": {
         "SELECT": (_OURS, None),
-        "INSERT": (None, _OURS + " AND {s}.uc_member_is_ours(member_id)"),
-        "UPDATE": (_OURS, _OURS + " AND {s}.uc_member_is_ours(member_id)"),
+        "INSERT": (None, _OURS + " AND " + _APPLICANT_OURS),
+        "UPDATE": (_OURS, _OURS + " AND " + _APPLICANT_OURS),
     },
     "status_change": {
         "SELECT": (_VIA_APPLICATION, None),
         "INSERT": (None, _VIA_APPLICATION),
         "UPDATE": (_VIA_APPLICATION, _VIA_APPLICATION),
     },
+    # INSERT: any new member (the trigger links it to the inserting station); the program
+    # inserts members without RETURNING, which would have to pass the SELECT policy before
+    # the trigger's link is visible to the statement.
     "member": {
-        "SELECT": ("{s}.uc_member_is_ours(id)", None),
+        "SELECT": (_MEMBER_OURS, None),
         "INSERT": (None, "true"),
-        "UPDATE": ("{s}.uc_member_is_ours(id)", "{s}.uc_member_is_ours(id)"),
+        "UPDATE": (_MEMBER_OURS, _MEMBER_OURS),
     },
     LINK_TABLE: {"SELECT": (_OURS, None)},
     "receipt_counter": {
-        "SELECT": ("starts_with(prefix, {s}.uc_station() || '-')", None),
-        "INSERT": (None, "starts_with(prefix, {s}.uc_station() || '-')"),
+        "SELECT": ("starts_with(prefix, " + _STATION + " || '-')", None),
+        "INSERT": (None, "starts_with(prefix, " + _STATION + " || '-')"),
         "UPDATE": (
-            "starts_with(prefix, {s}.uc_station() || '-')",
-            "starts_with(prefix, {s}.uc_station() || '-')",
+            "starts_with(prefix, " + _STATION + " || '-')",
+            "starts_with(prefix, " + _STATION + " || '-')",
         ),
     },
     "held_import": {
@@ -252,20 +270,21 @@ def _helper_objects(connection: Connection, s: str) -> None:
         f"AS $$ SELECT (SELECT station_code FROM {s}.{STATION_TABLE} "
         "WHERE role_name = current_user) $$"
     )
-    # VOLATILE: sees the link the insert trigger has just made in the same statement.
-    run(
-        f"CREATE OR REPLACE FUNCTION {s}.uc_member_is_ours(p_member integer) RETURNS boolean "
-        f"LANGUAGE sql VOLATILE AS $$ SELECT EXISTS (SELECT 1 FROM {s}.{LINK_TABLE} "
-        f"WHERE member_id = p_member AND station_code = {s}.uc_station()) $$"
-    )
     login_station = (
         f"SELECT station_code INTO code FROM {s}.{STATION_TABLE} WHERE role_name = session_user"
     )
     definer = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+    # A station's new member: its id must be the one this session has just drawn from the
+    # sequence (a counter may not choose row numbers), and it is linked to the station.
     run(
         f"CREATE OR REPLACE FUNCTION {s}.uc_link_new_member() RETURNS trigger "
-        f"LANGUAGE plpgsql {definer} AS $$ DECLARE code varchar; BEGIN {login_station}; "
-        f"IF code IS NOT NULL THEN INSERT INTO {s}.{LINK_TABLE} (member_id, station_code) "
+        f"LANGUAGE plpgsql {definer} AS $$ DECLARE code varchar; drawn bigint; "
+        f"BEGIN {login_station}; IF code IS NOT NULL THEN BEGIN "
+        f"drawn := currval(pg_get_serial_sequence('{s}.member', 'id')); "
+        "EXCEPTION WHEN object_not_in_prerequisite_state THEN drawn := NULL; END; "
+        "IF drawn IS NULL OR NEW.id IS DISTINCT FROM drawn THEN "
+        "RAISE EXCEPTION 'member id not drawn from the sequence' USING ERRCODE = '42501'; "
+        f"END IF; INSERT INTO {s}.{LINK_TABLE} (member_id, station_code) "
         "VALUES (NEW.id, code) ON CONFLICT DO NOTHING; END IF; RETURN NEW; END $$"
     )
     run(
@@ -295,7 +314,12 @@ def _helper_objects(connection: Connection, s: str) -> None:
         "AND a.claim_level = p_level AND a.live = 1 "
         f"AND EXISTS (SELECT 1 FROM {s}.{STATION_TABLE} WHERE role_name = session_user) $$"
     )
-    for name in ("uc_member_link(text)", "uc_claim_holder(text, text, smallint, text, text)"):
+    _search_functions(connection, s, login_station, definer)
+    for name in (
+        "uc_member_link(text)",
+        "uc_claim_holder(text, text, smallint, text, text)",
+        "uc_text_ids(text, text, text, boolean, integer)",
+    ):
         run(f"REVOKE ALL ON FUNCTION {s}.{name} FROM PUBLIC")
         run(f"GRANT EXECUTE ON FUNCTION {s}.{name} TO {COUNTER_GROUP}")
     run(f"REVOKE ALL ON FUNCTION {s}.uc_link_new_member() FROM PUBLIC")
@@ -315,6 +339,35 @@ def _helper_objects(connection: Connection, s: str) -> None:
     run(
         f"INSERT INTO {s}.{LINK_TABLE} (member_id, station_code) "
         f"SELECT DISTINCT member_id, station_code FROM {s}.application ON CONFLICT DO NOTHING"
+    )
+
+
+def _search_functions(connection: Connection, s: str, login_station: str, definer: str) -> None:
+    """The ledger's text search for a station's role. LIKE, ILIKE, pg_trgm's and the text
+    search's `@@` are not LEAKPROOF, so under row-level security PostgreSQL tests them only
+    after the policy, row by row, and never through their GIN indexes (db/versions/0003):
+    a rare name would read every row of the station. `uc_text_ids` runs as the owner and
+    does what the policy would: only the login's station's rows (the station of
+    `session_user`, as the other functions), found through the search index and checked with
+    the same plain test the ledger applies. It gives at most `p_cap` ids, in no order: the
+    ledger asks for one more than it will collect, and walks the station's rows newest first
+    when there are more (storage/ledger_query.py). Nothing else: the arguments are values,
+    never SQL, and `p_kind` chooses between two fixed queries."""
+    run = connection.exec_driver_sql
+    simple = "'simple'::regconfig"
+    run(
+        f"CREATE OR REPLACE FUNCTION {s}.uc_text_ids(p_kind text, p_text text, "
+        "p_pattern text, p_fold boolean, p_cap integer) RETURNS SETOF integer "
+        f"LANGUAGE plpgsql STABLE {definer} AS $$ DECLARE code varchar; BEGIN "
+        f"{login_station}; IF code IS NULL OR p_cap IS NULL OR p_cap < 1 THEN RETURN; END IF; "
+        "IF p_kind = 'name' THEN RETURN QUERY SELECT a.id FROM "
+        f"{s}.application a WHERE to_tsvector({simple}, a.name_chars) "
+        f"@@ phraseto_tsquery({simple}, p_text) AND a.station_code = code "
+        "AND CASE WHEN p_fold THEN a.name_chars ILIKE p_pattern "
+        "ELSE a.name_chars LIKE p_pattern END LIMIT p_cap; "
+        "ELSIF p_kind = 'receipt' THEN RETURN QUERY SELECT a.id FROM "
+        f"{s}.application a WHERE a.receipt LIKE p_pattern AND a.station_code = code "
+        "LIMIT p_cap; END IF; END $$"
     )
 
 
@@ -383,6 +436,8 @@ def _policies(connection: Connection, s: str, owner: str) -> None:
                 f"CREATE POLICY uc_counter_{command.lower()} ON {s}.{table} FOR {command} "
                 f"TO {COUNTER_GROUP}{clauses}"
             )
+    # The earlier setups' per-row test of a member (no policy uses it any more).
+    run(f"DROP FUNCTION IF EXISTS {s}.uc_member_is_ours(integer)")
 
 
 def apply_setup(connection: Connection, schema: str, stations: Sequence[Station]) -> None:
@@ -504,6 +559,20 @@ def claim_holder(
     if row is None:
         return None
     return Holder(str(row[0]), row[1], str(row[2]), str(row[3]), int(row[4]))
+
+
+def station_text_ids(
+    session: Session, kind: str, text_: str, pattern: str, fold: bool, cap: int
+) -> list[int]:
+    """A station's role: the ids of at most `cap` of its applications whose name (`kind`
+    "name": the fragment `text_` as a phrase, then `pattern` with LIKE, or ILIKE when `fold`)
+    or receipt ("receipt": `pattern` with LIKE) match, through the search indexes
+    (`uc_text_ids`)."""
+    rows = session.execute(
+        text("SELECT uc_text_ids(:k, :t, :p, :f, :c)"),
+        {"k": kind, "t": text_, "p": pattern, "f": fold, "c": cap},
+    )
+    return [int(row[0]) for row in rows]
 
 
 def station_roles_of(codes: Iterable[str]) -> list[str]:

@@ -453,3 +453,91 @@ def test_a_clerk_signs_in_through_a_stations_role_and_works_as_that_account(
             accounts.sign_in(station, "admin", "wrong-password", now=NOW)  # counted, recorded
     finally:
         station.dispose()
+
+
+@pytest.mark.parametrize("collect", ["collected", "walked"])
+def test_a_stations_searches_find_its_own_rows_whether_collected_or_walked(
+    district: District, collect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row-level security keeps the search indexes from a station's own queries: its name
+    and receipt searches go through `uc_text_ids` (few matches) or walk its own rows (many),
+    its ID searches collect the members in range or test row by row. Both ways find exactly
+    the station's matches, and the function gives nothing of another station's."""
+    from desktop_app.storage import ledger_query
+
+    if collect == "walked":  # every text has "too many" matches: the walk is taken
+        monkeypatch.setattr(ledger_query, "STATION_COLLECT", 0)
+        monkeypatch.setattr(ledger_query, "STATION_MEMBERS", 0)
+    a, b = district.station_store(district.a), district.station_store(district.b)
+    names = {1: "张伟", 2: "王芳", 3: "张伟华", 4: "李雷"}
+    try:
+        mine = {serial: _save(a, serial, **{"member.name": name}) for serial, name in names.items()}
+        theirs = {
+            serial: _save(b, serial + 10, **{"member.name": names[serial]}) for serial in names
+        }
+        cases = {
+            "张伟": [mine[3], mine[1]],
+            "伟": [mine[3], mine[1]],
+            "王芳": [mine[2]],
+            "张龘": [],
+            f"{district.a}-2026": sorted(mine.values(), reverse=True),
+            mine[2][-4:]: [mine[2]],
+            theirs[1]: [],
+            make_id(1)[:6]: sorted(mine.values(), reverse=True),
+            make_id(4): [mine[4]],
+            make_id(11): [],  # B's member, known by the whole number: not A's
+        }
+        for query, expected in cases.items():
+            found = [row.receipt for row in ledger_view.ledger(a, LedgerFilter(query=query))]
+            assert found == expected, query
+            assert ledger_view.ledger_count(a, LedgerFilter(query=query)) == len(expected)
+            assert ledger_view.ledger_count(a, LedgerFilter(query=query), limit=1) == min(
+                1, len(expected)
+            )
+        page = ledger_view.ledger(a, LedgerFilter(query="张伟", status="accepted"), offset=1)
+        assert [row.receipt for row in page] == [mine[1]]
+        found_b = [row.receipt for row in ledger_view.ledger(b, LedgerFilter(query="张伟"))]
+        assert found_b == [theirs[3], theirs[1]]
+    finally:
+        a.dispose()
+        b.dispose()
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        ids = sql.execute(
+            text("SELECT uc_text_ids('name', '张 伟', '%张 伟%', false, 100)")
+        ).scalars()
+        got = set(ids)
+        sql.rollback()
+        assert got and got == {
+            _application_id(district, mine[1]),
+            _application_id(district, mine[3]),
+        }
+        assert _count(sql, f"SELECT count(*) FROM uc_text_ids('receipt', '', '%{district.b}%', "
+                      "false, 100)") == 0  # fmt: skip
+        assert _count(sql, "SELECT count(*) FROM uc_text_ids('other', '', '%', false, 100)") == 0
+    with district.sql(server_roles.DISTRICT_ROLE) as sql:  # not a station: not its function
+        assert _refused(sql, "SELECT uc_text_ids('name', '张 伟', '%张 伟%', false, 100)") == (
+            "42501"
+        )
+
+
+def _application_id(district: District, receipt: str) -> int:
+    with district.sql("postgres") as owner:
+        return _count(owner, "SELECT id FROM application WHERE receipt = :r", r=receipt)
+
+
+def test_a_station_inserts_members_only_with_ids_drawn_from_the_sequence(
+    district: District,
+) -> None:
+    insert = (
+        "INSERT INTO member (id, id_number, name, created_at, updated_at) "
+        "VALUES (:i, :n, '赵六', localtimestamp, localtimestamp)"
+    )
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        assert _refused(sql, insert, i=987_654, n=make_id(31)) == "42501"
+        drawn = sql.execute(text("SELECT nextval(pg_get_serial_sequence('member', 'id'))"))
+        member_id = int(drawn.scalar_one())
+        assert _refused(sql, insert, i=member_id + 1, n=make_id(32)) == "42501"
+        sql.execute(text("SELECT nextval(pg_get_serial_sequence('member', 'id'))"))
+        drawn_id = member_id + 1  # (the test server's sessions draw alone in this database)
+        sql.execute(text(insert), {"i": drawn_id, "n": make_id(33)})
+        assert _count(sql, "SELECT count(*) FROM member WHERE id = :i", i=drawn_id) == 1
