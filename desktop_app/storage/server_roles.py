@@ -464,10 +464,13 @@ def _search_functions(connection: Connection, s: str, login_station: str, define
     never SQL, and `p_kind` chooses between two fixed queries."""
     run = connection.exec_driver_sql
     simple = "'simple'::regconfig"
+    # Planned for each call's own text (a custom plan): a plan cached for any text would
+    # walk the station's rows, the right plan only for a text most rows hold.
     run(
         f"CREATE OR REPLACE FUNCTION {s}.uc_text_ids(p_kind text, p_text text, "
         "p_pattern text, p_fold boolean, p_cap integer) RETURNS SETOF integer "
-        f"LANGUAGE plpgsql STABLE {definer} AS $$ DECLARE code varchar; BEGIN "
+        f"LANGUAGE plpgsql STABLE {definer} SET plan_cache_mode = force_custom_plan "
+        "AS $$ DECLARE code varchar; BEGIN "
         f"{login_station}; IF code IS NULL OR p_cap IS NULL OR p_cap < 1 THEN RETURN; END IF; "
         "IF p_kind = 'name' THEN RETURN QUERY SELECT a.id FROM "
         f"{s}.application a WHERE to_tsvector({simple}, a.name_chars) "
