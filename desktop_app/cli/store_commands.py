@@ -9,6 +9,7 @@ from desktop_app.cli.common import (
     check_url,
     clerk_of,
     open_store_for,
+    sign_in_for,
 )
 from desktop_app.errors import (
     EXIT_INPUT,
@@ -101,6 +102,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         actor=clerk,
         db_url=getattr(args, "db", None),
         broken_audit_reason=args.broken_audit_reason,
+        signing_in=lambda opened: sign_in_for(args, opened),
     )
     store.dispose()
     first, *rest = result.lines()

@@ -21,7 +21,7 @@ from desktop_app.domain.facts import InputError
 from desktop_app.domain.validators import check_clerk_name
 from desktop_app.errors import EXIT_INPUT, ClerkError
 from desktop_app.services import audit_trail
-from desktop_app.services.permissions import require, roles
+from desktop_app.services.permissions import accounts_exist_now, require, roles
 from desktop_app.services.station_settings import event_station_code
 from desktop_app.storage import accounts as account_rows
 from desktop_app.storage.database import Store
@@ -293,6 +293,7 @@ def set_disabled(
             row.disabled = disabled
             row.changed_at = at
             account_rows.save(session, row)
+            accounts_exist_now(store, changed=row.id)
             _record(session, store, actor="", action="disable" if disabled else "enable",
                     ref=row.username, details={}, at=at)  # fmt: skip
         return _info(row)
@@ -333,6 +334,7 @@ def sign_in(store: Store, username: str, password: str, *, now: datetime | None 
                 ref=wanted[:64], details=details, at=at)  # fmt: skip
     if signed is None:
         raise SignInError(refusal[1])
+    accounts_exist_now(store, changed=signed.account_id)
     store.account = signed
     return signed
 

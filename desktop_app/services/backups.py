@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from pathlib import Path
 from desktop_app.errors import EXIT_INPUT
 from desktop_app.services import audit_trail
 from desktop_app.services.audit_trail import record_event
-from desktop_app.services.permissions import require
+from desktop_app.services.permissions import forget, require
 from desktop_app.services.station_settings import event_station_code
 from desktop_app.services.store import open_store, prepare_home
 from desktop_app.storage import backup as backups
@@ -139,16 +140,22 @@ def restore_database(
     home: Path | None = None,
     now: datetime | None = None,
     broken_audit_reason: str | None = None,
+    signing_in: Callable[[Store], object] | None = None,
 ) -> tuple[RestoreResult, Store]:
     """The restore as the window and the command line run it: open the database at `db_url`
-    (even a damaged one), replace it with the backup at `path` (`restore_backup`), and give
-    back what was done with the restored database, open (the caller disposes of it). On any
-    failure nothing is left open and the error is raised."""
+    (even a damaged one), sign in on it (`signing_in`: the command line's sign-in, or the
+    window's account carried over), replace it with the backup at `path` (`restore_backup`),
+    and give back what was done with the restored database, open, nobody signed in on it
+    (the restored accounts are the backup's; the caller disposes of it). On any failure
+    nothing is left open and the error is raised."""
     store = open_for_restore(db_url, home)
     try:
+        if signing_in is not None:
+            signing_in(store)
         result = restore_backup(
             store, path, actor=actor, now=now, broken_audit_reason=broken_audit_reason
         )
+        forget(store)  # the backup's accounts now: sign in again
         return result, store
     except BaseException:
         store.dispose()
@@ -290,7 +297,7 @@ def backup_audit_chain(path: Path, revision: str) -> Verification:
     if revision == head_revision():
         probe = Store(resolve_url(str(path), path.parent), path.parent, read_only=True)
         try:
-            return audit_trail.verify_audit(probe)
+            return audit_trail.check_chain(probe)
         finally:
             probe.dispose()
     with tempfile.TemporaryDirectory(prefix="union-counter-check-") as folder:
@@ -299,7 +306,7 @@ def backup_audit_chain(path: Path, revision: str) -> Verification:
         probe = Store(resolve_url(str(copy), Path(folder)), Path(folder))
         try:
             ensure_schema(probe, lambda _state: None)
-            return audit_trail.verify_audit(probe)
+            return audit_trail.check_chain(probe)
         finally:
             probe.dispose()
 

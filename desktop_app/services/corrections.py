@@ -109,6 +109,7 @@ def _value(application: Application, field: Field) -> str | None:
 def correctable_fields(store: Store, receipt: str) -> list[Correctable]:
     """The fields of `receipt` that hold a character the text policy refuses (the window
     offers 更正 for these). NotFoundError for an unknown receipt."""
+    require(store, "audit.correct")
     with store.session() as session:
         application = repository.application_by_receipt(session, receipt.strip().upper())
         if application is None:

@@ -12,6 +12,7 @@ asks for at its first start — is still open to every act, as before accounts e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,25 @@ def roles() -> RoleTable:
     return load_roles(roles_file())
 
 
+# How long "this account is still enabled" is trusted on a handle before the database is asked
+# again: a look-up or a ledger page then costs no extra query (an account disabled at another
+# counter stops within this time; disabled at this one, at once).
+RECHECK_SECONDS = 5.0
+
+
+def _recent(store: Store, key: str) -> bool:
+    import time
+
+    checked = store.__dict__.get(key)
+    return checked is not None and time.monotonic() - checked < RECHECK_SECONDS
+
+
+def _noted(store: Store, key: str) -> None:
+    import time
+
+    store.__dict__[key] = time.monotonic()
+
+
 def accounts_enabled(store: Store) -> bool:
     """Does this database have accounts (so nothing is done without signing in)? Accounts are
     never deleted: once true, true for good (remembered on the handle). A database that cannot
@@ -48,6 +68,8 @@ def accounts_enabled(store: Store) -> bool:
     none: its restore from a backup must stay possible."""
     if getattr(store, "_accounts_enabled", False):
         return True
+    # "No accounts" is asked every time (a first administrator made at another counter counts
+    # at once); the question costs one count of a table that is empty.
     from desktop_app.storage import accounts as account_rows
 
     try:
@@ -102,9 +124,15 @@ def require(store: Store, permission: str, *, now: datetime | None = None) -> No
 def _still_active(store: Store, account: SignedIn) -> bool:
     from desktop_app.storage import accounts as account_rows
 
+    key = f"_active_{account.account_id}_at"
+    if _recent(store, key):
+        return True
     with store.session() as session:
         row = account_rows.by_id(session, account.account_id)
-        return row is not None and not row.disabled
+        active = row is not None and not row.disabled
+    if active:
+        _noted(store, key)
+    return active
 
 
 def _record_denial(
@@ -150,3 +178,29 @@ def require_station(store: Store, station_code: str, *, now: datetime | None = N
         "没有做任何改动。",
         permission="station",
     )
+
+
+def carry_over(account: SignedIn | None) -> Callable[[Store], None]:
+    """For a second handle on the same database (the window's restore opens its own): the
+    person signed in on the first acts on it too."""
+
+    def sign(store: Store) -> None:
+        store.account = account
+
+    return sign
+
+
+def forget(store: Store) -> None:
+    """The database under the handle was replaced (a restore): nobody is signed in on it, and
+    whether it has accounts is asked again."""
+    store.account = None
+    for key in [k for k in store.__dict__ if k.startswith(("_accounts_enabled", "_active_"))]:
+        store.__dict__.pop(key)
+
+
+def accounts_exist_now(store: Store, *, changed: int | None = None) -> None:
+    """This handle just made or signed in an account (so the database has accounts), and, with
+    `changed`, changed that account's state: ask about it afresh at the next act."""
+    store._accounts_enabled = True  # type: ignore[attr-defined]
+    if changed is not None:
+        store.__dict__.pop(f"_active_{changed}_at", None)

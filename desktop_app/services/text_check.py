@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.services.exchange.batch_export import batch_rows
+from desktop_app.services.permissions import require
 from desktop_app.services.store import Store
 from desktop_app.services.text_screen import HiddenCharacter, row_problems
 
@@ -38,6 +39,7 @@ class TextCheck:
 
 def hidden_characters(store: Store, *, progress: Callable[[int], None] | None = None) -> TextCheck:
     """Every application's text fields under the text policy, every station's, oldest first."""
+    require(store, "audit.verify")
     found: list[HiddenCharacter] = []
     checked = 0
     for row in batch_rows(store, LedgerFilter(), None):

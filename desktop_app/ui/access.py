@@ -4,6 +4,7 @@ the reason (which permission, which role) as its tooltip. The services refuse it
 
 from __future__ import annotations
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.context import AppContext
@@ -12,7 +13,9 @@ _OWN_TIP = "accessOwnTip"  # the widget's own tooltip, kept while a refusal repl
 _REFUSAL = "accessRefusal"  # the refusal this module put there
 
 
-def gate(widget: QWidget, ctx: AppContext, permission: str, *, enabled: bool = True) -> bool:
+def gate(
+    widget: QWidget | QAction, ctx: AppContext, permission: str, *, enabled: bool = True
+) -> bool:
     """Enable `widget` (when `enabled` by the page's own logic too) if the account may do
     `permission`; else disable it with the reason as its tooltip. Whether it may."""
     from desktop_app.services.permissions import missing_reason

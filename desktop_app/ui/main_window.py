@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         """Cover the sections and ask who signs in (window-modal; the event loop goes on)."""
         self.idle.stop()
         self.cover.setCurrentWidget(self.lock_panel)
+        self._close_other_windows()
         if self.sign_in_dialog is None:
             dialog = SignInDialog(self.ctx, self, note=note)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -239,6 +240,18 @@ class MainWindow(QMainWindow):
             self.sign_in_dialog = dialog
             dialog.open()
         return self.sign_in_dialog
+
+    def _close_other_windows(self) -> None:
+        """An application's detail, a print preview, a dialog: closed, so that nothing of any
+        member stays on the screen of a locked counter (they are views: nothing is lost)."""
+        from PySide6.QtWidgets import QApplication
+
+        for widget in QApplication.topLevelWidgets():
+            if widget is self or widget is self.sign_in_dialog or not widget.isVisible():
+                continue
+            if isinstance(widget, SignInDialog):
+                continue
+            widget.close()
 
     def _sign_in_finished(self, _result: int) -> None:
         self.sign_in_dialog = None

@@ -107,6 +107,8 @@ def test_a_clerks_refusals_exit_2_naming_the_permission_and_change_nothing(count
         (("export", "--full-ids", str(tmp_path / "full.xlsx")), "导出完整身份证号"),
         (("accounts", "list"), "管理账户（新建、重置密码、停用）"),
         (("settings", "--station-code", "XC09"), "修改服务站和数据库设置"),
+        (("audit", "text"), "校验审计记录"),
+        (("exchange", "key", "show"), "导出交换文件"),
     ):
         code, _out, err = cli(*as_clerk, *args)
         assert code == 2, (args, err)
@@ -116,3 +118,21 @@ def test_a_clerks_refusals_exit_2_naming_the_permission_and_change_nothing(count
     assert code == 0 and "已受理" in out
     code, out, _err = cli(*counter["admin"], "audit", "verify")
     assert code == 0, out
+
+
+def test_restore_signs_in_first_and_only_an_administrator_restores(counter, tmp_path):
+    cli = counter["cli"]
+    code, out, err = cli(*counter["admin"], "backup")
+    assert code == 0, err
+    backup = out.strip().split("：", 1)[1]
+    new = _password_file(tmp_path, "wang-new", "Wang-own-77")
+    cli("accounts", "password", "--user", "wang", "--password-file", counter["clerk_pw"],
+        "--new-password-file", new)  # fmt: skip
+    code, _out, err = cli("restore", backup)
+    assert code == 2 and "请用 --user" in err
+    code, _out, err = cli("--user", "wang", "--password-file", new, "restore", backup)
+    assert code == 2 and "没有“从备份恢复数据库”的权限" in err
+    code, out, err = cli(*counter["admin"], "restore", backup)
+    assert code == 0, err
+    code, out, _err = cli(*counter["admin"], "ledger")
+    assert code == 0 and counter["receipt"] in out

@@ -259,3 +259,79 @@ def test_a_signed_in_clerk_changes_the_own_password_in_settings(qtbot, locked_wi
     store = window.ctx.require_store()
     store.account = None
     assert accounts.sign_in(store, "admin", "Admin-new-22").username == "admin"
+
+
+def test_the_exchange_menu_offers_what_the_role_may_do(qtbot, locked_window):
+    window = locked_window
+    store = window.ctx.require_store()
+    accounts.sign_in(store, "admin", ADMIN_PW)
+    accounts.add_account(
+        store, username="li", name="李站长", role="reviewer", station_code=STATION[0],
+        password=CLERK_PW,
+    )  # fmt: skip
+    accounts.reset_password(store, "li", CLERK_PW)
+    store.account = None
+    accounts.sign_in(store, "li", CLERK_PW)
+    accounts.change_own_password(store, CLERK_PW, "Li-own-pass-5")
+    window.ctx.account_changed.emit()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    ledger = window.ledger
+    assert ledger.exchange_button.isEnabled()
+    assert ledger.exchange_export_action.isEnabled()
+    assert ledger.exchange_import_action.isEnabled()
+    assert not ledger.register_key_action.isEnabled()
+    assert "管理签名密钥和登记公钥" in ledger.register_key_action.toolTip()
+
+
+def test_the_lock_closes_every_other_window_with_a_members_data(qtbot, locked_window):
+    from desktop_app.services import applications
+    from tests.gui.conftest import GOOD_CARD, make_id
+
+    window = locked_window
+    _type_password(qtbot, window.sign_in_dialog, "admin", ADMIN_PW)
+    qtbot.waitUntil(lambda: not window.locked())
+    store = window.ctx.require_store()
+    data = {
+        "scheme": "bj-2026-skills",
+        "member": {"name": "张伟", "id_number": make_id(7), "phone": "13800138000",
+                   "work_unit": "北京市西城区某物业公司", "card_number": GOOD_CARD},
+        "certificate": {"kind": "skill_level", "occupation": "无人机驾驶员", "level": 3,
+                        "number": "S000011010500007", "issued_on": "2026-06-01",
+                        "issuer": "北京市某职业技能等级认定机构"},
+    }  # fmt: skip
+    receipt = applications.save_application(store, data, clerk="x").receipt
+    detail = window.ledger.open_receipt(receipt)
+    assert detail is not None
+    qtbot.waitUntil(detail.isVisible)
+    window._idle()  # the idle time is up
+    assert window.locked()
+    assert not detail.isVisible()
+    assert window.sign_in_dialog is not None and window.sign_in_dialog.isVisible()
+
+
+def test_an_administrators_restore_in_the_window_asks_who_signs_in_afterwards(
+    qtbot, locked_window, monkeypatch
+):
+    from desktop_app.ui.settings import dialogs
+
+    window = locked_window
+    _type_password(qtbot, window.sign_in_dialog, "admin", ADMIN_PW)
+    qtbot.waitUntil(lambda: not window.locked())
+    _to_settings(qtbot, window)
+    page = window.settings_page
+    monkeypatch.setattr(dialogs, "confirm", lambda *_args: True)
+    monkeypatch.setattr(dialogs, "inform", lambda *_args: None)
+    qtbot.mouseClick(page.backup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.backup_message.text().startswith("备份已写入"), timeout=10_000)
+    page.refresh_backups()
+    page.backup_table.selectRow(0)
+    with qtbot.waitSignal(window.ctx.store_opened, timeout=20_000):
+        qtbot.mouseClick(page.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.restore_message.text().startswith("已从备份恢复"))
+    # The backup's accounts now: nobody is signed in on the restored database.
+    assert window.ctx.require_store().account is None
+    qtbot.waitUntil(window.locked)
+    _type_password(qtbot, window.sign_in_dialog, "admin", ADMIN_PW)
+    qtbot.waitUntil(lambda: not window.locked())

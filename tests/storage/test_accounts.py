@@ -285,3 +285,23 @@ def test_a_full_id_export_needs_a_reason_and_records_it(store, district, tmp_pat
     details = json.loads(event.details)
     assert details["full_ids"] is True and details["reason"] == "区总工会核对发放"
     assert event.actor == "张管理（admin）"
+
+
+def test_an_account_disabled_at_another_counter_stops_within_the_recheck_time(
+    store, district, db_url, home, monkeypatch
+):
+    from desktop_app.services import permissions
+    from desktop_app.services.store import open_store
+
+    _as(store, "wang")
+    ledger_view.ledger(store, LedgerFilter())  # works, and is remembered for a few seconds
+    other = open_store(db_url, home, auto_backup=False)  # the administrator's counter
+    try:
+        accounts.sign_in(other, "admin", ADMIN_PW, now=NOW)
+        accounts.set_disabled(other, "wang", True)
+    finally:
+        other.dispose()
+    ledger_view.ledger(store, LedgerFilter())  # within the recheck time: still going
+    monkeypatch.setattr(permissions, "RECHECK_SECONDS", 0.0)  # the time is up
+    with pytest.raises(PermissionDeniedError, match="已被停用"):
+        ledger_view.ledger(store, LedgerFilter())

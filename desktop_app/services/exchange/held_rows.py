@@ -89,6 +89,7 @@ def _item(row: HeldImport) -> HeldItem:
 
 def held_rows(store: Store, *, waiting_only: bool = True) -> list[HeldItem]:
     """The held rows, oldest first (only those waiting for a clerk unless told otherwise)."""
+    require(store, "exchange.import")
     with store.session() as session:
         return [_item(row) for row in held_store.held(session, waiting_only=waiting_only)]
 

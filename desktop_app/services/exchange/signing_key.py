@@ -249,6 +249,7 @@ def _info(here: Station, signer: fmt.Signer) -> KeyInfo:
 
 def own_key(store: Store, *, actor: str, now: datetime | None = None) -> KeyInfo:
     """The station's public key and fingerprint (made on first use, as for an export)."""
+    require(store, "exchange.export", now=now)
     signer = station_signer(store, actor=actor, now=now)
     return _info(_here(store), signer)
 

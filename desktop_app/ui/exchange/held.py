@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.exchange import common
 from desktop_app.ui.models.base import ColumnsTableModel
@@ -123,7 +124,7 @@ class HeldDialog(QDialog):
         else:
             self.status.setText(self.status.text() or "没有导入待核的申请。")
         for button in (self.station_button, self.recomputed_button):
-            button.setEnabled(bool(items))
+            gate(button, self.ctx, "exchange.import", enabled=bool(items))
 
     def accept_current(self, choice: str) -> None:
         from desktop_app.services.exchange import held_rows

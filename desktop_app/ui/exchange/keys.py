@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.exchange import common
 from desktop_app.ui.questions import ask
@@ -84,6 +85,7 @@ class OwnKeyDialog(QDialog):
         self.new_button = QPushButton("生成新密钥(&N)…")
         self.new_button.setObjectName("own_key_new")
         self.new_button.clicked.connect(self.new_key)
+        gate(self.new_button, ctx, "exchange.keys")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)

@@ -331,8 +331,13 @@ class DetailDialog(QDialog):
 
     def _offer_correction(self) -> None:
         from desktop_app.services.corrections import correctable_fields
+        from desktop_app.services.permissions import allowed
 
-        self.correctable = correctable_fields(self.ctx.require_store(), self.receipt)
+        store = self.ctx.require_store()
+        # Only a role that may correct is offered it (the service asks again).
+        self.correctable = (
+            correctable_fields(store, self.receipt) if allowed(store, "audit.correct") else []
+        )
         self.correct_button.setVisible(bool(self.correctable))
 
     def correct_text(self) -> None:

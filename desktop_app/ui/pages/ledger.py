@@ -144,6 +144,7 @@ class LedgerPage(Page):
             "登记服务站公钥（区总工会）(&R)…", self.register_station_key
         )
         self.exchange_button.setMenu(self.exchange_menu)
+        self.exchange_menu.setToolTipsVisible(True)  # a refused entry says why
         # The actions' shortcuts work anywhere in the page (and show in the menu).
         self.addAction(self.exchange_export_action)
         self.addAction(self.exchange_import_action)
@@ -198,7 +199,14 @@ class LedgerPage(Page):
 
     def section_shown(self) -> None:
         gate(self.export_button, self.ctx, "export.ledger")
-        gate(self.exchange_button, self.ctx, "exchange.export")
+        exchange = [
+            gate(self.exchange_export_action, self.ctx, "exchange.export"),
+            gate(self.exchange_import_action, self.ctx, "exchange.import"),
+            gate(self.exchange_held_action, self.ctx, "exchange.import"),
+            gate(self.own_key_action, self.ctx, "exchange.export"),
+            gate(self.register_key_action, self.ctx, "exchange.keys"),
+        ]
+        self.exchange_button.setEnabled(any(exchange))  # what the role may do of it is there
         gate(self.batch_button, self.ctx, "application.print")
         self._load_choices()
         if self.ctx.store is not None:

@@ -693,6 +693,9 @@ class SettingsPage(Page):
         if not dialogs.confirm(self, "从备份恢复", text, "恢复(&R)"):
             return
         url, home = self.ctx.db_url, self.ctx.home
+        from desktop_app.services.permissions import carry_over
+
+        signing_in = carry_over(self.ctx.store.account if self.ctx.store is not None else None)
         _message(self.restore_message, "正在恢复…", error=False)
         self._set_busy(True)
         self.ctx.replace_store(None)  # the database must be closed while it is replaced
@@ -701,7 +704,7 @@ class SettingsPage(Page):
         def work(_progress: Any) -> tuple[RestoreResult, Store]:
             from desktop_app.services.backups import restore_database
 
-            return restore_database(path, actor=clerk, db_url=url, home=home)
+            return restore_database(path, actor=clerk, db_url=url, home=home, signing_in=signing_in)
 
         run_task(
             self,
