@@ -67,6 +67,11 @@ __all__ = ["LedgerFilter", "conditions", "ledger_count", "ledger_page", "ledger_
 _ID_LIKE = re.compile(r"^[0-9]{6,17}[0-9Xx]?$")
 # Receipt numbers are made of these: station code, date, sequence (XC01-20261121-0007).
 _RECEIPT_TEXT = re.compile(r"^[0-9A-Z-]+$")
+# Nor does any hold more than 8 digits in a row (code ≤ 8, date 8, sequence `{:04d}`): a whole
+# or long ID number is no receipt fragment.
+_NO_RECEIPT = re.compile(r"[0-9]{9}")
+# After a station code's last letter a receipt holds only '-', digits, '-', digits.
+_RECEIPT_TAIL = re.compile(r"^(-[0-9]{0,8}(-[0-9]*)?)?$")
 SMALL = 10_000
 # A station's role on the district's server: at most this many of its matches of a text are
 # collected through the search index (`server_roles.station_text_ids`); a text it has more
@@ -193,7 +198,7 @@ def _name_branch(text: str, dialect: str) -> _Branch | None:
 
 def _receipt_branch(text: str, dialect: str) -> _Branch | None:
     fragment = text.upper()
-    if not _RECEIPT_TEXT.match(fragment):
+    if not _RECEIPT_TEXT.match(fragment) or _NO_RECEIPT.search(fragment):
         return None  # no receipt number can contain it
     exact = Application.receipt.like(f"%{_escape_like(fragment)}%", escape="\\")
     if len(fragment) < 3:
@@ -285,6 +290,22 @@ class _Planner:
             found = [int(row[0]) for row in self.session.execute(statement)]
             self._collected[key] = found if len(found) <= STATION_MEMBERS else None
         return self._collected[key]
+
+    def _not_our_receipt(self, branch: _Branch | None) -> bool:
+        """A station's role, a receipt fragment with letters that none of its receipts can
+        hold (they all read `<its code>-<date>-<number>`): another station's code, say."""
+        if branch is None or branch.station_search is None:
+            return False
+        kind, fragment, _pattern, _fold = branch.station_search
+        code = server_roles.login_station(self.session.connection())
+        if kind != "receipt" or code is None or not re.search("[A-Z]", fragment):
+            return False
+        if fragment in code:
+            return False
+        return not any(
+            code.endswith(fragment[:k]) and _RECEIPT_TAIL.match(fragment[k:])
+            for k in range(1, len(fragment) + 1)
+        )
 
     def _station_search(self, branch: _Branch | None) -> bool:
         return (
@@ -573,7 +594,11 @@ class _Planner:
     def page_ids(self, limit: int, offset: int) -> list[int]:
         count = offset + limit
         text = self.filter_.text
-        branches = _branches(text, self.dialect) if text else [None]
+        branches: list[_Branch | None] = [None]
+        if text:
+            branches = [b for b in _branches(text, self.dialect) if not self._not_our_receipt(b)]
+            if not branches:
+                return []
         if len(branches) == 1 and offset:
             # One way to find the rows: the database skips the first `offset` itself (a
             # deep page then costs a walk inside the engine, not `offset` ids in Python).
@@ -603,7 +628,8 @@ class _Planner:
         parts = [
             statement
             for branch in (_branches(text, self.dialect) if text else [None])
-            if (statement := self.counting_plan(branch)) is not None
+            if not self._not_our_receipt(branch)
+            and (statement := self.counting_plan(branch)) is not None
         ]
         if not parts:
             return 0

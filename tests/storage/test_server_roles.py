@@ -485,6 +485,8 @@ def test_a_stations_searches_find_its_own_rows_whether_collected_or_walked(
             f"{district.a}-2026": sorted(mine.values(), reverse=True),
             mine[2][-4:]: [mine[2]],
             theirs[1]: [],
+            f"{district.b}-2026": [],  # B's code: none of A's receipts can hold it
+            district.a[2:] + "-2026": sorted(mine.values(), reverse=True),
             make_id(1)[:6]: sorted(mine.values(), reverse=True),
             make_id(4): [mine[4]],
             make_id(11): [],  # B's member, known by the whole number: not A's
