@@ -7,7 +7,10 @@ server):
 
 - `uc_counter`: a group (NOLOGIN) holding what a counter may do; `uc_station_<code>`: one login
   per station, a member of it, NOLOGIN until a password is set.
-- `uc_reader`: a group that reads everything and writes nothing; `uc_district`: its login.
+- `uc_reader`: a group that reads everything (the accounts aside) and writes nothing;
+  `uc_district`: its login, for auditors.
+- `uc_district_rw`: the district's working login — every station's rows, status changes,
+  station keys, the exchange import, its accounts signing in — without deleting anything.
 
 Which station a role is lies in the table `uc_station_role` (role name → station code), which
 only the owner writes. The policies compare rows with `uc_station()`, the station of
@@ -18,8 +21,9 @@ which only a superuser can change.
 
 Members are shared (one row per resident ID number, the latest contact details): a member is
 visible to a station linked to it in `uc_member_station`. A new member is linked to the station
-that inserts it (a trigger, before the insert: the row must be visible to the inserting station
-for INSERT … RETURNING); an existing one when the station looks it up by the full resident ID
+that inserts it (a trigger, before the insert, which also checks that its id is the one the
+session just drew from the sequence; the program inserts members without RETURNING, which the
+link would not yet pass); an existing one when the station looks it up by the full resident ID
 number (`uc_member_link`, returns the id only, leaves the link as a trace, which the station
 cannot delete); and every application links its member to its station (a trigger, for rows the
 owner imports). A station may only file applications for members linked to it, so knowing a
