@@ -456,10 +456,11 @@ def _add_server_commands(commands: Any) -> None:
     setup = actions.add_parser(
         "setup",
         parents=[db, clerk],
-        help="建立各服务站的数据库账户、区总工会只读账户、授权和行级安全策略（可重复运行）",
+        help="建立各服务站的数据库账户、区总工会的工作账户和只读账户、授权和行级安全策略（可重复运行）",
         description=(
             "由区总工会管理员用数据库所有者账户运行：先建立或升级数据表，再为每个服务站建立"
-            "数据库账户（uc_station_代码，设密码前不能登录）、区总工会只读账户 uc_district、"
+            "数据库账户（uc_station_代码，设密码前不能登录）、区总工会工作账户 uc_district_rw"
+            "（登录、报送/退回、导入交换文件）和只读账户 uc_district、"
             "授权和行级安全策略：每个服务站只能读写本站的申请和会员，审计记录只能添加。"
             "重复运行不改变任何东西；以后增加服务站时再运行一次。"
         ),
@@ -473,8 +474,9 @@ def _add_server_commands(commands: Any) -> None:
     setup.add_argument("--district", metavar="区", help="所属区，如 西城区（记在服务站登记中）")
     setup.add_argument(
         "--password-for",
-        metavar="代码|district",
-        help="给这个服务站（或 district：区总工会只读账户）的数据库账户设置密码并允许登录；"
+        metavar="账户",
+        help="给这个数据库账户设置密码并允许登录：服务站代码（如 XC01）、district-rw"
+        "（区总工会工作账户）或 district（区总工会只读账户）；"
         "密码从 --password-from-file 读取，或在提示时输入（不显示），从不写在命令行上",
     )
     setup.add_argument(

@@ -272,6 +272,7 @@ def reset_password(
         row.failed_sign_ins = 0
         row.locked_until = None
         row.changed_at = at
+        account_rows.save(session, row)
         _record(session, store, actor="", action="reset_password", ref=row.username,
                 details={}, at=at)  # fmt: skip
         return _info(row)
@@ -291,6 +292,7 @@ def set_disabled(
         if row.disabled != disabled:
             row.disabled = disabled
             row.changed_at = at
+            account_rows.save(session, row)
             accounts_exist_now(store, changed=row.id)
             _record(session, store, actor="", action="disable" if disabled else "enable",
                     ref=row.username, details={}, at=at)  # fmt: skip
@@ -324,6 +326,8 @@ def sign_in(store: Store, username: str, password: str, *, now: datetime | None 
         session.info["account"] = None  # whoever was signed in before is not this attempt
         row = account_rows.by_username(session, wanted, for_update=True)
         refusal, signed = _decide(row, wanted, password, at)
+        if row is not None:
+            account_rows.save(session, row)
         actor = f"（登录失败）{wanted}"[:64] if signed is None else signed.label
         details: dict[str, object] = {"result": "ok" if signed else refusal[0]}
         _record(session, store, actor=actor, action="sign_in" if signed else "sign_in_failed",
@@ -405,6 +409,7 @@ def change_own_password(
         row.password_hash = hashed
         row.must_change_password = False
         row.changed_at = at
+        account_rows.save(session, row)
         _record(session, store, actor="", action="change_password", ref=row.username,
                 details={}, at=at)  # fmt: skip
 

@@ -17,13 +17,14 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop_app.errors import ClerkError
-from desktop_app.services import audit_trail
+from desktop_app.services import audit_trail, permissions
 from desktop_app.services.store import open_store
 from desktop_app.storage import audit, server_roles
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import StoreError
 
-DISTRICT = "district"  # `--password-for district`: the district's reader login
+DISTRICT = "district"  # `--password-for district`: the district's read-only login
+DISTRICT_WRITER = "district-rw"  # `--password-for district-rw`: the district's working login
 
 
 class SetupError(ClerkError):
@@ -45,6 +46,8 @@ class SetupResult:
     stations: tuple[StationRole, ...]
     district_role: str
     district_can_log_in: bool
+    district_writer: str = server_roles.DISTRICT_WRITER
+    district_writer_can_log_in: bool = False
     password_set_for: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -58,7 +61,12 @@ class SetupResult:
             made = "新建" if station.created else "已有"
             lines.append(f"服务站 {station.code}：数据库账户 {station.role}（{made}，{state}）")
         district_state = "可以登录" if self.district_can_log_in else "尚未设密码，不能登录"
-        lines.append(f"区总工会只读账户：{self.district_role}（{district_state}）")
+        writer_state = "可以登录" if self.district_writer_can_log_in else "尚未设密码，不能登录"
+        lines.append(
+            f"区总工会工作账户：{self.district_writer}（登录、报送/退回、导入交换文件；"
+            f"{writer_state}）"
+        )
+        lines.append(f"区总工会只读账户：{self.district_role}（供审计查询；{district_state}）")
         if self.password_set_for:
             lines.append(f"已为 {self.password_set_for} 设置密码。")
         lines.extend(self.notes)
@@ -90,7 +98,8 @@ def _retrying(action: str, attempt: object) -> None:
         except StoreError:
             raise
         except Exception as exc:
-            state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+            # (SQLAlchemy's errors carry the driver's as `orig`; set_password's is the driver's.)
+            state = getattr(getattr(exc, "orig", exc), "sqlstate", None)
             if state not in ("XX000", "40001", "42710", "23505") or tries == 4:
                 raise
             time.sleep(0.1 * (tries + 1))
@@ -115,6 +124,8 @@ def setup_server(
     if password_for is not None:
         if password_for.lower() == DISTRICT:
             target_role = server_roles.DISTRICT_ROLE
+        elif password_for.lower() == DISTRICT_WRITER:
+            target_role = server_roles.DISTRICT_WRITER
         else:
             (code,) = _check_codes([password_for])
             if code not in codes:
@@ -165,6 +176,8 @@ def _setup(
                 server_roles.ensure_role(
                     connection, server_roles.DISTRICT_ROLE, member_of=server_roles.READER_GROUP
                 )
+            with connection.begin():
+                server_roles.ensure_role(connection, server_roles.DISTRICT_WRITER)
             for code in codes:
                 role = server_roles.station_role(code)
                 with connection.begin():
@@ -187,10 +200,12 @@ def _setup(
                 server_roles.Station(code, server_roles.station_role(code), district)
                 for code in sorted(known | set(codes))
             ]
-            server_roles.apply_setup(connection, schema, rows)
+            server_roles.apply_setup(connection, schema, rows, station_scoped)
             if target_role is not None and password is not None:
                 server_roles.set_password(connection, target_role, password)
 
+    table = permissions.roles()
+    station_scoped = sorted(code for code, role in table.roles.items() if role.scope == "station")
     _retrying("setup", apply)
     with store.bare_connection() as connection:
         every = server_roles.stations_set_up(connection, schema)
@@ -201,6 +216,7 @@ def _setup(
             for code, role, _district in every
         )
         district_login = server_roles.can_log_in(connection, server_roles.DISTRICT_ROLE)
+        writer_login = server_roles.can_log_in(connection, server_roles.DISTRICT_WRITER)
         connection.rollback()
     with store.session(write=True) as session:
         audit_trail.record_in(
@@ -229,6 +245,7 @@ def _setup(
         stations=roles,
         district_role=server_roles.DISTRICT_ROLE,
         district_can_log_in=district_login,
+        district_writer_can_log_in=writer_login,
         password_set_for=target_role,
         notes=notes,
     )

@@ -160,6 +160,7 @@ class Inserter:
             raise NotImplementedError(f"parameter style {dialect.paramstyle}")
         self.connection = connection
         self.table = table
+        self._row_security: bool | None = None  # asked once (`_copying`)
         self.columns = tuple(columns)
         # The keys of the caller's values each column is taken from (`row_maker`).
         self.keys = tuple(keys) if keys is not None else self.columns
@@ -242,7 +243,18 @@ class Inserter:
 
     @property
     def _copying(self) -> bool:
-        return self.connection.dialect.driver == "psycopg"
+        """COPY on PostgreSQL, unless row-level security applies to this login (a district's
+        server after `server setup`: the district's working login, or an owner that is no
+        superuser), where the server refuses COPY FROM and the rows go in as INSERTs."""
+        if self.connection.dialect.driver != "psycopg":
+            return False
+        if self._row_security is None:
+            self._row_security = bool(
+                self.connection.exec_driver_sql(
+                    "SELECT row_security_active(%(table)s::regclass)", {"table": self.table.name}
+                ).scalar_one()
+            )
+        return not self._row_security
 
     def _copy(self, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """PostgreSQL: COPY … FROM STDIN, several times faster than INSERT per row. COPY

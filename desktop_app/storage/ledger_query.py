@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.text import name_chars
+from desktop_app.storage import server_roles
 from desktop_app.storage.models import Application, Member, load_terms
 from desktop_app.storage.types import CODES, Day
 
@@ -66,7 +67,20 @@ __all__ = ["LedgerFilter", "conditions", "ledger_count", "ledger_page", "ledger_
 _ID_LIKE = re.compile(r"^[0-9]{6,17}[0-9Xx]?$")
 # Receipt numbers are made of these: station code, date, sequence (XC01-20261121-0007).
 _RECEIPT_TEXT = re.compile(r"^[0-9A-Z-]+$")
+# Nor does any hold more than 8 digits in a row (code ≤ 8, date 8, sequence `{:04d}`): a whole
+# or long ID number is no receipt fragment.
+_NO_RECEIPT = re.compile(r"[0-9]{9}")
+# After a station code's last letter a receipt holds only '-', digits, '-', digits.
+_RECEIPT_TAIL = re.compile(r"^(-[0-9]{0,8}(-[0-9]*)?)?$")
 SMALL = 10_000
+# A station's role on the district's server: at most this many of its matches of a text are
+# collected through the search index (`server_roles.station_text_ids`); a text it has more
+# matches of is found by walking the station's rows newest first, which then reads at most
+# about page × (the station's rows) / STATION_COLLECT rows.
+STATION_COLLECT = 1_000
+# An ID number's start: at most this many of the station's members in the range are
+# collected (their applications then found by member), more are tested row by row.
+STATION_MEMBERS = 500
 _COLLECT_COST = 8
 COUNT_PROBE = 100_000
 _BY_DATE = "INDEXED BY ix_application_applied_on"
@@ -136,6 +150,10 @@ class _Branch:
     fts: tuple[str, str] | None = None  # SQLite: (search table, MATCH query), walkable by id
     ids_exact: bool = False  # `ids` are exactly the matches (no need to test each row)
     indexed: ColumnElement[bool] | None = None  # PostgreSQL: a looser test an index serves
+    # PostgreSQL, a station's role: (kind, text, LIKE pattern, ILIKE?) for `uc_text_ids`,
+    # since row-level security keeps the search indexes from the station's own queries.
+    station_search: tuple[str, str, str, bool] | None = None
+    id_start: str | None = None  # the ID branch: the start of the members' ID numbers
 
 
 def _name_branch(text: str, dialect: str) -> _Branch | None:
@@ -148,10 +166,13 @@ def _name_branch(text: str, dialect: str) -> _Branch | None:
         # characters that have no case (Chinese characters, ASCII digits, the spaces
         # between characters) matches the same rows with LIKE, which PostgreSQL tests
         # about twice as fast: it counts when a page walks many rows.
-        if all(ch == " " or ch in "0123456789" or unicodedata.category(ch) == "Lo" for ch in chars):
-            exact = Application.name_chars.like(pattern, escape="\\")
-        else:
+        fold = not all(
+            ch == " " or ch in "0123456789" or unicodedata.category(ch) == "Lo" for ch in chars
+        )
+        if fold:
             exact = Application.name_chars.ilike(pattern, escape="\\")
+        else:
+            exact = Application.name_chars.like(pattern, escape="\\")
         # The 'simple' parser keeps each letter, digit and CJK character as a token and
         # drops punctuation; a fragment with no such character cannot use the index.
         if not any(ch.isalnum() for ch in chars):
@@ -159,7 +180,12 @@ def _name_branch(text: str, dialect: str) -> _Branch | None:
         vector = func.to_tsvector(literal_column("'simple'::regconfig"), Application.name_chars)
         query = func.phraseto_tsquery(literal_column("'simple'::regconfig"), chars)
         indexed = vector.op("@@")(query)
-        return _Branch(exact, select(Application.id).where(indexed), indexed=indexed)
+        return _Branch(
+            exact,
+            select(Application.id).where(indexed),
+            indexed=indexed,
+            station_search=("name", chars, pattern, fold),
+        )
     exact = Application.name_chars.like(pattern, escape="\\")
     # The ascii tokenizer drops ASCII punctuation; a fragment of nothing else has no tokens.
     if not any(not ch.isascii() or ch.isalnum() for ch in chars):
@@ -172,7 +198,7 @@ def _name_branch(text: str, dialect: str) -> _Branch | None:
 
 def _receipt_branch(text: str, dialect: str) -> _Branch | None:
     fragment = text.upper()
-    if not _RECEIPT_TEXT.match(fragment):
+    if not _RECEIPT_TEXT.match(fragment) or _NO_RECEIPT.search(fragment):
         return None  # no receipt number can contain it
     exact = Application.receipt.like(f"%{_escape_like(fragment)}%", escape="\\")
     if len(fragment) < 3:
@@ -181,7 +207,13 @@ def _receipt_branch(text: str, dialect: str) -> _Branch | None:
         # The pg_trgm index (when the extension was available) serves LIKE itself; as for a
         # name, a fragment most receipts hold (a year, a station) is found faster by walking
         # the newest rows than through the index (`_Planner._postgresql`).
-        return _Branch(exact, select(Application.id).where(exact), ids_exact=True, indexed=exact)
+        return _Branch(
+            exact,
+            select(Application.id).where(exact),
+            ids_exact=True,
+            indexed=exact,
+            station_search=("receipt", fragment, f"%{_escape_like(fragment)}%", False),
+        )
     # The index keeps which rows hold each trigram, not where (detail=none: a third of the
     # size): the rows holding all of the fragment's trigrams, each then tested exactly.
     query = _trigrams_query(fragment)
@@ -196,16 +228,20 @@ def _trigrams_query(fragment: str) -> str:
     return " AND ".join(_fts_phrase(gram) for gram in grams)
 
 
+def _id_range(start: str) -> ColumnElement[bool]:
+    return and_(Member.id_number >= start, Member.id_number < start + "Z")
+
+
 def _id_branch(text: str) -> _Branch | None:
     if not _ID_LIKE.match(text):
         return None
     start = text.upper()
-    in_range = and_(Member.id_number >= start, Member.id_number < start + "Z")
+    in_range = _id_range(start)
     # Row by row: one primary-key look-up of the member (no list of every member in range).
     exact = exists().where(Member.id == Application.member_id, in_range)
     # The members in range, then their applications: a walk that can stop early.
     ids = select(Application.id).join(Member, Member.id == Application.member_id).where(in_range)
-    return _Branch(exact, ids, ids_exact=True)
+    return _Branch(exact, ids, ids_exact=True, id_start=start)
 
 
 def _branches(text: str, dialect: str) -> list[_Branch]:
@@ -227,6 +263,56 @@ class _Planner:
     dialect: str
     newest_first: bool = True
     after: int | None = None  # keyset paging: only rows after this id in ledger order
+    _collected: dict[tuple[str, str, str, bool], list[int] | None] = field(default_factory=dict)
+
+    def _station_matches(self, branch: _Branch) -> list[int] | None:
+        """A station's role: the station's matches of the branch's text through the search
+        index when there are at most STATION_COLLECT of them; None when there are more (or
+        for any other login, whose own queries use the indexes)."""
+        search = branch.station_search
+        if search is None or server_roles.login_station(self.session.connection()) is None:
+            return None
+        if search not in self._collected:
+            found = server_roles.station_text_ids(self.session, *search, STATION_COLLECT + 1)
+            self._collected[search] = found if len(found) <= STATION_COLLECT else None
+        return self._collected[search]
+
+    def _station_members(self, branch: _Branch) -> list[int] | None:
+        """A station's role, an ID number's start: its members in the range when there are at
+        most STATION_MEMBERS (the range is read on the ID number's index, each member's link
+        to the station looked up by the policy), None when there are more."""
+        assert branch.id_start is not None
+        key = ("id", branch.id_start, "", False)
+        if key not in self._collected:
+            statement = (
+                select(Member.id).where(_id_range(branch.id_start)).limit(STATION_MEMBERS + 1)
+            )
+            found = [int(row[0]) for row in self.session.execute(statement)]
+            self._collected[key] = found if len(found) <= STATION_MEMBERS else None
+        return self._collected[key]
+
+    def _not_our_receipt(self, branch: _Branch | None) -> bool:
+        """A station's role, a receipt fragment with letters that none of its receipts can
+        hold (they all read `<its code>-<date>-<number>`): another station's code, say."""
+        if branch is None or branch.station_search is None:
+            return False
+        kind, fragment, _pattern, _fold = branch.station_search
+        code = server_roles.login_station(self.session.connection())
+        if kind != "receipt" or code is None or not re.search("[A-Z]", fragment):
+            return False
+        if fragment in code:
+            return False
+        return not any(
+            code.endswith(fragment[:k]) and _RECEIPT_TAIL.match(fragment[k:])
+            for k in range(1, len(fragment) + 1)
+        )
+
+    def _station_search(self, branch: _Branch | None) -> bool:
+        return (
+            branch is not None
+            and (branch.station_search is not None or branch.id_start is not None)
+            and server_roles.login_station(self.session.connection()) is not None
+        )
 
     def fields(self) -> list[ColumnElement[bool]]:
         """The date range, scheme and status, and the keyset bound."""
@@ -336,7 +422,19 @@ class _Planner:
         f = self.filter_
         where = self.fields()
         walk = False
-        if branch is not None:
+        if branch is not None and self._station_search(branch):
+            # A station's role (see `uc_text_ids`): few matches collected, else a walk.
+            where.append(branch.exact)
+            if branch.station_search is not None:
+                collected = self._station_matches(branch)
+                if collected is not None:
+                    where.append(Application.id.in_(collected))
+            else:
+                collected = self._station_members(branch)
+                if collected is not None:
+                    where.append(Application.member_id.in_(collected))
+            walk = collected is None and count is not None
+        elif branch is not None:
             where.append(branch.exact)
             if branch.indexed is not None:
                 matches = self._estimate(branch.indexed)
@@ -366,7 +464,8 @@ class _Planner:
     def _run(self, statement: Select[Any] | CompoundSelect[Any]) -> list[int]:
         if not statement.get_execution_options().get("union_counter_walk"):
             return [int(row[0]) for row in self.session.execute(statement)]
-        settings = ("enable_bitmapscan", "enable_sort")
+        # (No hash or merge joins either: an ID number's start is tested row by row too.)
+        settings = ("enable_bitmapscan", "enable_sort", "enable_hashjoin", "enable_mergejoin")
         connection = self.session.connection()
         before = [connection.exec_driver_sql(f"SHOW {name}").scalar_one() for name in settings]
         for name in settings:
@@ -495,7 +594,11 @@ class _Planner:
     def page_ids(self, limit: int, offset: int) -> list[int]:
         count = offset + limit
         text = self.filter_.text
-        branches = _branches(text, self.dialect) if text else [None]
+        branches: list[_Branch | None] = [None]
+        if text:
+            branches = [b for b in _branches(text, self.dialect) if not self._not_our_receipt(b)]
+            if not branches:
+                return []
         if len(branches) == 1 and offset:
             # One way to find the rows: the database skips the first `offset` itself (a
             # deep page then costs a walk inside the engine, not `offset` ids in Python).
@@ -525,7 +628,8 @@ class _Planner:
         parts = [
             statement
             for branch in (_branches(text, self.dialect) if text else [None])
-            if (statement := self.counting_plan(branch)) is not None
+            if not self._not_our_receipt(branch)
+            and (statement := self.counting_plan(branch)) is not None
         ]
         if not parts:
             return 0

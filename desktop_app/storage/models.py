@@ -248,6 +248,12 @@ class Member(Base):
 
     applications: Mapped[list[Application]] = relationship(back_populates="member")
 
+    # No INSERT … RETURNING: on a district's server a new member becomes visible to the
+    # inserting station only through the link its insert trigger makes, which RETURNING's
+    # check would not yet see (storage/server_roles.py). PostgreSQL draws the id from the
+    # sequence first; SQLite reads the row id it gave.
+    __table_args__ = ({"implicit_returning": False},)
+
 
 @dataclass(frozen=True)
 class Step:
@@ -364,6 +370,12 @@ class Application(Base):
             dialect="postgresql"
         ),
         Index("ix_application_scheme_status", "scheme_id", "status").ddl_if(dialect="sqlite"),
+        # A station's rows on a district's server, where row-level security adds the station
+        # to every query (migration 0010; PostgreSQL only).
+        Index("ix_application_station", "station_code", "id").ddl_if(dialect="postgresql"),
+        Index("ix_application_station_day", "station_code", "applied_on", "id").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     @validates("status")

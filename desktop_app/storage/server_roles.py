@@ -7,7 +7,10 @@ server):
 
 - `uc_counter`: a group (NOLOGIN) holding what a counter may do; `uc_station_<code>`: one login
   per station, a member of it, NOLOGIN until a password is set.
-- `uc_reader`: a group that reads everything and writes nothing; `uc_district`: its login.
+- `uc_reader`: a group that reads everything (the accounts aside) and writes nothing;
+  `uc_district`: its login, for auditors.
+- `uc_district_rw`: the district's working login — every station's rows, status changes,
+  station keys, the exchange import, its accounts signing in — without deleting anything.
 
 Which station a role is lies in the table `uc_station_role` (role name → station code), which
 only the owner writes. The policies compare rows with `uc_station()`, the station of
@@ -18,8 +21,9 @@ which only a superuser can change.
 
 Members are shared (one row per resident ID number, the latest contact details): a member is
 visible to a station linked to it in `uc_member_station`. A new member is linked to the station
-that inserts it (a trigger, before the insert: the row must be visible to the inserting station
-for INSERT … RETURNING); an existing one when the station looks it up by the full resident ID
+that inserts it (a trigger, before the insert, which also checks that its id is the one the
+session just drew from the sequence; the program inserts members without RETURNING, which the
+link would not yet pass); an existing one when the station looks it up by the full resident ID
 number (`uc_member_link`, returns the id only, leaves the link as a trace, which the station
 cannot delete); and every application links its member to its station (a trigger, for rows the
 owner imports). A station may only file applications for members linked to it, so knowing a
@@ -40,6 +44,9 @@ from sqlalchemy.orm import Session
 COUNTER_GROUP = "uc_counter"
 READER_GROUP = "uc_reader"
 DISTRICT_ROLE = "uc_district"
+# The district's working login: signs its accounts in, changes any station's statuses,
+# imports the stations' exchange files (`uc_district` stays read-only, for auditors).
+DISTRICT_WRITER = "uc_district_rw"
 STATION_TABLE = "uc_station_role"
 LINK_TABLE = "uc_member_station"
 STATION_PREFIX = "uc_station_"
@@ -61,44 +68,62 @@ COUNTER_GRANTS: dict[str, str] = {
     "audit_event": "SELECT, INSERT",
     "audit_head": "SELECT, UPDATE (last_id, last_hash, rows_sum)",
     "alembic_version": "SELECT",
-    # Signing in counts wrong passwords on the row; an administrator at a counter makes and
-    # resets accounts. (Every counter role reads the password hashes: see README's limits.)
-    "account": "SELECT, INSERT, UPDATE",
+    # No grant on `account` at all: signing in and the administrator's work go through the
+    # SECURITY DEFINER functions of `_account_functions` (no reading of others' hashes).
     STATION_TABLE: "SELECT",
     LINK_TABLE: "SELECT",
 }
-# Row ids come from the sequences: a counter inserts every column but `id`.
-NO_ID_INSERT = ("application", "member", "account")
+# Row ids come from the sequences: a counter inserts every column but `id`. A member's id
+# is drawn by the program just before its insert (no INSERT … RETURNING, see the member
+# policies): the insert trigger refuses any id but the one the session has just drawn.
+NO_ID_INSERT = ("application",)
 
 # Each table under row-level security: {command: (USING, WITH CHECK)} for counters.
-_OURS = "station_code = {s}.uc_station()"
+# `(SELECT uc_station())`: a sub-select, computed once per statement (an InitPlan), which an
+# index on station_code can then be searched with; the function itself cannot be inlined
+# and, called per row, costs more than the row.
+_STATION = "(SELECT {s}.uc_station())"
+_OURS = "station_code = " + _STATION
 _VIA_APPLICATION = (
-    "EXISTS (SELECT 1 FROM {s}.application a WHERE a.id = application_id "
-    "AND a.station_code = {s}.uc_station())"
+    "EXISTS (SELECT 1 FROM {s}.application a WHERE a.id = status_change.application_id "
+    "AND a.station_code = " + _STATION + ")"
 )
+# A member is the station's when linked to it: one look-up of the link's primary key per row.
+# (`OFFSET 0` keeps PostgreSQL from turning the test into a hash of all the station's links,
+# which it chose for any walk that stops early: 80 ms a query at a million applications.)
+_LINKED = (
+    "EXISTS (SELECT 1 FROM {s}.uc_member_station l WHERE l.member_id = {column} "
+    "AND l.station_code = " + _STATION + " OFFSET 0)"
+)
+# (The policy's own table named: a bare `member_id` would be the link's own column.)
+_MEMBER_OURS = _LINKED.replace("{column}", "member.id")
+_APPLICANT_OURS = _LINKED.replace("{column}", "application.member_id")
 COUNTER_POLICIES: dict[str, dict[str, tuple[str | None, str | None]]] = {
     "application": {
         "SELECT": (_OURS, None),
-        "INSERT": (None, _OURS + " AND {s}.uc_member_is_ours(member_id)"),
-        "UPDATE": (_OURS, _OURS + " AND {s}.uc_member_is_ours(member_id)"),
+        "INSERT": (None, _OURS + " AND " + _APPLICANT_OURS),
+        "UPDATE": (_OURS, _OURS + " AND " + _APPLICANT_OURS),
     },
     "status_change": {
         "SELECT": (_VIA_APPLICATION, None),
         "INSERT": (None, _VIA_APPLICATION),
         "UPDATE": (_VIA_APPLICATION, _VIA_APPLICATION),
     },
+    # INSERT: any new member (the trigger links it to the inserting station); the program
+    # inserts members without RETURNING, which would have to pass the SELECT policy before
+    # the trigger's link is visible to the statement.
     "member": {
-        "SELECT": ("{s}.uc_member_is_ours(id)", None),
+        "SELECT": (_MEMBER_OURS, None),
         "INSERT": (None, "true"),
-        "UPDATE": ("{s}.uc_member_is_ours(id)", "{s}.uc_member_is_ours(id)"),
+        "UPDATE": (_MEMBER_OURS, _MEMBER_OURS),
     },
     LINK_TABLE: {"SELECT": (_OURS, None)},
     "receipt_counter": {
-        "SELECT": ("starts_with(prefix, {s}.uc_station() || '-')", None),
-        "INSERT": (None, "starts_with(prefix, {s}.uc_station() || '-')"),
+        "SELECT": ("starts_with(prefix, " + _STATION + " || '-')", None),
+        "INSERT": (None, "starts_with(prefix, " + _STATION + " || '-')"),
         "UPDATE": (
-            "starts_with(prefix, {s}.uc_station() || '-')",
-            "starts_with(prefix, {s}.uc_station() || '-')",
+            "starts_with(prefix, " + _STATION + " || '-')",
+            "starts_with(prefix, " + _STATION + " || '-')",
         ),
     },
     "held_import": {
@@ -252,20 +277,21 @@ def _helper_objects(connection: Connection, s: str) -> None:
         f"AS $$ SELECT (SELECT station_code FROM {s}.{STATION_TABLE} "
         "WHERE role_name = current_user) $$"
     )
-    # VOLATILE: sees the link the insert trigger has just made in the same statement.
-    run(
-        f"CREATE OR REPLACE FUNCTION {s}.uc_member_is_ours(p_member integer) RETURNS boolean "
-        f"LANGUAGE sql VOLATILE AS $$ SELECT EXISTS (SELECT 1 FROM {s}.{LINK_TABLE} "
-        f"WHERE member_id = p_member AND station_code = {s}.uc_station()) $$"
-    )
     login_station = (
         f"SELECT station_code INTO code FROM {s}.{STATION_TABLE} WHERE role_name = session_user"
     )
     definer = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+    # A station's new member: its id must be the one this session has just drawn from the
+    # sequence (a counter may not choose row numbers), and it is linked to the station.
     run(
         f"CREATE OR REPLACE FUNCTION {s}.uc_link_new_member() RETURNS trigger "
-        f"LANGUAGE plpgsql {definer} AS $$ DECLARE code varchar; BEGIN {login_station}; "
-        f"IF code IS NOT NULL THEN INSERT INTO {s}.{LINK_TABLE} (member_id, station_code) "
+        f"LANGUAGE plpgsql {definer} AS $$ DECLARE code varchar; drawn bigint; "
+        f"BEGIN {login_station}; IF code IS NOT NULL THEN BEGIN "
+        f"drawn := currval(pg_get_serial_sequence('{s}.member', 'id')); "
+        "EXCEPTION WHEN object_not_in_prerequisite_state THEN drawn := NULL; END; "
+        "IF drawn IS NULL OR NEW.id IS DISTINCT FROM drawn THEN "
+        "RAISE EXCEPTION 'member id not drawn from the sequence' USING ERRCODE = '42501'; "
+        f"END IF; INSERT INTO {s}.{LINK_TABLE} (member_id, station_code) "
         "VALUES (NEW.id, code) ON CONFLICT DO NOTHING; END IF; RETURN NEW; END $$"
     )
     run(
@@ -295,7 +321,12 @@ def _helper_objects(connection: Connection, s: str) -> None:
         "AND a.claim_level = p_level AND a.live = 1 "
         f"AND EXISTS (SELECT 1 FROM {s}.{STATION_TABLE} WHERE role_name = session_user) $$"
     )
-    for name in ("uc_member_link(text)", "uc_claim_holder(text, text, smallint, text, text)"):
+    _search_functions(connection, s, login_station, definer)
+    for name in (
+        "uc_member_link(text)",
+        "uc_claim_holder(text, text, smallint, text, text)",
+        "uc_text_ids(text, text, text, boolean, integer)",
+    ):
         run(f"REVOKE ALL ON FUNCTION {s}.{name} FROM PUBLIC")
         run(f"GRANT EXECUTE ON FUNCTION {s}.{name} TO {COUNTER_GROUP}")
     run(f"REVOKE ALL ON FUNCTION {s}.uc_link_new_member() FROM PUBLIC")
@@ -318,6 +349,145 @@ def _helper_objects(connection: Connection, s: str) -> None:
     )
 
 
+_ACCOUNT_COLUMNS = (
+    "id, username, name, role, station_code, must_change_password, disabled, "
+    "failed_sign_ins, locked_until, created_at, created_by, changed_at"
+)
+
+
+def _account_functions(connection: Connection, s: str, station_scoped: Sequence[str]) -> None:
+    """Signing in and managing accounts without any grant on `account`. Each function runs
+    as the owner and asks who logged in (`session_user`: a station's role, or the district's
+    working login `uc_district_rw`) and acts only on the accounts that login may touch:
+
+    - a station's role: the accounts of its own station, and for signing in also those of no
+      station (the administrator, the district's reviewers), who may sign in at any counter;
+    - `uc_district_rw`: every account.
+
+    `uc_account_row` gives one account (by user name or id), its password's argon2id string
+    with it: what the program checks a password against, one account at a time, never a
+    list. `uc_account_list` lists the accounts without their hashes. `uc_account_add` and
+    `uc_account_save` write: a station's role only its own station's accounts of a station's
+    role (`station_scoped`), and for an account of no station only what a sign-in records
+    (the wrong-password count, one more or back to 0, and the lock)."""
+    run = connection.exec_driver_sql
+    roles = "ARRAY[" + ", ".join(_literal(code) for code in station_scoped) + "]::text[]"
+    who = (
+        f"SELECT r.station_code INTO code FROM {s}.{STATION_TABLE} r "
+        "WHERE r.role_name = session_user; "
+        f"whole := code IS NULL AND session_user = {_literal(DISTRICT_WRITER)}; "
+        "IF code IS NULL AND NOT whole THEN RAISE EXCEPTION 'accounts: not a counter login' "
+        "USING ERRCODE = '42501'; END IF;"
+    )
+    visible = "(whole OR a.station_code IS NULL OR a.station_code = code)"
+    definer = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+    run(
+        f"CREATE OR REPLACE FUNCTION {s}.uc_accounts_exist() RETURNS boolean LANGUAGE sql "
+        f"STABLE {definer} AS $$ SELECT EXISTS (SELECT 1 FROM {s}.account) $$"
+    )
+    run(f"DROP FUNCTION IF EXISTS {s}.uc_account_row(text, integer, boolean)")
+    run(
+        f"CREATE FUNCTION {s}.uc_account_row(p_username text, p_id integer, p_lock boolean) "
+        f"RETURNS SETOF {s}.account LANGUAGE plpgsql {definer} AS $$ "
+        f"DECLARE code varchar; whole boolean; BEGIN {who} "
+        f"IF p_lock THEN RETURN QUERY SELECT a.* FROM {s}.account a "
+        f"WHERE (a.username = p_username OR a.id = p_id) AND {visible} FOR UPDATE; "
+        f"ELSE RETURN QUERY SELECT a.* FROM {s}.account a "
+        f"WHERE (a.username = p_username OR a.id = p_id) AND {visible}; END IF; END $$"
+    )
+    run(f"DROP FUNCTION IF EXISTS {s}.uc_account_list()")
+    run(
+        f"CREATE FUNCTION {s}.uc_account_list() RETURNS TABLE (id integer, "
+        "username varchar, name varchar, role varchar, station_code varchar, "
+        "must_change_password boolean, disabled boolean, failed_sign_ins integer, "
+        "locked_until timestamp, created_at timestamp, created_by varchar, "
+        f"changed_at timestamp) LANGUAGE plpgsql {definer} AS $$ "
+        f"DECLARE code varchar; whole boolean; BEGIN {who} "
+        f"RETURN QUERY SELECT a.id, a.username, a.name, a.role, a.station_code, "
+        "a.must_change_password, a.disabled, a.failed_sign_ins, a.locked_until, "
+        f"a.created_at, a.created_by, a.changed_at FROM {s}.account a WHERE {visible} "
+        "ORDER BY a.username; END $$"
+    )
+    run(
+        f"CREATE OR REPLACE FUNCTION {s}.uc_account_add(p_username text, p_name text, "
+        "p_role text, p_station_code text, p_hash text, p_must_change boolean, "
+        "p_at timestamp, p_by text) RETURNS integer LANGUAGE plpgsql "
+        f"{definer} AS $$ DECLARE code varchar; whole boolean; made integer; BEGIN {who} "
+        f"IF NOT whole AND (p_station_code IS DISTINCT FROM code OR NOT p_role = ANY({roles})) "
+        "THEN RAISE EXCEPTION 'accounts: only this station''s accounts' "
+        f"USING ERRCODE = '42501'; END IF; INSERT INTO {s}.account (username, name, role, "
+        "station_code, password_hash, must_change_password, disabled, failed_sign_ins, "
+        "locked_until, created_at, created_by, changed_at) VALUES (p_username, p_name, "
+        "p_role, p_station_code, p_hash, p_must_change, false, 0, NULL, p_at, p_by, p_at) "
+        "RETURNING id INTO made; RETURN made; END $$"
+    )
+    run(
+        f"CREATE OR REPLACE FUNCTION {s}.uc_account_save(p_id integer, p_hash text, "
+        "p_must_change boolean, p_disabled boolean, p_failed integer, "
+        "p_locked_until timestamp, p_changed_at timestamp) RETURNS void LANGUAGE plpgsql "
+        f"{definer} AS $$ DECLARE code varchar; whole boolean; a {s}.account; BEGIN {who} "
+        f"SELECT * INTO a FROM {s}.account WHERE id = p_id FOR UPDATE; "
+        f"IF NOT FOUND OR NOT {visible} THEN RAISE EXCEPTION 'accounts: no such account' "
+        "USING ERRCODE = '42501'; END IF; "
+        "IF NOT whole THEN "
+        "IF a.station_code IS DISTINCT FROM code AND (p_hash IS DISTINCT FROM a.password_hash "
+        "OR p_must_change IS DISTINCT FROM a.must_change_password "
+        "OR p_disabled IS DISTINCT FROM a.disabled OR p_changed_at IS DISTINCT FROM a.changed_at)"
+        " THEN RAISE EXCEPTION 'accounts: only this station''s accounts' "
+        "USING ERRCODE = '42501'; END IF; "
+        "IF p_failed IS NULL OR (p_failed <> 0 AND p_failed <> a.failed_sign_ins + 1) THEN "
+        "RAISE EXCEPTION 'accounts: wrong passwords are counted one by one' "
+        "USING ERRCODE = '42501'; END IF; END IF; "
+        f"UPDATE {s}.account SET password_hash = p_hash, must_change_password = p_must_change, "
+        "disabled = p_disabled, failed_sign_ins = p_failed, locked_until = p_locked_until, "
+        "changed_at = p_changed_at WHERE id = p_id; END $$"
+    )
+    signatures = (
+        "uc_accounts_exist()",
+        "uc_account_row(text, integer, boolean)",
+        "uc_account_list()",
+        "uc_account_add(text, text, text, text, text, boolean, timestamp, text)",
+        "uc_account_save(integer, text, boolean, boolean, integer, timestamp, timestamp)",
+    )
+    for name in signatures:
+        run(f"REVOKE ALL ON FUNCTION {s}.{name} FROM PUBLIC")
+        run(f"GRANT EXECUTE ON FUNCTION {s}.{name} TO {COUNTER_GROUP}, {DISTRICT_WRITER}")
+    # Whether there are accounts at all: the read-only login asks it too.
+    run(f"GRANT EXECUTE ON FUNCTION {s}.uc_accounts_exist() TO {READER_GROUP}")
+
+
+def _search_functions(connection: Connection, s: str, login_station: str, definer: str) -> None:
+    """The ledger's text search for a station's role. LIKE, ILIKE, pg_trgm's and the text
+    search's `@@` are not LEAKPROOF, so under row-level security PostgreSQL tests them only
+    after the policy, row by row, and never through their GIN indexes (db/versions/0003):
+    a rare name would read every row of the station. `uc_text_ids` runs as the owner and
+    does what the policy would: only the login's station's rows (the station of
+    `session_user`, as the other functions), found through the search index and checked with
+    the same plain test the ledger applies. It gives at most `p_cap` ids, in no order: the
+    ledger asks for one more than it will collect, and walks the station's rows newest first
+    when there are more (storage/ledger_query.py). Nothing else: the arguments are values,
+    never SQL, and `p_kind` chooses between two fixed queries."""
+    run = connection.exec_driver_sql
+    simple = "'simple'::regconfig"
+    # Planned for each call's own text (a custom plan): a plan cached for any text would
+    # walk the station's rows, the right plan only for a text most rows hold.
+    run(
+        f"CREATE OR REPLACE FUNCTION {s}.uc_text_ids(p_kind text, p_text text, "
+        "p_pattern text, p_fold boolean, p_cap integer) RETURNS SETOF integer "
+        f"LANGUAGE plpgsql STABLE {definer} SET plan_cache_mode = force_custom_plan "
+        "AS $$ DECLARE code varchar; BEGIN "
+        f"{login_station}; IF code IS NULL OR p_cap IS NULL OR p_cap < 1 THEN RETURN; END IF; "
+        "IF p_kind = 'name' THEN RETURN QUERY SELECT a.id FROM "
+        f"{s}.application a WHERE to_tsvector({simple}, a.name_chars) "
+        f"@@ phraseto_tsquery({simple}, p_text) AND a.station_code = code "
+        "AND CASE WHEN p_fold THEN a.name_chars ILIKE p_pattern "
+        "ELSE a.name_chars LIKE p_pattern END LIMIT p_cap; "
+        "ELSIF p_kind = 'receipt' THEN RETURN QUERY SELECT a.id FROM "
+        f"{s}.application a WHERE a.receipt LIKE p_pattern AND a.station_code = code "
+        "LIMIT p_cap; END IF; END $$"
+    )
+
+
 def _columns(connection: Connection, schema: str, table: str) -> list[str]:
     return list(
         connection.execute(
@@ -334,12 +504,18 @@ def _grants(connection: Connection, s: str, schema: str) -> None:
     run = connection.exec_driver_sql
     tables = list(COUNTER_GRANTS)
     everything = ", ".join(f"{s}.{t}" for t in tables)
-    # From scratch each time (idempotent): whatever was granted by hand is taken back.
-    run(f"REVOKE ALL ON {everything} FROM PUBLIC, {COUNTER_GROUP}, {READER_GROUP}")
-    run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM PUBLIC, {COUNTER_GROUP}")
+    logins = f"{COUNTER_GROUP}, {READER_GROUP}, {DISTRICT_WRITER}"
+    # From scratch each time (idempotent): whatever was granted by hand is taken back, the
+    # account table's earlier grants (reading and writing every row) among them.
+    run(f"REVOKE ALL ON {everything}, {s}.account FROM PUBLIC, {logins}")
+    run(
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM PUBLIC, {COUNTER_GROUP}, {DISTRICT_WRITER}"
+    )
     run(f"REVOKE CREATE ON SCHEMA {s} FROM PUBLIC")
-    run(f"GRANT USAGE ON SCHEMA {s} TO {COUNTER_GROUP}, {READER_GROUP}")
+    run(f"GRANT USAGE ON SCHEMA {s} TO {logins}")
     for table, privileges in COUNTER_GRANTS.items():
+        # The district's import inserts rows with the ids it drew (storage/bulk.py).
+        run(f"GRANT {privileges} ON {s}.{table} TO {DISTRICT_WRITER}")
         if table in NO_ID_INSERT:
             columns = ", ".join(
                 _ident(connection, c) for c in _columns(connection, schema, table) if c != "id"
@@ -347,13 +523,13 @@ def _grants(connection: Connection, s: str, schema: str) -> None:
             privileges = privileges.replace("INSERT", f"INSERT ({columns})")
         run(f"GRANT {privileges} ON {s}.{table} TO {COUNTER_GROUP}")
     run(f"GRANT SELECT ON {everything} TO {READER_GROUP}")
-    run(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {COUNTER_GROUP}")
+    run(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {COUNTER_GROUP}, {DISTRICT_WRITER}")
     # One district per server: only its roles (and the owner) connect to this database.
     database = _ident(
         connection, str(connection.exec_driver_sql("SELECT current_database()").scalar_one())
     )
     run(f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")
-    run(f"GRANT CONNECT ON DATABASE {database} TO {COUNTER_GROUP}, {READER_GROUP}")
+    run(f"GRANT CONNECT ON DATABASE {database} TO {logins}")
 
 
 def _policies(connection: Connection, s: str, owner: str) -> None:
@@ -373,6 +549,11 @@ def _policies(connection: Connection, s: str, owner: str) -> None:
             "USING (true) WITH CHECK (true)"
         )
         run(f"CREATE POLICY uc_reader ON {s}.{table} FOR SELECT TO {READER_GROUP} USING (true)")
+        # The district's working login: every station's rows (what it may do: its grants).
+        run(
+            f"CREATE POLICY uc_district_rw ON {s}.{table} FOR ALL TO {DISTRICT_WRITER} "
+            "USING (true) WITH CHECK (true)"
+        )
         for command, (using, check) in commands.items():
             clauses = ""
             if using is not None:
@@ -383,16 +564,26 @@ def _policies(connection: Connection, s: str, owner: str) -> None:
                 f"CREATE POLICY uc_counter_{command.lower()} ON {s}.{table} FOR {command} "
                 f"TO {COUNTER_GROUP}{clauses}"
             )
+    # The earlier setups' per-row test of a member (no policy uses it any more).
+    run(f"DROP FUNCTION IF EXISTS {s}.uc_member_is_ours(integer)")
 
 
-def apply_setup(connection: Connection, schema: str, stations: Sequence[Station]) -> None:
+def apply_setup(
+    connection: Connection,
+    schema: str,
+    stations: Sequence[Station],
+    station_scoped: Sequence[str] = (),
+) -> None:
     """Everything in the database (one transaction): helper tables and functions, the
-    stations' mapping, grants, row-level security. The roles must exist already."""
+    stations' mapping, grants, row-level security. The roles must exist already.
+    `station_scoped`: the codes of the program's roles limited to one station (resources/
+    access/roles.toml), the only ones a station's role may give the accounts it makes."""
     s = _ident(connection, schema)
     owner = table_owner(connection, schema)
     # Setups of several databases on one server at once: one at a time in this database.
     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(1804180418)")
     _helper_objects(connection, s)
+    _account_functions(connection, s, station_scoped)
     for station in stations:
         connection.execute(
             text(
@@ -450,6 +641,27 @@ def login_station(connection: Connection) -> str | None:
     return None if value is None else str(value)
 
 
+_BY_FUNCTION_KEY = "union_counter_accounts_by_function"
+
+
+def accounts_by_function(connection: Connection) -> bool:
+    """Whether this login reaches the accounts only through the setup's functions (a counter's
+    or the district's login on a server after `server setup`: no grant on the table). Read
+    once per pooled connection."""
+    if connection.dialect.name != "postgresql":
+        return False
+    info = connection.connection.info
+    if _BY_FUNCTION_KEY not in info:
+        info[_BY_FUNCTION_KEY] = bool(
+            connection.exec_driver_sql(
+                "SELECT to_regclass('account') IS NOT NULL "
+                "AND NOT has_table_privilege(to_regclass('account'), 'SELECT') "
+                "AND to_regprocedure('uc_accounts_exist()') IS NOT NULL"
+            ).scalar_one()
+        )
+    return bool(info[_BY_FUNCTION_KEY])
+
+
 def sees_every_row(connection: Connection) -> bool:
     """False for a station's role, which sees only its own applications and members."""
     return login_station(connection) is None
@@ -504,6 +716,20 @@ def claim_holder(
     if row is None:
         return None
     return Holder(str(row[0]), row[1], str(row[2]), str(row[3]), int(row[4]))
+
+
+def station_text_ids(
+    session: Session, kind: str, text_: str, pattern: str, fold: bool, cap: int
+) -> list[int]:
+    """A station's role: the ids of at most `cap` of its applications whose name (`kind`
+    "name": the fragment `text_` as a phrase, then `pattern` with LIKE, or ILIKE when `fold`)
+    or receipt ("receipt": `pattern` with LIKE) match, through the search indexes
+    (`uc_text_ids`)."""
+    rows = session.execute(
+        text("SELECT uc_text_ids(:k, :t, :p, :f, :c)"),
+        {"k": kind, "t": text_, "p": pattern, "f": fold, "c": cap},
+    )
+    return [int(row[0]) for row in rows]
 
 
 def station_roles_of(codes: Iterable[str]) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from desktop_app.domain.facts import InputError
 from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.services import audit_trail, ledger_view, station_settings
 from desktop_app.services.applications import save_application
@@ -89,6 +90,7 @@ def district(pg_url: str, tmp_path: Path) -> Iterator[District]:
         _setup(found, found.a, found.b, password_for=found.a)
         _setup(found, password_for=found.b)
         _setup(found, password_for="district")
+        _setup(found, password_for="district-rw")
         yield found
     finally:
         _drop_roles_later.extend(server_roles.station_roles_of([found.a, found.b]))
@@ -453,3 +455,280 @@ def test_a_clerk_signs_in_through_a_stations_role_and_works_as_that_account(
             accounts.sign_in(station, "admin", "wrong-password", now=NOW)  # counted, recorded
     finally:
         station.dispose()
+
+
+@pytest.mark.parametrize("collect", ["collected", "walked"])
+def test_a_stations_searches_find_its_own_rows_whether_collected_or_walked(
+    district: District, collect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row-level security keeps the search indexes from a station's own queries: its name
+    and receipt searches go through `uc_text_ids` (few matches) or walk its own rows (many),
+    its ID searches collect the members in range or test row by row. Both ways find exactly
+    the station's matches, and the function gives nothing of another station's."""
+    from desktop_app.storage import ledger_query
+
+    if collect == "walked":  # every text has "too many" matches: the walk is taken
+        monkeypatch.setattr(ledger_query, "STATION_COLLECT", 0)
+        monkeypatch.setattr(ledger_query, "STATION_MEMBERS", 0)
+    a, b = district.station_store(district.a), district.station_store(district.b)
+    names = {1: "张伟", 2: "王芳", 3: "张伟华", 4: "李雷"}
+    try:
+        mine = {serial: _save(a, serial, **{"member.name": name}) for serial, name in names.items()}
+        theirs = {
+            serial: _save(b, serial + 10, **{"member.name": names[serial]}) for serial in names
+        }
+        cases = {
+            "张伟": [mine[3], mine[1]],
+            "伟": [mine[3], mine[1]],
+            "王芳": [mine[2]],
+            "张龘": [],
+            f"{district.a}-2026": sorted(mine.values(), reverse=True),
+            mine[2][-4:]: [mine[2]],
+            theirs[1]: [],
+            f"{district.b}-2026": [],  # B's code: none of A's receipts can hold it
+            district.a[2:] + "-2026": sorted(mine.values(), reverse=True),
+            make_id(1)[:6]: sorted(mine.values(), reverse=True),
+            make_id(4): [mine[4]],
+            make_id(11): [],  # B's member, known by the whole number: not A's
+        }
+        for query, expected in cases.items():
+            found = [row.receipt for row in ledger_view.ledger(a, LedgerFilter(query=query))]
+            assert found == expected, query
+            assert ledger_view.ledger_count(a, LedgerFilter(query=query)) == len(expected)
+            assert ledger_view.ledger_count(a, LedgerFilter(query=query), limit=1) == min(
+                1, len(expected)
+            )
+        page = ledger_view.ledger(a, LedgerFilter(query="张伟", status="accepted"), offset=1)
+        assert [row.receipt for row in page] == [mine[1]]
+        found_b = [row.receipt for row in ledger_view.ledger(b, LedgerFilter(query="张伟"))]
+        assert found_b == [theirs[3], theirs[1]]
+    finally:
+        a.dispose()
+        b.dispose()
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        ids = sql.execute(
+            text("SELECT uc_text_ids('name', '张 伟', '%张 伟%', false, 100)")
+        ).scalars()
+        got = set(ids)
+        sql.rollback()
+        assert got and got == {
+            _application_id(district, mine[1]),
+            _application_id(district, mine[3]),
+        }
+        assert _count(sql, f"SELECT count(*) FROM uc_text_ids('receipt', '', '%{district.b}%', "
+                      "false, 100)") == 0  # fmt: skip
+        assert _count(sql, "SELECT count(*) FROM uc_text_ids('other', '', '%', false, 100)") == 0
+    with district.sql(server_roles.DISTRICT_ROLE) as sql:  # not a station: not its function
+        assert _refused(sql, "SELECT uc_text_ids('name', '张 伟', '%张 伟%', false, 100)") == (
+            "42501"
+        )
+
+
+def _application_id(district: District, receipt: str) -> int:
+    with district.sql("postgres") as owner:
+        return _count(owner, "SELECT id FROM application WHERE receipt = :r", r=receipt)
+
+
+def test_a_station_inserts_members_only_with_ids_drawn_from_the_sequence(
+    district: District,
+) -> None:
+    insert = (
+        "INSERT INTO member (id, id_number, name, created_at, updated_at) "
+        "VALUES (:i, :n, '赵六', localtimestamp, localtimestamp)"
+    )
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        assert _refused(sql, insert, i=987_654, n=make_id(31)) == "42501"
+        drawn = sql.execute(text("SELECT nextval(pg_get_serial_sequence('member', 'id'))"))
+        member_id = int(drawn.scalar_one())
+        assert _refused(sql, insert, i=member_id + 1, n=make_id(32)) == "42501"
+        sql.execute(text("SELECT nextval(pg_get_serial_sequence('member', 'id'))"))
+        drawn_id = member_id + 1  # (the test server's sessions draw alone in this database)
+        sql.execute(text(insert), {"i": drawn_id, "n": make_id(33)})
+        assert _count(sql, "SELECT count(*) FROM member WHERE id = :i", i=drawn_id) == 1
+
+
+def _accounts_made(district: District) -> None:
+    """An administrator, a clerk of each station and a district reviewer, made as the owner."""
+    from desktop_app.services import accounts
+
+    owner = open_store(district.owner_url, district.tmp / "owner", now=NOW)
+    try:
+        accounts.create_first_admin(owner, username="admin", name="区管理", password="Admin-pass-1")
+        for username, code in (("clerk-a", district.a), ("clerk-b", district.b)):
+            accounts.add_account(
+                owner, username=username, name="柜员", role="clerk", station_code=code,
+                password="Clerk-pass-1",
+            )  # fmt: skip
+        accounts.add_account(
+            owner, username="qu", name="区审核", role="district_reviewer", station_code=None,
+            password="Qu-pass-12",
+        )  # fmt: skip
+    finally:
+        owner.dispose()
+
+
+def test_a_counter_reads_no_password_hashes_and_manages_only_its_own_stations_accounts(
+    district: District,
+) -> None:
+    from desktop_app.services import accounts
+
+    station = district.station_store(district.a)
+    _accounts_made(district)
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        assert _refused(sql, "SELECT password_hash FROM account") == "42501"
+        assert _refused(sql, "SELECT count(*) FROM account") == "42501"
+        assert _refused(sql, "UPDATE account SET failed_sign_ins = 0") == "42501"
+        # One account at a time: its own station's and those of no station, never B's.
+        row = "SELECT count(*) FROM uc_account_row(:u, NULL, false)"
+        assert _count(sql, row, u="clerk-a") == 1
+        assert _count(sql, row, u="admin") == 1
+        assert _count(sql, row, u="clerk-b") == 0
+        listed = sql.execute(text("SELECT * FROM uc_account_list()"))
+        assert "password_hash" not in list(listed.keys())
+        assert {r.username for r in listed} == {"admin", "clerk-a", "qu"}
+        sql.rollback()
+        admin_id = _count(sql, "SELECT id FROM uc_account_row('admin', NULL, false)")
+        b_id = _account_id(district, "clerk-b")
+        save = "SELECT uc_account_save(:i, :h, false, false, :f, NULL, localtimestamp(0))"
+        assert _refused(sql, save, i=b_id, h="x", f=0) == "42501"  # B's: not there for A
+        assert _refused(sql, save, i=admin_id, h="$argon2id$mine", f=0) == "42501"
+        hashed = "SELECT password_hash FROM uc_account_row('admin', NULL, false)"
+        admin_hash = sql.execute(text(hashed)).scalar_one()
+        changed = sql.execute(text("SELECT changed_at FROM uc_account_row('admin', NULL, false)"))
+        admin_changed = changed.scalar_one()
+        sql.rollback()
+        keep = "SELECT uc_account_save(:i, :h, false, false, :f, NULL, :c)"
+        # A sign-in's record: one more wrong password, or back to none; nothing else.
+        assert _refused(sql, keep, i=admin_id, h=admin_hash, f=4, c=admin_changed) == "42501"
+        sql.execute(text(keep), {"i": admin_id, "h": admin_hash, "f": 1, "c": admin_changed})
+        sql.rollback()
+        made = "SELECT uc_account_add(:u, '某人', :r, :s, 'x', true, localtimestamp(0), 'x')"
+        assert _refused(sql, made, u="someone", r="admin", s=district.a) == "42501"
+        assert _refused(sql, made, u="someone", r="clerk", s=district.b) == "42501"
+    try:
+        # The administrator at A's counter: A's accounts only.
+        accounts.sign_in(station, "admin", "Admin-pass-1", now=NOW)
+        assert {a.username for a in accounts.list_accounts(station)} == {"admin", "clerk-a", "qu"}
+        accounts.add_account(
+            station, username="clerk-a2", name="新柜员", role="clerk", station_code=district.a,
+            password="Clerk-pass-2", now=NOW,
+        )  # fmt: skip
+        for refused in (
+            lambda: accounts.add_account(
+                station, username="clerk-b2", name="别站", role="clerk",
+                station_code=district.b, password="Clerk-pass-2", now=NOW,
+            ),
+            lambda: accounts.add_account(
+                station, username="admin2", name="管理", role="admin", station_code=None,
+                password="Admin-pass-2", now=NOW,
+            ),
+            lambda: accounts.reset_password(station, "admin", "Admin-pass-9", now=NOW),
+            lambda: accounts.reset_password(station, "qu", "Qu-pass-99", now=NOW),
+            lambda: accounts.change_own_password(station, "Admin-pass-1", "Admin-pass-7", now=NOW),
+        ):  # fmt: skip
+            with pytest.raises(PermissionDeniedError) as caught:
+                refused()
+            assert "本站的账户" in caught.value.message
+        with pytest.raises(InputError):  # B's clerk is not there for A's counter at all
+            accounts.reset_password(station, "clerk-b", "Clerk-pass-9", now=NOW)
+        accounts.reset_password(station, "clerk-a", "Clerk-pass-3", now=NOW)
+        accounts.set_disabled(station, "clerk-a2", True, now=NOW)
+        accounts.sign_out(station, now=NOW)
+        with pytest.raises(accounts.SignInError, match="停用"):
+            accounts.sign_in(station, "clerk-a2", "Clerk-pass-2", now=NOW)
+        with pytest.raises(accounts.SignInError):  # B's clerk cannot sign in at A's counter
+            accounts.sign_in(station, "clerk-b", "Clerk-pass-1", now=NOW)
+        signed = accounts.sign_in(station, "clerk-a", "Clerk-pass-3", now=NOW)
+        assert signed.username == "clerk-a" and accounts.must_change_password(station)
+        accounts.change_own_password(station, "Clerk-pass-3", "Clerk-pass-4", now=NOW)
+        assert not accounts.must_change_password(station)
+        accounts.sign_out(station, now=NOW)
+        for _ in range(accounts.MAX_FAILURES):  # five wrong passwords lock, as anywhere
+            with pytest.raises(accounts.SignInError):
+                accounts.sign_in(station, "clerk-a", "wrong-pass-1", now=NOW)
+        with pytest.raises(accounts.SignInError, match="锁定"):
+            accounts.sign_in(station, "clerk-a", "Clerk-pass-4", now=NOW)
+    finally:
+        station.dispose()
+
+
+def _account_id(district: District, username: str) -> int:
+    with district.sql("postgres") as owner:
+        return _count(owner, "SELECT id FROM account WHERE username = :u", u=username)
+
+
+def test_the_districts_working_login_signs_in_changes_statuses_and_imports_a_station_cannot(
+    district: District, tmp_path: Path
+) -> None:
+    from desktop_app.services import accounts
+    from desktop_app.services.exchange import import_batch
+    from tests.exchange.conftest import register
+
+    # Station A's own PC files two applications in its SQLite database and exports them.
+    paper = open_store(None, tmp_path / "paper", now=NOW)
+    try:
+        station_settings.save_station(
+            paper, actor=CLERK, code=district.a, name="A服务站", district="西城区", now=NOW
+        )
+        receipts = [_save(paper, serial) for serial in (61, 62)]
+        path = tmp_path / "a.xlsx"
+        assert export_batch(paper, path, actor=CLERK, now=NOW).manifest is not None
+        work = open_store(district.url(server_roles.DISTRICT_WRITER), tmp_path / "qu", now=NOW)
+        try:
+            station_settings.save_station(
+                work, actor=CLERK, code="QU01", name="西城区总工会", district="西城区", now=NOW
+            )
+            register(paper, work)
+        finally:
+            work.dispose()
+    finally:
+        paper.dispose()
+    # A station's counter cannot import (it could not see other stations' claims): refused
+    # in Chinese before the file is read, nothing written.
+    a = district.station_store(district.a)
+    try:
+        with pytest.raises(PermissionDeniedError, match="不能导入交换文件") as caught:
+            import_batch(a, path, actor=CLERK, now=NOW)
+        assert "uc_district_rw" in caught.value.message
+    finally:
+        a.dispose()
+    with district.sql("postgres") as owner:
+        assert _count(owner, "SELECT count(*) FROM application") == 0
+        assert _count(owner, "SELECT count(*) FROM audit_event WHERE action = 'import'") == 0
+    _accounts_made(district)
+    work = open_store(district.url(server_roles.DISTRICT_WRITER), tmp_path / "qu", now=NOW)
+    try:
+        with pytest.raises(accounts.SignInError):
+            accounts.sign_in(work, "qu", "wrong-pass-1", now=NOW)  # counted, recorded
+        accounts.sign_in(work, "qu", "Qu-pass-12", now=NOW)
+        report = import_batch(work, path, actor="区审核", now=NOW)
+        assert report.ok, report.problems or report.refused
+        assert sorted(report.inserted) == sorted(receipts)
+        change_status(work, receipts[0], "submitted", actor="区审核", now=NOW)
+        change_status(work, receipts[1], "returned", actor="区审核", reason="缺证书", now=NOW)
+        accounts.sign_out(work, now=NOW)
+        # The administrator at the district: every account, any station's.
+        accounts.sign_in(work, "admin", "Admin-pass-1", now=NOW)
+        listed = {a.username for a in accounts.list_accounts(work)}
+        assert listed == {"admin", "clerk-a", "clerk-b", "qu"}
+        accounts.reset_password(work, "clerk-b", "Clerk-pass-8", now=NOW)
+        accounts.change_own_password(work, "Admin-pass-1", "Admin-pass-6", now=NOW)
+    finally:
+        work.dispose()
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        seen = sql.execute(text("SELECT receipt FROM application ORDER BY 1")).scalars().all()
+        sql.rollback()
+        assert seen == sorted(receipts)  # the imported rows are A's to see
+    with district.sql(server_roles.DISTRICT_WRITER) as sql:
+        assert _refused(sql, "SELECT password_hash FROM account") == "42501"
+        assert _refused(sql, "DELETE FROM application") == "42501"
+        assert _refused(sql, "UPDATE audit_event SET actor = 'x'") == "42501"
+    with district.sql(server_roles.DISTRICT_ROLE) as sql:  # the auditors' login: reads only
+        assert _refused(sql, "SELECT password_hash FROM account") == "42501"
+        assert _count(sql, "SELECT count(*) FROM application") == 2
+    reader = open_store(district.url(server_roles.DISTRICT_ROLE), tmp_path / "audit", now=NOW)
+    try:
+        with pytest.raises((accounts.SignInError, PermissionDeniedError)):
+            accounts.sign_in(reader, "qu", "Qu-pass-12", now=NOW)
+    finally:
+        reader.dispose()

@@ -34,8 +34,10 @@ from desktop_app.services.policies import policy_set
 from desktop_app.services.station_settings import station
 from desktop_app.storage import exchange_reads as reads
 from desktop_app.storage import held_imports as held_store
+from desktop_app.storage import server_roles
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store
+from desktop_app.storage.errors import PermissionDeniedError
 from desktop_app.storage.models import Decision as StoredDecision
 
 INSERT_CHUNK = 5000
@@ -348,6 +350,7 @@ def import_batch(
     stops the inserting, the rest of the file is still checked for the full list, and the
     transaction is rolled back: nothing of a refused or cancelled file stays."""
     require(store, "exchange.import")
+    _refuse_a_stations_login(store)
     path = Path(path)
     report = ImportReport(path)
     moment = (now or datetime.now()).replace(microsecond=0)
@@ -446,6 +449,23 @@ def import_batch(
         _nothing(report)
         report.cancelled = True
     return report
+
+
+def _refuse_a_stations_login(store: Store) -> None:
+    """A station's database role on the district's server cannot import: a file holds its
+    station's rows, which that role may write only when they are its own, and the import
+    also reads every station's claims to find duplicates, which row-level security hides from
+    it (a duplicate held at another station would go unnoticed). Refused before the file is
+    opened, nothing written."""
+    with store.session() as session:
+        login = server_roles.login_station(session.connection())
+    if login is not None:
+        raise PermissionDeniedError(
+            f"本柜台用服务站 {login} 的数据库账户连接区里的服务器，不能导入交换文件："
+            "服务站的账户只能读写本站的申请，查不到其他服务站已受理的同一补助，"
+            "导入无法核对重复。请在区总工会的电脑上用区总工会工作账户（uc_district_rw）"
+            "或所有者账户导入。什么都没有导入。"
+        )
 
 
 def _nothing(report: ImportReport) -> None:
