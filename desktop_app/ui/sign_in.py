@@ -34,7 +34,16 @@ IDLE_MINUTES = 15
 LAST_USER = "account/last_user"  # the window's settings remember who signed in last
 
 
-def _password_edit(name: str) -> QLineEdit:
+def error_label(name: str) -> QLabel:
+    """The red line under a form that says what is wrong (the account dialogs share it)."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    return label
+
+
+def password_edit(name: str) -> QLineEdit:
     edit = QLineEdit()
     edit.setObjectName(name)
     edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -54,11 +63,8 @@ class SignInDialog(QDialog):
         self.username = QLineEdit(str(ctx.settings.value(LAST_USER, "") or ""))
         self.username.setObjectName("signInUser")
         self.username.setMaxLength(32)
-        self.password = _password_edit("signInPassword")
-        self.error = QLabel()
-        self.error.setObjectName("signInError")
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.password = password_edit("signInPassword")
+        self.error = error_label("signInError")
         self.error.setVisible(False)
         form = QFormLayout()
         user_label = QLabel("用户名(&U)：")
@@ -135,15 +141,12 @@ class ChangePasswordDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self._old = old_password
-        self.old = _password_edit("oldPassword")
+        self.old = password_edit("oldPassword")
         self.setObjectName("changePasswordDialog")
         self.setWindowTitle("设置自己的密码")
-        self.new = _password_edit("newPassword")
-        self.again = _password_edit("newPasswordAgain")
-        self.error = QLabel()
-        self.error.setObjectName("changePasswordError")
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.new = password_edit("newPassword")
+        self.again = password_edit("newPasswordAgain")
+        self.error = error_label("changePasswordError")
         note = QLabel(
             "管理员为您设的是临时密码。请设一个只有您知道的新密码（至少 8 个字符）。"
             if old_password is not None

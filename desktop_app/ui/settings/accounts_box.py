@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 from desktop_app.errors import ClerkError
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.settings import dialogs
+from desktop_app.ui.sign_in import ERROR_STYLE, error_label, password_edit
 
-ERROR_STYLE = "color: #b00020;"
 COLUMNS = ("用户名", "姓名", "角色", "服务站", "状态")
 
 
@@ -178,16 +178,9 @@ class AccountDialog(QDialog):
         here = ctx.station()
         if here is not None:
             self.station.setText(here.code)
-        self.password = QLineEdit()
-        self.password.setObjectName("accountPassword")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.again = QLineEdit()
-        self.again.setObjectName("accountPasswordAgain")
-        self.again.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel()
-        self.error.setObjectName("accountError")
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.password = password_edit("accountPassword")
+        self.again = password_edit("accountPasswordAgain")
+        self.error = error_label("accountError")
         form = QFormLayout()
         form.addRow("用户名(&U)：", self.username)
         if not reset:
