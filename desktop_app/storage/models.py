@@ -371,8 +371,21 @@ class Application(Base):
         ),
         Index("ix_application_scheme_status", "scheme_id", "status").ddl_if(dialect="sqlite"),
         # A station's rows on a district's server, where row-level security adds the station
-        # to every query (migration 0010; PostgreSQL only).
-        Index("ix_application_station", "station_code", "id").ddl_if(dialect="postgresql"),
+        # to every query (migrations 0010, 0011; PostgreSQL only). The first carries what the
+        # ledger tests on each row, so that a station's walk reads the index alone.
+        Index(
+            "ix_application_station",
+            "station_code",
+            "id",
+            postgresql_include=[
+                "scheme_id",
+                "status",
+                "applied_on",
+                "member_id",
+                "name_chars",
+                "receipt",
+            ],
+        ).ddl_if(dialect="postgresql"),
         Index("ix_application_station_day", "station_code", "applied_on", "id").ddl_if(
             dialect="postgresql"
         ),
