@@ -181,3 +181,64 @@ def test_the_detail_view_says_when_a_row_was_found_changed(store):
     texts = [event_text(e) for e in application_detail(store, receipts[1]).events]
     assert texts[-1] == f"已受理 → 已打印；发现此前在程序之外被改动过：{receipts[1]}"
     assert not any("row_seal" in text or "sum" in text for text in texts)
+
+
+def test_a_bulk_insert_seals_its_rows_as_written_and_they_verify(store):
+    """The bulk insert seals rows from the values it hands the driver (SQLite and, since the
+    PostgreSQL COPY reads back the same values, PostgreSQL too): nothing is read back and
+    updated. Whatever the values hold — texts with tabs, newlines and backslashes, optional
+    fields left empty, booleans, dates, a history — the seal stored with each row is the one
+    `audit verify` recomputes from what the database gives back."""
+    from datetime import date, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
+    from desktop_app.storage.models import Application, Member
+    from tests.storage.conftest import make_id
+
+    created = datetime(2026, 3, 2, 9, 15, 7)
+
+    def values(k: int, **extra: object) -> dict[str, object]:
+        return {
+            "scheme": "bj-2026-skills", "kind": "skill_level", "occupation": "无人机驾驶员",
+            "claim_item": f"4-02-04-{k:02d}", "claim_level": "4", "level": 4,
+            "applied_on": created.date(), "station_code": "XC01",
+            "station_name": "西城区某街道工会服务站", "clerk": CLERK, "status": "accepted",
+            "eligible": True, "amount": 1800, "findings": [], "policy_sha256": "0" * 64,
+            "created_at": created, "updated_at": created, **extra,
+        }  # fmt: skip
+
+    odd_text = "补录\t原因：\n纸质表 \\ 已盖章"
+    items = [
+        NewApplication(NewMember(make_id(1), "王芳"), values(1)),
+        NewApplication(
+            NewMember(make_id(2), "O'Neil 李", "6217000010001234569", "13800138000",
+                      "某某公司\t二部", "技师\\班组长"),
+            values(2, issued_on=date(2025, 12, 31), certificate_number="S 0001\n",
+                   late_entry_reason=odd_text, union_affiliated=False, key_group=True),
+            [
+                {"from_status": None, "to_status": "accepted", "actor": "代班 张",
+                 "at": created, "reason": None},
+                {"from_status": "accepted", "to_status": "returned", "actor": "代班 张",
+                 "at": created + timedelta(days=2), "reason": odd_text},
+            ],
+        ),
+    ]  # fmt: skip
+    with store.session(write=True) as session:
+        insert_applications(session, items, actor=CLERK, station_code="XC01", now=NOW)
+        # Sealed in the insert itself: no row waits to be read back with the audit event.
+        assert not seals.unsealed(session).application
+        assert not seals.unsealed(session).member
+    with store.session() as session:
+        stored = session.execute(select(Application.seal)).scalars().all()
+        stored += session.execute(select(Member.seal)).scalars().all()
+    assert len(stored) == 4 and None not in stored
+    result = _verify(store)
+    assert result.ok, result.message
+    assert result.rows == 4
+    # And a change with SQL afterwards is still named.
+    _sql(
+        store, "UPDATE application SET late_entry_reason = 'x' WHERE late_entry_reason IS NOT NULL"
+    )
+    assert len(_verify(store).changed) == 1
