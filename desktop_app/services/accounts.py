@@ -12,6 +12,7 @@ audit event (`audit_trail`), so `audit verify` covers them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -80,6 +81,54 @@ def _password_matches(hashed: str, password: str) -> bool:
         return bool(argon2id.verify(hashed.encode("ascii"), password.encode("utf-8")))
     except (nacl.exceptions.InvalidkeyError, nacl.exceptions.CryptoError, ValueError):
         return False
+
+
+def derived_hash(setting: str, password: str) -> str:
+    """The argon2id string an account holds if `password` is its password, from that string's
+    settings and salt alone (`$argon2id$v=19$m=…,t=…,p=1$<salt>$`, as a district's server
+    gives them: storage/server_accounts.py). ValueError for anything else."""
+    import base64
+
+    import nacl.bindings as sodium
+
+    parts = setting.split("$")
+    if len(parts) != 6 or parts[:3] != ["", "argon2id", "v=19"] or parts[5]:
+        raise ValueError("not an argon2id setting")
+    params = dict(item.partition("=")[::2] for item in parts[3].split(","))
+    memory, ops, lanes = int(params["m"]), int(params["t"]), int(params["p"])
+    if lanes != 1 or not (0 < memory <= 1 << 22 and 0 < ops <= 64):
+        raise ValueError("unexpected argon2id cost")
+    salt = base64.b64decode(parts[4] + "=" * (-len(parts[4]) % 4))
+    key = sodium.crypto_pwhash_alg(
+        32, password.encode("utf-8"), salt, ops, memory * 1024, sodium.crypto_pwhash_ALG_ARGON2ID13
+    )
+    return setting + base64.b64encode(key).decode("ascii").rstrip("=")
+
+
+def _outcome(session: Session, row: Account, password: str, attempt: int | None) -> str:
+    """'ok', 'wrong' or 'held' (the server's own count holds the account): checked here
+    against the stored hash, or by the server when it withholds the hash (`_server_try`)."""
+    if account_rows.hash_withheld(row):
+        return "wrong" if attempt is None else account_rows.answer(session, attempt)
+    return "ok" if _password_matches(row.password_hash, password) else "wrong"
+
+
+def _server_try(store: Store, username: str, password: str, at: datetime) -> int | None:
+    """On a district's server that withholds hashes: the password handed to the server in a
+    transaction of its own, committed before its outcome is asked (the attempt's number);
+    None where the password is checked here, or not at all (no such, disabled or locked
+    account)."""
+    with store.session(write=True) as session:
+        row = account_rows.by_username(session, username)
+        if row is None or not account_rows.hash_withheld(row) or row.disabled:
+            return None
+        if row.locked_until is not None and row.locked_until > at:
+            return None
+        try:
+            hashed = derived_hash(row.password_hash, password)
+        except ValueError:
+            hashed = ""
+        return account_rows.try_hash(session, row.id, hashed)
 
 
 _DUMMY: list[str] = []
@@ -322,10 +371,14 @@ def sign_in(store: Store, username: str, password: str, *, now: datetime | None 
     row lock the account for 15 minutes."""
     at = now or datetime.now()
     wanted = username.strip().lower()
+    attempt = _server_try(store, wanted, password, at)
     with store.session(write=True) as session:
         session.info["account"] = None  # whoever was signed in before is not this attempt
         row = account_rows.by_username(session, wanted, for_update=True)
-        refusal, signed = _decide(row, wanted, password, at)
+        refusal, signed = _decide(
+            row, wanted, password, at,
+            lambda: _outcome(session, row, password, attempt) if row else "wrong",
+        )  # fmt: skip
         if row is not None:
             account_rows.save(session, row)
         actor = f"（登录失败）{wanted}"[:64] if signed is None else signed.label
@@ -340,7 +393,7 @@ def sign_in(store: Store, username: str, password: str, *, now: datetime | None 
 
 
 def _decide(
-    row: Account | None, wanted: str, password: str, at: datetime
+    row: Account | None, wanted: str, password: str, at: datetime, outcome: Callable[[], str]
 ) -> tuple[tuple[str, str], SignedIn | None]:
     """(why refused: code and Chinese message) and the account when the sign-in is good."""
     wrong = ("wrong", "用户名或密码不对。")
@@ -356,7 +409,14 @@ def _decide(
             f"连续输错密码 {MAX_FAILURES} 次，账户已锁定到 {until}。"
             "请到时再试，或请管理员重置密码。",
         ), None
-    if not _password_matches(row.password_hash, password):
+    found = outcome()
+    if found == "held":
+        return (
+            "held",
+            f"这个账户近 {LOCK_MINUTES} 分钟内输错密码太多次，区里的服务器暂停它登录。"
+            "请稍后再试，或请管理员重置密码。",
+        ), None
+    if found != "ok":
         row.failed_sign_ins += 1
         if row.failed_sign_ins >= MAX_FAILURES:
             row.locked_until = at + timedelta(minutes=LOCK_MINUTES)
@@ -402,9 +462,13 @@ def change_own_password(
         raise InputError("password", "新密码不能和原密码相同。")
     at = now or datetime.now()
     hashed = hash_password(new_password)
+    attempt = _server_try(store, account.username, old_password, at)
     with store.session(write=True) as session:
         row = _existing(session, account.username)
-        if not _password_matches(row.password_hash, old_password):
+        found = _outcome(session, row, old_password, attempt)
+        if found == "held":
+            raise InputError("old_password", "输错原密码太多次，请稍后再试。密码没有改。")
+        if found != "ok":
             raise InputError("old_password", "原密码不对，密码没有改。")
         row.password_hash = hashed
         row.must_change_password = False

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from desktop_app.errors import ClerkError
 from desktop_app.services import audit_trail, permissions
+from desktop_app.services.accounts import LOCK_MINUTES, MAX_FAILURES
 from desktop_app.services.store import open_store
 from desktop_app.storage import audit, server_roles
 from desktop_app.storage.database import Store
@@ -200,7 +201,9 @@ def _setup(
                 server_roles.Station(code, server_roles.station_role(code), district)
                 for code in sorted(known | set(codes))
             ]
-            server_roles.apply_setup(connection, schema, rows, station_scoped)
+            server_roles.apply_setup(
+                connection, schema, rows, station_scoped, (MAX_FAILURES, LOCK_MINUTES)
+            )
             if target_role is not None and password is not None:
                 server_roles.set_password(connection, target_role, password)
 

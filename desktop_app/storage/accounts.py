@@ -3,8 +3,9 @@
 On SQLite, and on a district's server for the owner, the rows are read and written as ORM
 objects. A counter's login on the server (a station's role, the district's working login)
 has no grant on the table: it reaches the accounts it may touch only through the SECURITY
-DEFINER functions of `server_setup` (storage/server_roles.py). The rows it reads are then
-detached copies, and what the service changes on one is written by `save`.
+DEFINER functions of `server_setup` (storage/server_accounts.py). The rows it reads are then
+detached copies without their password's hash (`hash_withheld`: the server checks it,
+`try_hash` and `answer`), and what the service changes on one is written by `save`.
 """
 
 from __future__ import annotations
@@ -153,3 +154,31 @@ def save(session: Session, account: Account) -> None:
         if _refused(exc):
             raise PermissionDeniedError(_STATION_REFUSAL) from exc
         raise
+
+
+def hash_withheld(account: Account) -> bool:
+    """Was the account read through the server's functions, its hash cut after its salt
+    (storage/server_accounts.py)? Its password is then checked on the server (`try_hash`)."""
+    return account.password_hash.endswith("$")
+
+
+def try_hash(session: Session, account_id: int, hashed: str) -> int:
+    """Hand the server the argon2id string derived from a typed password; the attempt's
+    number, whose outcome `answer` tells once this transaction has committed."""
+    try:
+        return int(
+            session.execute(
+                text("SELECT uc_account_try(:i, :h)"), {"i": account_id, "h": hashed}
+            ).scalar_one()
+        )
+    except DBAPIError as exc:
+        if _refused(exc):
+            raise PermissionDeniedError(_STATION_REFUSAL) from exc
+        raise
+
+
+def answer(session: Session, attempt: int) -> str:
+    """'ok', 'wrong' or 'held' (the server's own count of wrong passwords holds the account);
+    'wrong' for an attempt the server does not know (never committed, or too old)."""
+    found = session.execute(text("SELECT uc_account_answer(:a)"), {"a": attempt}).scalar_one()
+    return str(found) if found in ("ok", "wrong", "held") else "wrong"

@@ -153,7 +153,7 @@ def _ident(connection: Connection, name: str) -> str:
     return str(connection.dialect.identifier_preparer.quote_identifier(name))
 
 
-def _literal(value: str) -> str:
+def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -237,7 +237,7 @@ def set_password(connection: Connection, role: str, password: str) -> None:
         password.encode("utf-8"), role.encode("utf-8"), b"scram-sha-256"
     ).decode("ascii")
     # Straight to the driver: no placeholders are read in the verifier's characters.
-    driver.execute(f"ALTER ROLE {_ident(connection, role)} LOGIN PASSWORD {_literal(verifier)}")
+    driver.execute(f"ALTER ROLE {_ident(connection, role)} LOGIN PASSWORD {literal(verifier)}")
 
 
 def can_log_in(connection: Connection, role: str) -> bool:
@@ -347,113 +347,6 @@ def _helper_objects(connection: Connection, s: str) -> None:
         f"INSERT INTO {s}.{LINK_TABLE} (member_id, station_code) "
         f"SELECT DISTINCT member_id, station_code FROM {s}.application ON CONFLICT DO NOTHING"
     )
-
-
-_ACCOUNT_COLUMNS = (
-    "id, username, name, role, station_code, must_change_password, disabled, "
-    "failed_sign_ins, locked_until, created_at, created_by, changed_at"
-)
-
-
-def _account_functions(connection: Connection, s: str, station_scoped: Sequence[str]) -> None:
-    """Signing in and managing accounts without any grant on `account`. Each function runs
-    as the owner and asks who logged in (`session_user`: a station's role, or the district's
-    working login `uc_district_rw`) and acts only on the accounts that login may touch:
-
-    - a station's role: the accounts of its own station, and for signing in also those of no
-      station (the administrator, the district's reviewers), who may sign in at any counter;
-    - `uc_district_rw`: every account.
-
-    `uc_account_row` gives one account (by user name or id), its password's argon2id string
-    with it: what the program checks a password against, one account at a time, never a
-    list. `uc_account_list` lists the accounts without their hashes. `uc_account_add` and
-    `uc_account_save` write: a station's role only its own station's accounts of a station's
-    role (`station_scoped`), and for an account of no station only what a sign-in records
-    (the wrong-password count, one more or back to 0, and the lock)."""
-    run = connection.exec_driver_sql
-    roles = "ARRAY[" + ", ".join(_literal(code) for code in station_scoped) + "]::text[]"
-    who = (
-        f"SELECT r.station_code INTO code FROM {s}.{STATION_TABLE} r "
-        "WHERE r.role_name = session_user; "
-        f"whole := code IS NULL AND session_user = {_literal(DISTRICT_WRITER)}; "
-        "IF code IS NULL AND NOT whole THEN RAISE EXCEPTION 'accounts: not a counter login' "
-        "USING ERRCODE = '42501'; END IF;"
-    )
-    visible = "(whole OR a.station_code IS NULL OR a.station_code = code)"
-    definer = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
-    run(
-        f"CREATE OR REPLACE FUNCTION {s}.uc_accounts_exist() RETURNS boolean LANGUAGE sql "
-        f"STABLE {definer} AS $$ SELECT EXISTS (SELECT 1 FROM {s}.account) $$"
-    )
-    run(f"DROP FUNCTION IF EXISTS {s}.uc_account_row(text, integer, boolean)")
-    run(
-        f"CREATE FUNCTION {s}.uc_account_row(p_username text, p_id integer, p_lock boolean) "
-        f"RETURNS SETOF {s}.account LANGUAGE plpgsql {definer} AS $$ "
-        f"DECLARE code varchar; whole boolean; BEGIN {who} "
-        f"IF p_lock THEN RETURN QUERY SELECT a.* FROM {s}.account a "
-        f"WHERE (a.username = p_username OR a.id = p_id) AND {visible} FOR UPDATE; "
-        f"ELSE RETURN QUERY SELECT a.* FROM {s}.account a "
-        f"WHERE (a.username = p_username OR a.id = p_id) AND {visible}; END IF; END $$"
-    )
-    run(f"DROP FUNCTION IF EXISTS {s}.uc_account_list()")
-    run(
-        f"CREATE FUNCTION {s}.uc_account_list() RETURNS TABLE (id integer, "
-        "username varchar, name varchar, role varchar, station_code varchar, "
-        "must_change_password boolean, disabled boolean, failed_sign_ins integer, "
-        "locked_until timestamp, created_at timestamp, created_by varchar, "
-        f"changed_at timestamp) LANGUAGE plpgsql {definer} AS $$ "
-        f"DECLARE code varchar; whole boolean; BEGIN {who} "
-        f"RETURN QUERY SELECT a.id, a.username, a.name, a.role, a.station_code, "
-        "a.must_change_password, a.disabled, a.failed_sign_ins, a.locked_until, "
-        f"a.created_at, a.created_by, a.changed_at FROM {s}.account a WHERE {visible} "
-        "ORDER BY a.username; END $$"
-    )
-    run(
-        f"CREATE OR REPLACE FUNCTION {s}.uc_account_add(p_username text, p_name text, "
-        "p_role text, p_station_code text, p_hash text, p_must_change boolean, "
-        "p_at timestamp, p_by text) RETURNS integer LANGUAGE plpgsql "
-        f"{definer} AS $$ DECLARE code varchar; whole boolean; made integer; BEGIN {who} "
-        f"IF NOT whole AND (p_station_code IS DISTINCT FROM code OR NOT p_role = ANY({roles})) "
-        "THEN RAISE EXCEPTION 'accounts: only this station''s accounts' "
-        f"USING ERRCODE = '42501'; END IF; INSERT INTO {s}.account (username, name, role, "
-        "station_code, password_hash, must_change_password, disabled, failed_sign_ins, "
-        "locked_until, created_at, created_by, changed_at) VALUES (p_username, p_name, "
-        "p_role, p_station_code, p_hash, p_must_change, false, 0, NULL, p_at, p_by, p_at) "
-        "RETURNING id INTO made; RETURN made; END $$"
-    )
-    run(
-        f"CREATE OR REPLACE FUNCTION {s}.uc_account_save(p_id integer, p_hash text, "
-        "p_must_change boolean, p_disabled boolean, p_failed integer, "
-        "p_locked_until timestamp, p_changed_at timestamp) RETURNS void LANGUAGE plpgsql "
-        f"{definer} AS $$ DECLARE code varchar; whole boolean; a {s}.account; BEGIN {who} "
-        f"SELECT * INTO a FROM {s}.account WHERE id = p_id FOR UPDATE; "
-        f"IF NOT FOUND OR NOT {visible} THEN RAISE EXCEPTION 'accounts: no such account' "
-        "USING ERRCODE = '42501'; END IF; "
-        "IF NOT whole THEN "
-        "IF a.station_code IS DISTINCT FROM code AND (p_hash IS DISTINCT FROM a.password_hash "
-        "OR p_must_change IS DISTINCT FROM a.must_change_password "
-        "OR p_disabled IS DISTINCT FROM a.disabled OR p_changed_at IS DISTINCT FROM a.changed_at)"
-        " THEN RAISE EXCEPTION 'accounts: only this station''s accounts' "
-        "USING ERRCODE = '42501'; END IF; "
-        "IF p_failed IS NULL OR (p_failed <> 0 AND p_failed <> a.failed_sign_ins + 1) THEN "
-        "RAISE EXCEPTION 'accounts: wrong passwords are counted one by one' "
-        "USING ERRCODE = '42501'; END IF; END IF; "
-        f"UPDATE {s}.account SET password_hash = p_hash, must_change_password = p_must_change, "
-        "disabled = p_disabled, failed_sign_ins = p_failed, locked_until = p_locked_until, "
-        "changed_at = p_changed_at WHERE id = p_id; END $$"
-    )
-    signatures = (
-        "uc_accounts_exist()",
-        "uc_account_row(text, integer, boolean)",
-        "uc_account_list()",
-        "uc_account_add(text, text, text, text, text, boolean, timestamp, text)",
-        "uc_account_save(integer, text, boolean, boolean, integer, timestamp, timestamp)",
-    )
-    for name in signatures:
-        run(f"REVOKE ALL ON FUNCTION {s}.{name} FROM PUBLIC")
-        run(f"GRANT EXECUTE ON FUNCTION {s}.{name} TO {COUNTER_GROUP}, {DISTRICT_WRITER}")
-    # Whether there are accounts at all: the read-only login asks it too.
-    run(f"GRANT EXECUTE ON FUNCTION {s}.uc_accounts_exist() TO {READER_GROUP}")
 
 
 def _search_functions(connection: Connection, s: str, login_station: str, definer: str) -> None:
@@ -573,17 +466,22 @@ def apply_setup(
     schema: str,
     stations: Sequence[Station],
     station_scoped: Sequence[str] = (),
+    lockout: tuple[int, int] = (5, 15),
 ) -> None:
     """Everything in the database (one transaction): helper tables and functions, the
     stations' mapping, grants, row-level security. The roles must exist already.
     `station_scoped`: the codes of the program's roles limited to one station (resources/
-    access/roles.toml), the only ones a station's role may give the accounts it makes."""
+    access/roles.toml), the only ones a station's role may give the accounts it makes;
+    `lockout`: wrong passwords in a row, and the minutes they lock an account for (the
+    services' rule, which the server then also enforces: storage/server_accounts.py)."""
     s = _ident(connection, schema)
     owner = table_owner(connection, schema)
     # Setups of several databases on one server at once: one at a time in this database.
     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(1804180418)")
     _helper_objects(connection, s)
-    _account_functions(connection, s, station_scoped)
+    from desktop_app.storage import server_accounts
+
+    server_accounts.install(connection, s, station_scoped, lockout)
     for station in stations:
         connection.execute(
             text(
