@@ -33,6 +33,19 @@ def _stored(district: District, username: str) -> tuple[int, str]:
         return int(row[0]), str(row[1])
 
 
+def _save_as_read(sql, admin_id: int, admin_hash: str) -> None:
+    """The administrator's row written back through `uc_account_save` as a sign-in would, its
+    hash as the function gave it (cut after the salt) and its wrong-password count 0."""
+    changed = sql.execute(
+        text("SELECT changed_at FROM uc_account_row('admin', NULL, false)")
+    ).scalar_one()
+    sql.execute(
+        text("SELECT uc_account_save(:i, :h, false, false, 0, NULL, :c)"),
+        {"i": admin_id, "h": admin_hash[: admin_hash.rindex("$") + 1], "c": changed},
+    )
+    sql.commit()
+
+
 def test_the_hash_is_derived_from_its_salt_alone():
     full = accounts.hash_password("Admin-pass-1")
     setting = full[: full.rindex("$") + 1]
@@ -55,14 +68,7 @@ def test_a_station_login_gets_the_salt_of_a_hash_never_the_hash(district: Distri
             assert full[full.rindex("$") + 1 :] not in given
         sql.rollback()
         # Saving the row back as read keeps the hash (the cut string means "unchanged").
-        changed = sql.execute(
-            text("SELECT changed_at FROM uc_account_row('admin', NULL, false)")
-        ).scalar_one()
-        sql.execute(
-            text("SELECT uc_account_save(:i, :h, false, false, 0, NULL, :c)"),
-            {"i": admin_id, "h": admin_hash[: admin_hash.rindex("$") + 1], "c": changed},
-        )
-        sql.commit()
+        _save_as_read(sql, admin_id, admin_hash)
     assert _stored(district, "admin")[1] == admin_hash
     # The program signs in at the station's counter all the same.
     try:
@@ -118,14 +124,7 @@ def test_the_server_holds_an_account_after_five_wrong_passwords_whatever_the_cou
             sql.commit()
         # The account row's own count put back to 0 (as a good sign-in records it): the
         # server's count stands, and the right password is not even compared.
-        changed = sql.execute(
-            text("SELECT changed_at FROM uc_account_row('admin', NULL, false)")
-        ).scalar_one()
-        sql.execute(
-            text("SELECT uc_account_save(:i, :h, false, false, 0, NULL, :c)"),
-            {"i": admin_id, "h": admin_hash[: admin_hash.rindex("$") + 1], "c": changed},
-        )
-        sql.commit()
+        _save_as_read(sql, admin_id, admin_hash)
         attempt = sql.execute(text(try_), {"i": admin_id, "h": admin_hash}).scalar_one()
         sql.commit()
         assert (
