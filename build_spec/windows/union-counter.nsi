@@ -286,5 +286,17 @@ Section "Uninstall"
   ; any more, or Windows keeps it.
   SetOutPath "$TEMP"
   RMDir "$INSTDIR"
+  ; The uninstaller's own file can still be in the middle of its deletion (the program that
+  ; started this copy of it has only just exited): the folder then looks not empty for a
+  ; moment. Try again for up to three seconds; a folder holding something else stays.
+  StrCpy $0 0
+  ${DoWhile} ${FileExists} "$INSTDIR\*.*"
+    ${If} $0 >= 10
+      ${Break}
+    ${EndIf}
+    Sleep 300
+    RMDir "$INSTDIR"
+    IntOp $0 $0 + 1
+  ${Loop}
   DetailPrint "各人的数据（%LOCALAPPDATA%\union-counter）和本机设置（%PROGRAMDATA%\union-counter）已保留。"
 SectionEnd
