@@ -21,6 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import yardstick
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 2.5
 APPLICATION = {
@@ -60,13 +65,15 @@ def run(runs: int = 15) -> bool:
             _timed(baseline, env)
         pairs = [(_timed(ledger, env), _timed(baseline, env)) for _ in range(runs)]
     ratios = [a / b for a, b in pairs]
+    ledger_s = statistics.median(a for a, _ in pairs)
+    stick = yardstick.current()
     ratio = statistics.median(ratios)
     ok = ratio <= TARGET
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"{'`union-counter ledger` / import sqlalchemy':42} {ratio:>8.2f}× {TARGET:>7.1f}×  "
         f"{'ok' if ok else 'MISSED'}  (median of {runs} pairs; ratio {min(ratios):.2f}–"
-        f"{max(ratios):.2f}; ledger {statistics.median(a for a, _ in pairs):.2f} s, "
+        f"{max(ratios):.2f}; ledger {ledger_s:.2f} s = {stick.times(ledger_s * 1000, 'window')}, "
         f"import {statistics.median(b for _, b in pairs):.2f} s; load {load:.2f})"
     )
     return ok

@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import yardstick  # noqa: E402
+
 # rows → step → (seconds, peak MB or None)
 TARGETS: dict[int, dict[str, tuple[float | None, float | None]]] = {
     100_000: {"ledger-export": (15.0, 200.0), "exchange-import": (30.0, None)},
@@ -150,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
                 + ([f"≤ {most_mb:.0f} MB"] if most_mb is not None else [])
             )
             verdict = f"  target {limits}: {'ok' if held else 'MISSED'}"
-        print(f"  {name:<16} {seconds:7.2f} s   peak {peak:6.0f} MB{verdict}")
+        multiple = yardstick.current().times(seconds * 1000, "python")
+        print(f"  {name:<16} {seconds:7.2f} s   peak {peak:6.0f} MB{verdict}  ({multiple})")
     return 0 if ok else 1
 
 

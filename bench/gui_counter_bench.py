@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import yardstick  # noqa: E402
+
 SAVE_TARGET_MS = 150.0
 PREVIEW_TARGET_MS = 800.0
 CLERK = "王柜员"
@@ -384,7 +386,7 @@ def report(figures: dict[str, Any]) -> bool:
         ok &= good
         print(
             f"{name:42} {value:>7.1f} ms {target:>6.0f} ms  {'ok' if good else 'MISSED'}  "
-            f"({_spread(values)})"
+            f"({_spread(values)}; {yardstick.current().times(value, 'python')})"
         )
     before = ", ".join(f"{x:.2f}" for x in figures["load_before"])
     after = ", ".join(f"{x:.2f}" for x in figures["load_after"])

@@ -25,6 +25,8 @@ if __package__ in (None, ""):
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from bench import yardstick
+
 if TYPE_CHECKING:
     from desktop_app.services.catalogue import CatalogueSearch
 
@@ -117,7 +119,8 @@ def main() -> int:
         f"{'keystroke to results, 5,000 entries (p95)':42} {figures['p95_ms']:>7.2f} ms "
         f"{16.0:>6.1f} ms  {'ok' if ok else 'MISSED'}  (p50 {figures['p50_ms']:.2f} ms, "
         f"max {figures['max_ms']:.2f} ms, {figures['keys']:.0f} keys, "
-        f"{figures['entries']:.0f} entries)"
+        f"{figures['entries']:.0f} entries; "
+        f"{yardstick.current().times(figures['p95_ms'], 'python')})"
     )
     return 0 if ok else 1
 

@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import yardstick  # noqa: E402
+
 VALUES = {
     "member.name": "李𠮷䶮",
     "member.id_number": "110105198001010016",
@@ -86,7 +88,10 @@ def main() -> int:
         ok = seconds <= target
         failed |= not ok
         verdict = "ok" if ok else "SLOW"
-        print(f"{name}: {seconds * 1000:.0f} ms (target ≤ {target * 1000:.0f} ms) {verdict}")
+        print(
+            f"{name}: {seconds * 1000:.0f} ms (target ≤ {target * 1000:.0f} ms) {verdict} "
+            f"({yardstick.current().times(seconds * 1000, 'python')})"
+        )
     return 1 if failed else 0
 
 

@@ -18,12 +18,17 @@
 
 `--store-rows N` measures the store at N applications (a smoke run: 20000); `--no-store`
 leaves it out. The SQLite database is built once and cached in the temporary folder.
+
+Every run first times this machine's yardsticks (bench/yardstick.py: a Python loop, a raw
+SQLite read of 100 rows, a bare PySide6 window) and every figure is also printed as a
+multiple of one of them, so that runs on two machines can be compared.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -34,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import gui_bench, search_bench, store_bench  # noqa: E402
+from bench import gui_bench, search_bench, store_bench, yardstick  # noqa: E402
 from desktop_app.domain.engine import decide  # noqa: E402
 from desktop_app.domain.facts import application_from_mapping  # noqa: E402
 from desktop_app.services.policies import policy_set  # noqa: E402
@@ -103,6 +108,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-store", action="store_true")
     parser.add_argument("--no-gui", action="store_true", help="leave out the window's figures")
     args = parser.parse_args(argv)
+    shared = Path(tempfile.mkstemp(prefix="union-counter-yardstick-", suffix=".json")[1])
+    os.environ[yardstick.ENV] = str(shared)  # the scripts started below read them there
+    try:
+        return _run(args)
+    finally:
+        shared.unlink(missing_ok=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    stick = yardstick.current()
+    for kind in ("python", "sqlite") if args.no_gui else ("python", "sqlite", "window"):
+        stick.measure(kind)
+    print(stick.describe())
     decision = bench_decision()
     process = bench_quote_process()
     search = search_bench.run()
@@ -121,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = value <= target
         failed |= not ok
         print(
-            f"{name:42} {value:>7.3f} ms {target:>6.0f} ms  {'ok' if ok else 'MISSED'}  ({detail})"
+            f"{name:42} {value:>7.3f} ms {target:>6.0f} ms  {'ok' if ok else 'MISSED'}  "
+            f"({detail}; {stick.times(value, 'python')})"
         )
     failed |= subprocess.run([sys.executable, str(ROOT / "bench" / "cli_bench.py")]).returncode != 0
     if not args.no_gui:

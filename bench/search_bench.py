@@ -192,5 +192,9 @@ def run(n_entries: int = 5000, n_queries: int = 2000) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    for key, value in run().items():
+    from bench import yardstick
+
+    figures = run()
+    for key, value in figures.items():
         print(f"{key:>8}: {value:8.3f}")
+    print(f"     p95: {yardstick.current().times(figures['p95_ms'], 'python')}")

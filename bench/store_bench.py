@@ -44,6 +44,7 @@ if __package__ in (None, ""):
 from sqlalchemy import create_engine, func, make_url, select, text
 from sqlalchemy.orm import Session
 
+from bench import yardstick
 from desktop_app.domain.claims import claim_key
 from desktop_app.domain.facts import application_from_mapping
 from desktop_app.domain.ledger_filter import LedgerFilter
@@ -614,6 +615,10 @@ class Report:
     size_mb: float
     size_detail: str
     timings: list[Timing]
+    # The raw sqlite3 read of 100 rows by key (bench/yardstick.py): on SQLite from this very
+    # file, so that a page's p95 divided by it is what the page costs in raw reads of as many
+    # rows; on PostgreSQL the run's yardstick, for comparing machines.
+    raw_read_ms: float = 0.0
 
 
 def _cache_key(rows: int) -> str:
@@ -678,10 +683,11 @@ def run_sqlite(rows: int, *, rebuild: bool = False, rounds: int = 15) -> Report:
     store = open_store(None, folder, auto_backup=False)
     try:
         size, detail = _sqlite_size(store)
+        raw = yardstick.sqlite_read_ms(store.sqlite_path)
         timings = measure(store, rounds=rounds)
     finally:
         store.dispose()
-    return Report("SQLite", rows, built, cached, size, detail, timings)
+    return Report("SQLite", rows, built, cached, size, detail, timings, raw)
 
 
 def run_postgresql(server: str, rows: int, *, rounds: int = 15) -> Report:
@@ -793,8 +799,16 @@ def print_report(report: Report) -> bool:
     """Print one backend's figures in run_bench's style; True if every target holds."""
     scale = report.rows / 1_000_000
     ok_all = True
+    stick = yardstick.current()
+    raw = report.raw_read_ms or stick.measure("sqlite")
+    python = stick.measure("python")
     print()
     print(f"store on {report.backend}, {report.rows:,} applications")
+    source = "this file" if report.raw_read_ms else stick.sqlite_file
+    print(
+        f"(× raw: p95 in raw sqlite3 reads of 100 rows by key, {raw:.3f} ms on {source}; "
+        f"{stick.describe()})"
+    )
     print(f"{'measure':52} {'p50':>9} {'p95':>9} {'target':>9}  result")
     rate_ok = report.built.rate >= TARGET_RATE
     ok_all &= rate_ok
@@ -803,7 +817,8 @@ def print_report(report: Report) -> bool:
         f"{'bulk insert (applications/s)':52} {report.built.rate:>9,.0f} {'':>9} "
         f"{TARGET_RATE:>9,.0f}  {'ok' if rate_ok else 'MISSED'}  "
         f"({report.built.seconds:.0f} s in the insert, {report.built.wall:.0f} s with "
-        f"generating the rows; {note})"
+        f"generating the rows; {note}; 1,000 applications take "
+        f"{1e6 / report.built.rate / python:,.1f}× the Python loop)"
     )
     size_target = TARGET_SIZE_MB * scale
     size_ok = report.backend != "SQLite" or report.size_mb <= size_target
@@ -828,7 +843,10 @@ def print_report(report: Report) -> bool:
             if t.rows is None
             else f"  ({t.rows:,} {'rows' if t.name.startswith('page') else 'counted'})"
         )
-        print(f"{t.name:52} {t.p50:>6.2f} ms {t.p95:>6.2f} ms {target:>9}  {result}{rows}")
+        print(
+            f"{t.name:52} {t.p50:>6.2f} ms {t.p95:>6.2f} ms {target:>9}  {result}"
+            f"  ×{t.p95 / raw:,.0f} raw{rows}"
+        )
     return ok_all
 
 
