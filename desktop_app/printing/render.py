@@ -406,10 +406,15 @@ def render(
     fonts = fonts or default_fonts()
     buffer = io.BytesIO()
     first = jobs[0][0] if jobs else None
+    # Each page starts with the canvas's initial font set; reportlab's own (Helvetica) would
+    # be named on every page without being embedded, which print shops' preflight and PDF/A
+    # checkers flag. The forms' own embedded face instead (when it loads).
+    initial = fonts.primary.name if fonts.primary.load() is not None else None
     canvas = Canvas(
         buffer,
         pagesize=first.page_size if first else (595.27, 841.89),
         pageCompression=1,
+        initialFontName=initial,
     )
     canvas.setTitle(title or (first.name if first else ""))
     canvas.setAuthor(author)

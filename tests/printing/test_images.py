@@ -118,3 +118,27 @@ def test_the_comparison_notices_a_change(tmp_path: Path) -> None:
     )
     far = sum(diff.histogram()[65:]) / (diff.width * diff.height)
     assert far > PIXEL_SHARE
+
+
+@pytest.mark.parametrize(
+    ("form_id", "values"), [("annex2", ANNEX2_VALUES), ("receipt", RECEIPT_VALUES)]
+)
+def test_pdffonts_finds_every_font_embedded(form_id: str, values: dict, tmp_path: Path) -> None:
+    """As a print shop's preflight reads it: `pdffonts` lists no font that is not embedded,
+    on any page (two pages: each starts with its own font selection)."""
+    tool = shutil.which("pdffonts") or _pdftoppm().replace("pdftoppm", "pdffonts")
+    rendered = render([(get_form(form_id), values)] * 2)
+    source = tmp_path / f"{form_id}.pdf"
+    source.write_bytes(rendered.pdf)
+    listing = subprocess.run(
+        [tool, str(source)], check=True, capture_output=True, text=True, timeout=60
+    ).stdout.splitlines()
+    header = listing[0].split()
+    emb = header.index("emb")
+    fonts = [line for line in listing[2:] if line.strip()]
+    assert fonts  # the Song face (and for Annex 2 its fallbacks)
+    for line in fonts:
+        fields = line.split()
+        # (a name has no spaces; the type may: "CID TrueType")
+        assert fields[emb - len(header)] == "yes", f"not embedded: {line}"
+        assert "Helvetica" not in line
