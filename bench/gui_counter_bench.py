@@ -282,7 +282,7 @@ def _template(folder: Path) -> None:
     code = (
         "import sys; from pathlib import Path\n"
         "from desktop_app.services.store import open_store\n"
-        "from desktop_app.services.applications import save_station\n"
+        "from desktop_app.services.station_settings import save_station\n"
         "store = open_store(None, Path(sys.argv[1]))\n"
         "save_station(store, code=sys.argv[2], name=sys.argv[3], district=sys.argv[4],"
         " actor=sys.argv[5])\n"

@@ -134,8 +134,11 @@ class Yardstick:
         return value
 
     def times(self, value_ms: float, kind: str) -> str:
-        """`value_ms` as a multiple of the yardstick `kind`, e.g. "×3.2 Python loop"."""
-        return f"×{value_ms / self.measure(kind):,.1f} {LABELS[kind]}"
+        """`value_ms` as a multiple of the yardstick `kind`, e.g. "×3.2 Python loop" (two
+        significant digits below 1: "×0.0034 Python loop")."""
+        multiple = value_ms / self.measure(kind)
+        shown = f"{multiple:,.1f}" if multiple >= 1 else f"{multiple:.2g}"
+        return f"×{shown} {LABELS[kind]}"
 
     def describe(self) -> str:
         parts = [

@@ -49,6 +49,7 @@ def test_a_run_shares_its_yardsticks_through_one_file(
     again = yardstick.current()
     assert again.measure("python") == loop
     assert again.times(loop * 3, "python") == "×3.0 Python loop"
+    assert again.times(loop * 0.0034, "python") == "×0.0034 Python loop"
     assert again.describe().startswith("yardsticks: Python loop")
     with pytest.raises(KeyError):
         again.measure("disk")
