@@ -50,6 +50,7 @@ def _timed(command: list[str], env: dict[str, str]) -> float:
 def run(runs: int = 15) -> bool:
     with tempfile.TemporaryDirectory(prefix="union-counter-cli-bench-") as home:
         env = {**os.environ, "UNION_COUNTER_HOME": home, "UNION_COUNTER_CLERK": "测试员"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed (bench/run_bench.py)
         env.pop("UNION_COUNTER_DB", None)
         cli = _command()
         station = ["--station-code", "XC01", "--station-name", "西城区某街道工会服务站"]

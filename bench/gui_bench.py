@@ -89,6 +89,7 @@ def _env(home: Path, platform: str) -> dict[str, str]:
     env["UNION_COUNTER_HOME"] = str(home)
     env["PYTHONPATH"] = str(ROOT)
     env.pop("UNION_COUNTER_DB", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: from bytecode (bench/run_bench.py)
     return env
 
 

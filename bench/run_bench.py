@@ -108,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-store", action="store_true")
     parser.add_argument("--no-gui", action="store_true", help="leave out the window's figures")
     args = parser.parse_args(argv)
+    # The installed program runs from compiled bytecode (the bundle's archive; a source tree
+    # caches it in __pycache__): a shell that forbids writing it (PYTHONDONTWRITEBYTECODE, as
+    # some containers set) would have every process below measure compiling the program.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
     shared = Path(tempfile.mkstemp(prefix="union-counter-yardstick-", suffix=".json")[1])
     os.environ[yardstick.ENV] = str(shared)  # the scripts started below read them there
     try:
