@@ -242,3 +242,19 @@ def test_a_bulk_insert_seals_its_rows_as_written_and_they_verify(store):
         store, "UPDATE application SET late_entry_reason = 'x' WHERE late_entry_reason IS NOT NULL"
     )
     assert len(_verify(store).changed) == 1
+
+
+def test_the_seal_text_is_json_dumps_exactly():
+    """The seal's text is built with a C encoder made once (storage/seals.py): every value a
+    row can hold comes out as `json.dumps` writes it, so no stored seal changes."""
+    from datetime import date, datetime
+
+    samples = [
+        ["application", (1, "XC01-20261121-0007", None, True, False, 0, -(2**63), 2**70, 1.5)],
+        ["member", ("王𠮷䶮", "O'Neil \\ \"x\"", "\t\n\r\x00\x1f\u2028\ufeff", "")],
+        [[], {}, [[None]], date(2026, 11, 21), datetime(2026, 11, 21, 9, 30, 5)],
+        [float("inf"), float("nan"), -0.0, 1e-300, "ℤ" * 50, ["深", ["层", ["嵌套"]]]],
+    ]
+    for content in samples:
+        expected = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str)
+        assert seals._SEAL_TEXT(content) == expected
