@@ -251,7 +251,7 @@ def test_the_seal_text_is_json_dumps_exactly():
 
     samples = [
         ["application", (1, "XC01-20261121-0007", None, True, False, 0, -(2**63), 2**70, 1.5)],
-        ["member", ("王𠮷䶮", "O'Neil \\ \"x\"", "\t\n\r\x00\x1f\u2028\ufeff", "")],
+        ["member", ("王𠮷䶮", 'O\'Neil \\ "x"', "\t\n\r\x00\x1f\u2028\ufeff", "")],
         [[], {}, [[None]], date(2026, 11, 21), datetime(2026, 11, 21, 9, 30, 5)],
         [float("inf"), float("nan"), -0.0, 1e-300, "ℤ" * 50, ["深", ["层", ["嵌套"]]]],
     ]
