@@ -37,7 +37,6 @@ from sqlalchemy import (
     String,
     Text,
     event,
-    inspect,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -595,15 +594,17 @@ def load_terms(session: Session, objects: Iterable[Any]) -> None:
     """The texts of these rows — and of the members and status histories already loaded with
     them — in one query, set on each row: nothing is loaded per text afterwards, and the rows
     keep their texts after the session closes."""
+    # What the ORM has loaded on an object is in its __dict__ (its state's dict); what it has
+    # not, is not (`inspect(obj).unloaded` computes the same, for every attribute, each call).
     rows: list[Any] = []
     for obj in objects:
         rows.append(obj)
         if isinstance(obj, Application):
-            unloaded = inspect(obj).unloaded
-            if "member" not in unloaded:
-                rows.append(obj.member)
-            if "history" not in unloaded:
-                rows.extend(obj.history)
+            loaded = obj.__dict__
+            if "member" in loaded:
+                rows.append(loaded["member"])
+            if "history" in loaded:
+                rows.extend(loaded["history"])
     wanted = {
         number
         for row in rows
@@ -617,10 +618,10 @@ def load_terms(session: Session, objects: Iterable[Any]) -> None:
         for term in session.execute(select(Term).where(Term.id.in_(chunk))).scalars():
             found[term.id] = term
     for row in rows:
-        unloaded = inspect(row).unloaded
+        loaded = row.__dict__
         for name in _TERM_NAMES.get(type(row), ()):
             attribute = f"{name}_term"
-            if attribute in unloaded:  # as if loaded with the row (no change recorded)
+            if attribute not in loaded:  # as if loaded with the row (no change recorded)
                 set_committed_value(row, attribute, found.get(getattr(row, f"{name}_id")))
 
 
