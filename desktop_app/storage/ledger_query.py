@@ -685,14 +685,15 @@ def ledger_page_rows(
     columns: Sequence[Any],
     *,
     limit: int = 100,
+    offset: int = 0,
     newest_first: bool = True,
     after_id: int | None = None,
 ) -> list[Any]:
     """One page of the ledger as `ledger_page` finds it, but only `columns` (Application and
     Member attributes, e.g. `Application.receipt`, `Member.name`) as plain rows, in ledger
-    order, with the application's id first: no ORM objects (the exports read every row)."""
+    order, with the application's id first: no ORM objects (the ledger's lines, the exports)."""
     planner = _Planner(session, filter_, _dialect(session), newest_first, after_id)
-    ids = planner.page_ids(limit, 0)
+    ids = planner.page_ids(limit, offset)
     if not ids:
         return []
     statement = (
