@@ -28,14 +28,14 @@ from desktop_app.exchange.errors import Cancelled
 from desktop_app.exchange.ledger_book import LEDGER_HEADER, LedgerLine, Summary, write_ledger
 from desktop_app.services import presenter
 from desktop_app.services.audit_trail import chain_head, record_event
-from desktop_app.services.ledger_view import ledger_count, scoped
+from desktop_app.services.ledger_view import LINE_COLUMNS, ledger_count, scoped
 from desktop_app.services.permissions import accounts_enabled, require
 from desktop_app.services.policies import policy_set
 from desktop_app.services.presenter import filter_text, key_group_text, level_of
 from desktop_app.services.text_screen import HiddenCharacter, Screen, SkipBad, problems_in
 from desktop_app.storage import ledger_query
 from desktop_app.storage.database import Store
-from desktop_app.storage.models import Application, Member
+from desktop_app.storage.models import Application
 
 PAGE = 2000
 Progress = Callable[[int, int], bool]
@@ -82,26 +82,7 @@ class _Labels:
         return label
 
 
-_LINE_COLUMNS = (
-    Application.receipt,
-    Application.applied_on,
-    Member.name,
-    Member.id_number,
-    Member.card_number,
-    Application.scheme,
-    Application.kind,
-    Application.occupation,
-    Application.level,
-    Application.grade,
-    Application.rank,
-    Application.stage,
-    Application.eligible,
-    Application.amount,
-    Application.status,
-    Application.station_code,
-    Application.clerk,
-    Application.key_group,
-)
+_LINE_COLUMNS = (*LINE_COLUMNS, Application.key_group)
 
 
 def _line(row: Any, labels: _Labels, full_ids: bool) -> LedgerLine:
