@@ -2,12 +2,13 @@
 
 Every question of the window goes through `ask`: the safe answer is the default button and the
 Esc button, so Enter held down or pressed twice never does what the clerk did not choose.
-Tests drive these boxes with the keys (tests/gui/conftest.py `boxes`).
+Tests drive these boxes with the keys (tests/gui/conftest.py `boxes`). A dialog's own two
+buttons (do it / close) come from `dialog_buttons`.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QPushButton, QWidget
 
 
 def ask(
@@ -33,3 +34,25 @@ def ask(
     box.setEscapeButton(safe)
     box.exec()
     return box.clickedButton() is yes_button
+
+
+def dialog_buttons(
+    accept: str,
+    reject: str,
+    *,
+    accept_name: str = "",
+    reject_name: str = "",
+    default: bool = True,
+) -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """A dialog's button row: the action (`accept`, the default button unless `default` is
+    False: a dialog whose action changes records and should not follow Enter) and the way out
+    (`reject`, which Esc presses too); object names for the tests. The caller connects them."""
+    buttons = QDialogButtonBox()
+    go = buttons.addButton(accept, QDialogButtonBox.ButtonRole.AcceptRole)
+    out = buttons.addButton(reject, QDialogButtonBox.ButtonRole.RejectRole)
+    if accept_name:
+        go.setObjectName(accept_name)
+    if reject_name:
+        out.setObjectName(reject_name)
+    go.setDefault(default)
+    return buttons, go, out

@@ -19,7 +19,6 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.context import AppContext, check_clerk_name
+from desktop_app.ui.questions import dialog_buttons
 
 if TYPE_CHECKING:
     from desktop_app.services.station_settings import Station
@@ -149,16 +149,9 @@ class FirstRunDialog(QDialog):
         self.general_error.setWordWrap(True)
         self.general_error.setVisible(False)
 
-        self.buttons = QDialogButtonBox()
-        self.finish_button = self.buttons.addButton(
-            "完成(&F)", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.finish_button, self.cancel_button = dialog_buttons(
+            "完成(&F)", "取消(&Q)", accept_name="finishSetup", reject_name="cancelSetup"
         )
-        self.finish_button.setObjectName("finishSetup")
-        self.cancel_button = self.buttons.addButton(
-            "取消(&Q)", QDialogButtonBox.ButtonRole.RejectRole
-        )
-        self.cancel_button.setObjectName("cancelSetup")
-        self.finish_button.setDefault(True)
         self.buttons.accepted.connect(self.finish)
         self.buttons.rejected.connect(self.reject)
 

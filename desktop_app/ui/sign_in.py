@@ -18,7 +18,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.errors import ClerkError
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.questions import dialog_buttons
 
 ERROR_STYLE = "color: #b00020;"
 IDLE_MINUTES = 15
@@ -73,12 +73,9 @@ class SignInDialog(QDialog):
         password_label.setBuddy(self.password)
         form.addRow(user_label, self.username)
         form.addRow(password_label, self.password)
-        buttons = QDialogButtonBox()
-        self.sign_in_button = buttons.addButton("登录(&L)", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.sign_in_button.setObjectName("signIn")
-        self.sign_in_button.setDefault(True)
-        self.quit_button = buttons.addButton("退出程序(&Q)", QDialogButtonBox.ButtonRole.RejectRole)
-        self.quit_button.setObjectName("quitProgram")
+        buttons, self.sign_in_button, self.quit_button = dialog_buttons(
+            "登录(&L)", "退出程序(&Q)", accept_name="signIn", reject_name="quitProgram"
+        )
         self.sign_in_button.clicked.connect(self.try_sign_in)
         self.quit_button.clicked.connect(self._quit)
         layout = QVBoxLayout(self)
@@ -158,11 +155,7 @@ class ChangePasswordDialog(QDialog):
             form.addRow("现在的密码(&O)：", self.old)
         form.addRow("新密码(&N)：", self.new)
         form.addRow("再输入一次(&A)：", self.again)
-        buttons = QDialogButtonBox()
-        save = buttons.addButton("保存(&S)", QDialogButtonBox.ButtonRole.AcceptRole)
-        save.setObjectName("savePassword")
-        save.setDefault(True)
-        cancel = buttons.addButton("取消(&C)", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons, save, cancel = dialog_buttons("保存(&S)", "取消(&C)", accept_name="savePassword")
         save.clicked.connect(self.save)
         cancel.clicked.connect(self.reject)
         layout = QVBoxLayout(self)

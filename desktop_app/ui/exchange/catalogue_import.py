@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.exchange import common
 from desktop_app.ui.exchange.problems import ProblemsView
+from desktop_app.ui.questions import dialog_buttons
 
 if TYPE_CHECKING:
     from desktop_app.services.catalogue_import import ImportPlan
@@ -82,13 +82,10 @@ class CatalogueImportDialog(QDialog):
         self.changes.setAccessibleName("变化")
         self.problems_box = QVBoxLayout()
         self.problems: ProblemsView | None = None
-        self.buttons = QDialogButtonBox()
-        self.apply_button = self.buttons.addButton(
-            "确认导入(&I)", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.apply_button, _close = dialog_buttons(
+            "确认导入(&I)", "关闭", accept_name="catalogue_import_apply", default=False
         )
-        self.apply_button.setObjectName("catalogue_import_apply")
         self.apply_button.setEnabled(False)
-        self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.apply)
         self.buttons.rejected.connect(self.reject)
 

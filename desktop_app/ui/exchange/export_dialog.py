@@ -24,7 +24,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -39,6 +38,7 @@ from desktop_app.domain.text_policy import shown
 from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.exchange import common
+from desktop_app.ui.questions import dialog_buttons
 
 if TYPE_CHECKING:
     from desktop_app.domain.ledger_filter import LedgerFilter
@@ -87,14 +87,9 @@ class _ExportDialog(QDialog):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.buttons = QDialogButtonBox()
-        self.export_button = self.buttons.addButton(
-            "导出(&E)", QDialogButtonBox.ButtonRole.AcceptRole
+        self.buttons, self.export_button, _close = dialog_buttons(
+            "导出(&E)", "关闭", accept_name="export_start", reject_name="export_close"
         )
-        self.export_button.setObjectName("export_start")
-        self.export_button.setDefault(True)
-        close = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
-        close.setObjectName("export_close")
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.reject)
 

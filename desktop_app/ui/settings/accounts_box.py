@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.errors import ClerkError
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.questions import dialog_buttons
 from desktop_app.ui.settings import dialogs
 from desktop_app.ui.sign_in import ERROR_STYLE, error_label, password_edit
 
@@ -189,13 +189,8 @@ class AccountDialog(QDialog):
             form.addRow("服务站(&S)：", self.station)
         form.addRow("临时密码(&P)：", self.password)
         form.addRow("再输入一次(&A)：", self.again)
-        buttons = QDialogButtonBox()
-        save = buttons.addButton("保存(&O)", QDialogButtonBox.ButtonRole.AcceptRole)
-        save.setObjectName("saveAccount")
-        save.setDefault(True)
-        buttons.addButton("取消(&C)", QDialogButtonBox.ButtonRole.RejectRole).clicked.connect(
-            self.reject
-        )
+        buttons, save, cancel = dialog_buttons("保存(&O)", "取消(&C)", accept_name="saveAccount")
+        cancel.clicked.connect(self.reject)
         save.clicked.connect(self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
