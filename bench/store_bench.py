@@ -327,6 +327,9 @@ class Generator:
                     "station_name": station_name,
                     "clerk": clerk,
                     "status": status,
+                    # Every column, as the exchange import gives them (a missing key costs
+                    # the bulk insert a slower path per row).
+                    "late_entry_reason": None,
                     "created_at": created,
                     "updated_at": created,
                 },

@@ -224,6 +224,13 @@ def test_a_bulk_insert_seals_its_rows_as_written_and_they_verify(store):
                  "at": created + timedelta(days=2), "reason": odd_text},
             ],
         ),
+        # The same terms and decision as the first (their texts are written once per batch).
+        NewApplication(NewMember(make_id(3), "张三"), values(1)),
+        NewApplication(
+            NewMember(make_id(4), "李四", position="班组长"),
+            values(5, kind="competition", competition="某某职业技能大赛", rank=2,
+                   policy_sha256="1" * 64, findings=[{"rule": "x", "amount": 1800}]),
+        ),
     ]  # fmt: skip
     with store.session(write=True) as session:
         insert_applications(session, items, actor=CLERK, station_code="XC01", now=NOW)
@@ -233,10 +240,11 @@ def test_a_bulk_insert_seals_its_rows_as_written_and_they_verify(store):
     with store.session() as session:
         stored = session.execute(select(Application.seal)).scalars().all()
         stored += session.execute(select(Member.seal)).scalars().all()
-    assert len(stored) == 4 and None not in stored
+    assert len(stored) == 8 and None not in stored
+    assert len(set(stored)) == 8
     result = _verify(store)
     assert result.ok, result.message
-    assert result.rows == 4
+    assert result.rows == 8
     # And a change with SQL afterwards is still named.
     _sql(
         store, "UPDATE application SET late_entry_reason = 'x' WHERE late_entry_reason IS NOT NULL"
@@ -258,3 +266,76 @@ def test_the_seal_text_is_json_dumps_exactly():
     for content in samples:
         expected = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str)
         assert seals._SEAL_TEXT(content) == expected
+
+
+def _bulk_one(store, member, claim_item: str) -> None:
+    from desktop_app.storage.bulk import NewApplication, insert_applications
+
+    values = {
+        "scheme": "bj-2026-skills", "kind": "skill_level", "occupation": "无人机驾驶员",
+        "claim_item": claim_item, "claim_level": "4", "level": 4,
+        "applied_on": NOW.date(), "station_code": "XC01",
+        "station_name": "西城区某街道工会服务站", "clerk": CLERK, "status": "accepted",
+        "eligible": True, "amount": 1800, "findings": [], "policy_sha256": "0" * 64,
+        "created_at": NOW, "updated_at": NOW,
+    }  # fmt: skip
+    with store.session(write=True) as session:
+        insert_applications(
+            session, [NewApplication(member, values)], actor=CLERK, station_code="XC01", now=NOW
+        )
+
+
+def test_a_bulk_insert_leaves_a_tampered_member_it_finds_unchanged_named(store):
+    """A member's name changed with SQL; then an import brings that member again, with the
+    details the row now holds. The import leaves the row as it is — and leaves its seal too,
+    so `audit verify` still names it (it used to read such rows back and seal them anew)."""
+    from desktop_app.storage.bulk import NewMember
+    from tests.storage.conftest import make_id
+
+    _bulk_one(store, NewMember(make_id(7), "王芳"), "4-02-04-01")
+    _sql(store, "UPDATE member SET name = '王芳芳'")
+    _bulk_one(store, NewMember(make_id(7), "王芳芳"), "4-02-04-02")
+    result = _verify(store)
+    assert not result.ok
+    assert len(result.changed) == 1 and result.changed[0].startswith("会员#")
+
+
+def test_a_bulk_insert_updating_a_tampered_member_names_it_in_its_event(store):
+    """The same tampering, then an import with other details: the member is updated (and
+    sealed anew), but the import's event names the row found changed and the sum keeps the
+    difference."""
+    from desktop_app.storage.bulk import NewMember
+    from tests.storage.conftest import make_id
+
+    _bulk_one(store, NewMember(make_id(7), "王芳"), "4-02-04-01")
+    _sql(store, "UPDATE member SET name = '王芳芳'")
+    _bulk_one(store, NewMember(make_id(7), "王芳", phone="13800138000"), "4-02-04-02")
+    with store.session() as session:
+        last = session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
+        outside = json.loads(last.details)["row_seal"]["outside"]
+    assert len(outside) == 1 and outside[0].startswith("会员#")
+    result = _verify(store)
+    assert not result.ok and "总校验值与审计记录不符" in result.message
+
+
+def test_the_program_is_left_collecting_as_before_a_bulk_insert():
+    """The bulk insert pauses Python's cycle collector while it makes a batch: afterwards it
+    is on again if it was on (also when the insert fails), and stays off if it was off."""
+    import gc
+
+    import pytest
+
+    from desktop_app.storage.fast_insert import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("批量写入失败")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
