@@ -25,8 +25,12 @@ def name_chars(name: str) -> str:
     """The key of the ledger's name search: a name's characters separated by spaces, white
     space dropped ("张 伟" and "张伟" both give "张 伟"). Stored with each application
     (`Application.name_chars`, indexed) and applied to the typed fragment, so a search for
-    "张伟" finds both. Migration 0002 keeps its own frozen copy."""
-    return " ".join(ch for ch in name if not ch.isspace())
+    "张伟" finds both. Migration 0002 keeps its own frozen copy.
+
+    (`str.split()` splits at exactly the characters `str.isspace` calls white space; joining
+    a string joins its characters: a fifth of the time of a loop over them, which a bulk
+    insert of a million names notices.)"""
+    return " ".join("".join(name.split()))
 
 
 def cn_date(value: date) -> str:

@@ -152,14 +152,6 @@ class BulkResult:
         return sum(1 for receipt in self.receipts if receipt is not None)
 
 
-class _NameChars(dict[str, str]):
-    """`name_chars` of each name, computed once per distinct name of a batch."""
-
-    def __missing__(self, name: str) -> str:
-        chars = self[name] = name_chars(name)
-        return chars
-
-
 def _intern(connection: Connection, texts: Iterable[str | None]) -> Terms:
     """The `term` number of each distinct text, new texts stored (another counter storing the
     same text meanwhile is harmless: its row is then used)."""
@@ -281,11 +273,12 @@ def _check(item: NewApplication) -> None:
 
 def _members(
     session: Session, items: Sequence[NewApplication], result: BulkResult, terms: Terms
-) -> tuple[dict[str, int], list[int]]:
-    """Member id per resident ID number: known members updated, new ones inserted; and the
-    ids of the rows to seal with the audit event: the updated ones, and the new ones where
-    they were not sealed as written (`seals.NewRows`). A known member whose details came
-    again unchanged keeps its seal: reading it back to reseal it was 3 % of the insert."""
+) -> tuple[dict[str, int], list[int], list[int]]:
+    """Member id per resident ID number: known members updated, new ones inserted; the ids
+    of the members stored before; and the ids of the rows to seal with the audit event: the
+    updated ones, and the new ones where they were not sealed as written (`seals.NewRows`).
+    A known member whose details came again unchanged keeps its seal: reading it back to
+    reseal it was 3 % of the insert."""
     connection = session.connection()
     latest: dict[str, NewMember] = {}
     for item in items:
@@ -335,6 +328,7 @@ def _members(
         )
         result.members_updated += len(changes)
     ids = {number: member_id for number, (member_id, _before) in known.items()}
+    stored = list(ids.values())
     to_seal = [change["b_id"] for change in changes]
     new = [latest[number] for number in numbers if number not in known]
     if new:
@@ -360,7 +354,7 @@ def _members(
             to_seal.extend(new_ids)
         ids.update(zip((m.id_number for m in new), new_ids, strict=True))
         result.members_created += len(new)
-    return ids, to_seal
+    return ids, stored, to_seal
 
 
 def _history(
@@ -450,19 +444,32 @@ def _decisions(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> lis
 ClaimTuple = tuple[int, int, int, int, str]
 
 
-def _taken_claims(connection: Connection, member_ids: Sequence[int]) -> dict[ClaimTuple, str]:
-    """Live claims (not returned) already held by these members → the holder's receipt, by
-    (member, scheme's term, kind's code, item's term, level) as the claim index keeps them."""
-    taken: dict[ClaimTuple, str] = {}
+def _taken_claims(connection: Connection, member_ids: Sequence[int]) -> dict[ClaimTuple, int]:
+    """Live claims (not returned) already held by these members → the holder's id, by
+    (member, scheme's term, kind's code, item's term, level) as the claim index keeps them.
+
+    Only what the claim index holds is asked (on SQLite every index also holds the row's
+    id), so the look-up reads no table row: at a million applications the members' older
+    rows lie all over the table, and reading their receipts here cost 2 % of the insert
+    (`_receipts` reads the few that a duplicate needs)."""
+    taken: dict[ClaimTuple, int] = {}
     rows = rows_in(
         connection,
-        "SELECT member_id, scheme_id, kind, claim_item_id, claim_level, receipt "
+        "SELECT member_id, scheme_id, kind, claim_item_id, claim_level, id "
         "FROM application WHERE live = 1 AND member_id IN ",
         sorted(set(member_ids)),
     )
     for row in rows:
         taken[(row[0], row[1], row[2], row[3], row[4])] = row[5]
     return taken
+
+
+def _receipts(connection: Connection, application_ids: Iterable[int]) -> dict[int, str]:
+    """The receipt of each of these applications."""
+    rows = rows_in(
+        connection, "SELECT id, receipt FROM application WHERE id IN ", sorted(set(application_ids))
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 def insert_applications(
@@ -502,15 +509,17 @@ def _insert(
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     bulk_connection(connection)
     terms = _intern(connection, _batch_texts(items))
-    member_ids, members_to_seal = _members(session, items, result, terms)
+    member_ids, stored_members, members_to_seal = _members(session, items, result, terms)
     # Sealed with the batch's audit event (here with `actor`, else the caller's).
     seals.mark(session, members=members_to_seal)
     kind_type = cast(Code, _table(Application).c.kind.type)
     kinds, kind_number = kind_type.numbers, kind_type.number
 
-    taken: dict[tuple[Any, ...], str | int] = dict(
-        _taken_claims(connection, list(member_ids.values()))
-    )
+    # Claims already held: by a stored application (its id; a member inserted just now holds
+    # none) or by an earlier item of the batch (its position in `accepted`).
+    stored_claims: Mapping[tuple[Any, ...], int] = _taken_claims(connection, stored_members)
+    batch_claims: dict[tuple[Any, ...], int] = {}
+    held: dict[int, int] = {}  # item index → id of the stored application holding its claim
     # The accepted items (one list per column of the insert) and the refused ones.
     indexes: list[int] = []
     accepted: list[NewApplication] = []
@@ -534,14 +543,15 @@ def _insert(
                 terms[values["claim_item"]],
                 values["claim_level"],
             )
-            holder = taken.get(key)
+            holder = stored_claims.get(key)
             if holder is not None:
-                if isinstance(holder, int):
-                    within[index] = holder  # named once the receipts are known
-                else:
-                    result.duplicates[index] = holder
+                held[index] = holder  # named by its receipt below
                 continue
-            taken[key] = receipt or len(accepted)
+            position = batch_claims.get(key)
+            if position is not None:
+                within[index] = position  # named once the receipts are known
+                continue
+            batch_claims[key] = len(accepted)
         if not receipt:
             created: datetime = values["created_at"]
             day = (values["station_code"], created.year, created.month, created.day)
@@ -557,10 +567,14 @@ def _insert(
     for prefix, positions in wanted.items():
         for position, receipt in zip(positions, reserved[prefix], strict=True):
             receipts[position] = receipt
-    # Duplicates within the batch: the earlier item's receipt.
+    # Duplicates: the receipt of the stored application, or of the batch's earlier item.
+    if held:
+        holders = _receipts(connection, held.values())
+        for index, holder in held.items():
+            result.duplicates[index] = holders[holder]
     for index, position in within.items():
         result.duplicates[index] = receipts[position]
-    if within:
+    if held and within:
         result.duplicates = dict(sorted(result.duplicates.items()))
 
     if not accepted:
@@ -577,8 +591,7 @@ def _insert(
         terms={column: terms for column in _KEY_OF},
     )
     make = inserter.row_maker(len(_FILLED_ORDER))
-    chars = _NameChars()
-    names: list[str] = [chars[item.member.name] for item in accepted]
+    names: list[str] = [name_chars(item.member.name) for item in accepted]
     lives = [None if item.values.get("status", ACCEPTED) == WITHDRAWN else 1 for item in accepted]
     application_ids = inserter.new_ids(len(accepted))
     history = _history(connection, accepted, application_ids, terms, memos)

@@ -538,8 +538,8 @@ def _picker(kind: str, columns: Sequence[str]) -> Callable[[tuple[Any, ...]], tu
     if missing:
         raise ValueError(f"{kind} rows without {missing}: cannot be sealed as written")
     positions = [list(columns).index(name) for name in _COLUMN_NAMES[kind]]
-    get = itemgetter(*positions)
-    return lambda row: tuple(get(row))
+    # (Several positions: itemgetter gives a tuple itself.)
+    return cast(Callable[[tuple[Any, ...]], tuple[Any, ...]], itemgetter(*positions))
 
 
 def baseline(session: Session) -> tuple[int, int]:

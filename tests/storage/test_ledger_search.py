@@ -383,11 +383,16 @@ def test_bulk_insert_refuses_taken_claims_and_numbers_receipts_like_the_counter(
     )
     new = NewApplication(NewMember(make_id(2), "李娜"), _values(rng, 2, STATIONS[0], NOW.date()))
     twice = NewApplication(new.member, dict(new.values))
+    once_more = NewApplication(again.member, dict(again.values))
     with store.session(write=True) as session:
-        result = insert_applications(session, [again, new, twice], actor=CLERK, station_code="XC01")
+        result = insert_applications(
+            session, [again, new, twice, once_more], actor=CLERK, station_code="XC01"
+        )
     assert result.receipts[0] is None and result.duplicates[0] == first.receipt
     assert result.receipts[1] == "XC01-20261121-0002"  # after the counter's 0001
     assert result.receipts[2] is None and result.duplicates[2] == result.receipts[1]
+    assert result.receipts[3] is None and result.duplicates[3] == first.receipt
+    assert list(result.duplicates) == [0, 2, 3]  # in the batch's order
     assert result.members_created == 1 and result.members_updated == 1  # the new phone
     assert (
         applications.save_application(store, apply_input(3), clerk=CLERK, now=NOW).receipt
