@@ -451,7 +451,7 @@ def _taken_claims(connection: Connection, member_ids: Sequence[int]) -> dict[Cla
     Only what the claim index holds is asked (on SQLite every index also holds the row's
     id), so the look-up reads no table row: at a million applications the members' older
     rows lie all over the table, and reading their receipts here cost 2 % of the insert
-    (`_receipts` reads the few that a duplicate needs)."""
+    (the few that a duplicate needs are read after: `seals.labels`)."""
     taken: dict[ClaimTuple, int] = {}
     rows = rows_in(
         connection,
@@ -462,14 +462,6 @@ def _taken_claims(connection: Connection, member_ids: Sequence[int]) -> dict[Cla
     for row in rows:
         taken[(row[0], row[1], row[2], row[3], row[4])] = row[5]
     return taken
-
-
-def _receipts(connection: Connection, application_ids: Iterable[int]) -> dict[int, str]:
-    """The receipt of each of these applications."""
-    rows = rows_in(
-        connection, "SELECT id, receipt FROM application WHERE id IN ", sorted(set(application_ids))
-    )
-    return {row[0]: row[1] for row in rows}
 
 
 def insert_applications(
@@ -569,7 +561,8 @@ def _insert(
             receipts[position] = receipt
     # Duplicates: the receipt of the stored application, or of the batch's earlier item.
     if held:
-        holders = _receipts(connection, held.values())
+        ids = sorted(set(held.values()))
+        holders = dict(zip(ids, seals.labels(connection, "application", ids), strict=True))
         for index, holder in held.items():
             result.duplicates[index] = holders[holder]
     for index, position in within.items():
