@@ -18,6 +18,7 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     Select,
+    String,
     Table,
     and_,
     bindparam,
@@ -40,6 +41,14 @@ from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.text import name_chars
 from desktop_app.storage import server_roles
 from desktop_app.storage.models import Application, Member, Term, load_terms
+from desktop_app.storage.receipt_parts import (
+    DAY_COLUMN,
+    REST_COLUMN,
+    calendar_days,
+    day_bounds,
+    day_passes,
+    places,
+)
 from desktop_app.storage.types import CODES, Day
 
 __all__ = ["LedgerFilter", "conditions", "ledger_count", "ledger_page", "ledger_page_rows"]
@@ -156,6 +165,13 @@ class _Branch:
     # since row-level security keeps the search indexes from the station's own queries.
     station_search: tuple[str, str, str, bool] | None = None
     id_start: str | None = None  # the ID branch: the start of the members' ID numbers
+    # PostgreSQL: the receipt fragment, asked for place by place (`_Planner._receipt_places`)
+    # by a login that reads every station's rows.
+    receipt: str | None = None
+    days: tuple[int, ...] | None = None  # a place's days: a walk stays within their ids
+    # Whether PostgreSQL's estimate of the rows that also pass the other fields can be
+    # trusted to choose between walking and collecting (not for a name: see `_postgresql`).
+    fields_estimated: bool = False
 
 
 def _name_branch(text: str, dialect: str) -> _Branch | None:
@@ -215,6 +231,7 @@ def _receipt_branch(text: str, dialect: str) -> _Branch | None:
             ids_exact=True,
             indexed=exact,
             station_search=("receipt", fragment, f"%{_escape_like(fragment)}%", False),
+            receipt=fragment,
         )
     # The index keeps which rows hold each trigram, not where (detail=none: a third of the
     # size): the rows holding all of the fragment's trigrams, each then tested exactly.
@@ -266,6 +283,96 @@ class _Planner:
     newest_first: bool = True
     after: int | None = None  # keyset paging: only rows after this id in ledger order
     _collected: dict[tuple[str, str, str, bool], list[int] | None] = field(default_factory=dict)
+    _receipt_days: tuple[int, int] | None = None  # the oldest and the newest receipt day
+
+    def _texts(self, text: str) -> list[_Branch]:
+        """The free text's branches (`_branches`), less a receipt fragment that none of a
+        station's receipts can hold; on PostgreSQL, for a login that reads every station's
+        rows, the receipt branch as one branch per place of the fragment."""
+        found: list[_Branch] = []
+        for branch in _branches(text, self.dialect):
+            if self._not_our_receipt(branch):
+                continue
+            if (
+                branch.receipt is not None
+                and server_roles.login_station(self.session.connection()) is None
+            ):
+                found.extend(self._receipt_places(branch))
+            else:
+                found.append(branch)
+        return found
+
+    def _receipt_places(self, branch: _Branch) -> list[_Branch]:
+        """PostgreSQL: the receipt fragment's rows, place by place (storage/receipt_parts.py):
+        each place a branch of its own with its own index, the receipt's day (with the span of
+        ids its days hold, for a walk) or the rest's pg_trgm index; a receipt of another form
+        through the day's index (its day is NULL). Each branch still applies the plain test
+        on the receipt: together they find exactly its rows."""
+        assert branch.receipt is not None
+        day = literal_column(f"application.{DAY_COLUMN}", Integer)
+        rest = literal_column(f"application.{REST_COLUMN}", String)
+        pattern = f"%{_escape_like(branch.receipt)}%"
+        found = [_Branch(and_(day.is_(None), branch.exact), indexed=day.is_(None))]
+        for place in places(branch.receipt):
+            days = self._place_days(place.day)
+            if days == ():
+                continue  # no receipt's day reads so
+            rest_like = None if place.rest is None else f"%{_escape_like(place.rest)}%"
+            if days is None:  # any day: the rows are found through the rest's index
+                indexed: ColumnElement[bool] = day.is_not(None)
+                if rest_like is not None:
+                    indexed = and_(indexed, rest.like(rest_like, escape="\\"))
+                found.append(
+                    _Branch(and_(indexed, branch.exact), indexed=indexed, fields_estimated=True)
+                )
+                continue
+            assert place.day is not None
+            low, high = day_bounds(place.day)
+            in_days = day.between(low, high) if place.day[0] in ("start", "is") else day.in_(days)
+            # The day says which rows: their receipt and rest are tested row by row. Through
+            # the pg_trgm indexes PostgreSQL would read every row of the fragment's commonest
+            # trigram ("C01" of every station code) to narrow a day's thousand rows (25 ms for
+            # a whole receipt); `|| ''` keeps the tests from those indexes.
+            tests = [in_days, Application.receipt.concat("").like(pattern, escape="\\")]
+            if rest_like is not None:
+                tests.append(rest.concat("").like(rest_like, escape="\\"))
+            found.append(_Branch(and_(*tests), indexed=in_days, days=days, fields_estimated=True))
+        return found
+
+    def _place_days(self, test: tuple[str, str] | None) -> tuple[int, ...] | None:
+        """The days that read as `test` asks; None when every day does (the place asks
+        nothing of the day), () when none does."""
+        if test is None:
+            return None
+        days = tuple(d for d in self._days(*day_bounds(test)) if day_passes(d, test))
+        return None if len(days) == len(self._days(*day_bounds(None))) else days
+
+    def _days(self, low: int, high: int) -> list[int]:
+        """The day numbers between `low` and `high` a receipt's day can hold, within the
+        oldest and the newest day stored (two look-ups on the (receipt_day, id) index)."""
+        if self._receipt_days is None:
+            statement = text_clause(f"SELECT min({DAY_COLUMN}), max({DAY_COLUMN}) FROM application")
+            oldest, newest = self.session.execute(statement).one()
+            # No receipt of the form: a span that holds no day.
+            self._receipt_days = (1, 0) if oldest is None else (int(oldest), int(newest))
+        oldest, newest = self._receipt_days
+        return calendar_days(max(low, oldest), min(high, newest))
+
+    def _day_span(self, days: tuple[int, ...]) -> tuple[int, int] | None:
+        """The smallest and largest id among the applications of these receipt days: two
+        look-ups per day on the (receipt_day, id) index."""
+        statement = text_clause(
+            f"""
+            SELECT min(s.low), max(s.high)
+            FROM unnest(CAST(:days AS integer[])) AS d(x)
+            CROSS JOIN LATERAL (
+                SELECT min(a.id) AS low, max(a.id) AS high FROM application a
+                WHERE a.{DAY_COLUMN} = d.x
+            ) AS s
+            """
+        ).bindparams(days=list(days))
+        low, high = self.session.execute(statement).one()
+        return None if low is None else (int(low), int(high))
 
     def _station_matches(self, branch: _Branch) -> list[int] | None:
         """A station's role: the station's matches of the branch's text through the search
@@ -405,10 +512,20 @@ class _Planner:
         statement = select(Application.id)
         if condition is not None:
             statement = statement.where(condition)
-        compiled = statement.compile(dialect=self.session.get_bind().dialect)
+        dialect = self.session.get_bind().dialect
+        compiled = statement.compile(
+            dialect=dialect,
+            compile_kwargs={"render_postcompile": True},  # an IN list's values, one by one
+        )
+        params = {}
+        for key, value in compiled.params.items():
+            # As the statement itself would pass them: a status as its stored number.
+            bind = compiled.binds.get(key)
+            process = None if bind is None else bind.type.bind_processor(dialect)
+            params[key] = value if process is None else process(value)
         plan = (
             self.session.connection()
-            .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+            .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", params)
             .scalar_one()
         )
         return float(plan[0]["Plan"]["Plan Rows"])
@@ -440,15 +557,25 @@ class _Planner:
             where.append(branch.exact)
             if branch.indexed is not None:
                 matches = self._estimate(branch.indexed)
-                # Walking reads count * rows / matches rows in id order, collecting reads
-                # each match at a random place in the table, about _COLLECT_COST times as
-                # dear a row as the walk's (measured at a million applications).
+                # Walking reads count * rows / found rows in id order (found: the rows that
+                # also pass the other fields), collecting reads each match of the index at a
+                # random place in the table, about _COLLECT_COST times as dear a row as the
+                # walk's (measured at a million applications).
+                found = matches
+                if branch.fields_estimated and where[:-1]:
+                    found = self._estimate(and_(branch.indexed, *where))
                 walk = (
                     count is not None
-                    and count * self._estimate(None) < _COLLECT_COST * matches * matches
+                    and count * self._estimate(None) < _COLLECT_COST * matches * found
                 )
                 if not walk and branch.indexed is not branch.exact:
                     where.append(branch.indexed)
+                if walk and branch.days is not None:
+                    # A place in the receipt's day: its rows lie among the ids its days hold.
+                    day_span = self._day_span(branch.days)
+                    if day_span is None:
+                        return None
+                    where.append(Application.id.between(*day_span))
         if date_conditions(f):
             if branch is None and count is not None:
                 walk = self._at_most(select(Application.id).where(*date_conditions(f))) > SMALL
@@ -598,7 +725,7 @@ class _Planner:
         text = self.filter_.text
         branches: list[_Branch | None] = [None]
         if text:
-            branches = [b for b in _branches(text, self.dialect) if not self._not_our_receipt(b)]
+            branches = list(self._texts(text))
             if not branches:
                 return []
         if len(branches) == 1 and offset:
@@ -629,9 +756,8 @@ class _Planner:
             )
         parts = [
             statement
-            for branch in (_branches(text, self.dialect) if text else [None])
-            if not self._not_our_receipt(branch)
-            and (statement := self.counting_plan(branch)) is not None
+            for branch in (self._texts(text) if text else [None])
+            if (statement := self.counting_plan(branch)) is not None
         ]
         if not parts:
             return 0

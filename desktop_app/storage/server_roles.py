@@ -382,11 +382,14 @@ def _search_functions(connection: Connection, s: str, login_station: str, define
 
 
 def _columns(connection: Connection, schema: str, table: str) -> list[str]:
+    """The table's columns a row can be given (the generated ones, migration 0012's, are the
+    server's to compute)."""
     return list(
         connection.execute(
             text(
                 "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = :s AND table_name = :t ORDER BY ordinal_position"
+                "WHERE table_schema = :s AND table_name = :t AND is_generated = 'NEVER' "
+                "ORDER BY ordinal_position"
             ),
             {"s": schema, "t": table},
         ).scalars()

@@ -20,7 +20,7 @@ from desktop_app.domain.status import ACCEPTED, PAID, PRINTED, RETURNED, SUBMITT
 from desktop_app.domain.validators import mask_resident_id
 from desktop_app.services import applications, audit_trail, ledger_view
 from desktop_app.services import status as status_service
-from desktop_app.storage import ledger_query, migrations
+from desktop_app.storage import ledger_query, migrations, receipt_parts
 from desktop_app.storage.bulk import NewApplication, NewMember, insert_applications
 from desktop_app.storage.database import Store, resolve_url
 from desktop_app.storage.models import (
@@ -216,6 +216,70 @@ def test_every_filter_matches_a_plain_reading(ledger, plans):
         expected = _expected(rows, f)
         assert _page(store, f, limit=1000) == expected, f
         assert _count(store, f) == len(expected), f
+
+
+# Receipts of every form a database can hold (the program writes only the first kind):
+# PostgreSQL finds a fragment of `<code>-<day>-<number>` through the day's and the rest's own
+# columns (storage/receipt_parts.py), every other form through the receipt itself.
+ODD_RECEIPTS = (
+    "C2025-20260101-2025",  # a code and a number that hold the year of another day
+    "XC01-20251399-0001",  # no month's day: the parts are NULL
+    "XC01-20250230-0012",  # 30 February: parts, as the pattern does not know the calendar
+    "XC01-2025-0001",  # a day of four digits
+    "XC01-20250101-0001-9",  # a dash too many
+    "X-Y-Z",
+    "20250101",
+    "XC01-20250101-",  # no number
+    "XC01-20250101-00A1",
+    "XC01--20250101-0003",
+)
+ODD_FRAGMENTS = ("2025", "-2025", "2025-", "C2025-2026", "1399", "0230", "20250230-00",
+                 "Y-Z", "-0001-9", "01-", "-20250101-", "XC01-2025", "XC01-2025-0001", "A1",
+                 "--", "-", "5-2", "1-0", "0101-0", "20260101-2025", "C01-20250101-0001")  # fmt: skip
+
+
+def test_receipts_of_every_form_are_found_as_a_plain_reading(ledger, plans):
+    store, _ = ledger
+    with store.session(write=True) as session:
+        ids = list(session.scalars(select(Application.id).order_by(Application.id)))
+        for i, receipt in zip(ids[::25], ODD_RECEIPTS, strict=False):
+            session.execute(
+                text("UPDATE application SET receipt = :r WHERE id = :i"), {"r": receipt, "i": i}
+            )
+    rows = _rows(store)
+    assert set(ODD_RECEIPTS) <= {r.receipt for r in rows}
+    statuses = (None, PAID)
+    for query in ODD_FRAGMENTS:
+        for status in statuses:
+            f = LedgerFilter(query=query, status=status)
+            expected = _expected(rows, f)
+            assert _page(store, f, limit=1000) == expected, f
+            assert _count(store, f) == len(expected), f
+            assert _page(store, f, limit=5, offset=3) == expected[3:8], f
+
+
+def test_a_receipts_parts_follow_it_on_postgresql(backend, ledger):
+    """The generated columns (migration 0012) hold what receipt_parts.split reads, for every
+    form, and follow an update of the receipt."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite keeps no receipt parts")
+    store, _ = ledger
+    with store.session(write=True) as session:
+        ids = list(session.scalars(select(Application.id).order_by(Application.id)))
+        for i, receipt in zip(ids, ODD_RECEIPTS, strict=False):
+            session.execute(
+                text("UPDATE application SET receipt = :r WHERE id = :i"), {"r": receipt, "i": i}
+            )
+    with store.connection() as connection:
+        stored = connection.execute(
+            text("SELECT receipt, receipt_day, receipt_rest FROM application")
+        ).all()
+    assert len(stored) == 300
+    for receipt, day, rest in stored:
+        parts = receipt_parts.split(receipt)
+        assert (day, rest) == (parts if parts is not None else (None, None)), receipt
+    assert receipt_parts.split("XC01-20250230-0012") == (20250230, "XC01-0012")
+    assert receipt_parts.split("XC01-20251399-0001") is None
 
 
 def test_pages_are_slices_of_one_stable_order(ledger, plans):

@@ -183,7 +183,8 @@ def test_a_station_sees_and_changes_only_its_own_rows(district: District) -> Non
                 text(
                     "SELECT column_name FROM information_schema.columns "
                     "WHERE table_name = 'application' AND table_schema = current_schema() "
-                    "AND column_name <> 'id' ORDER BY ordinal_position"
+                    "AND column_name <> 'id' AND is_generated = 'NEVER' "
+                    "ORDER BY ordinal_position"
                 )
             ).scalars()
         ]
