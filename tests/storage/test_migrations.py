@@ -36,12 +36,14 @@ SEARCH_PREFIXES = ("application_search", "ix_application_search_")
 # leave out (the program never writes them), with their indexes.
 RECEIPT_PARTS = {"receipt_day", "receipt_rest"}
 RECEIPT_PART_INDEXES = {"ix_application_receipt_day", "ix_application_receipt_rest"}
+# Since 0013, on PostgreSQL only: the ids with the names' characters, for a walk.
+WALK_INDEXES = {"ix_application_name_walk"}
 
 
 def _ours(obj, name, type_, reflected, compare_to) -> bool:
     """Leave out the dialect-specific search objects (FTS tables, GIN indexes) and the
     receipt's parts."""
-    if name in RECEIPT_PARTS | RECEIPT_PART_INDEXES:
+    if name in RECEIPT_PARTS | RECEIPT_PART_INDEXES | WALK_INDEXES:
         return False
     return not (name and name.startswith(SEARCH_PREFIXES))
 
@@ -366,7 +368,7 @@ STATION_INDEXES = {"ix_application_station", "ix_application_station_day"}
 
 def _head_indexes(backend: str) -> set[str]:
     return COMPACT_INDEXES | (
-        STATION_INDEXES | RECEIPT_PART_INDEXES if backend == "postgresql" else set()
+        STATION_INDEXES | RECEIPT_PART_INDEXES | WALK_INDEXES if backend == "postgresql" else set()
     )
 
 
