@@ -13,6 +13,12 @@ placed by `at = [row, col]` with an optional `span = [rows, cols]` and are one o
   signature line and the date (年 月 日) at its foot, at least `min_mm` wide and high with room
   for a seal of `seal_mm` between them.
 
+A form may carry one field as a QR code (`qr = { field = "application.receipt", size_mm = 20 }`)
+drawn in the top margin at the right edge of the text area: `top_mm` from the page's top edge,
+`right_mm` in from the text area's right edge, `caption = "受理编号"` to print the value as text
+at its left too. It stays outside the 版心, so that an official form's layout stays as the
+document has it; the code with its quiet zone must fit in that margin.
+
 Every grid slot must belong to exactly one cell, so the table is ruled completely. Adding a
 form is adding a file; `applies_to` limits a form to some schemes and certificate kinds (the
 message in `refusal` says why another application cannot use it).
@@ -110,6 +116,21 @@ Block = TextBlock | Space | Table
 
 
 @dataclass(frozen=True)
+class Qr:
+    """A field printed as a QR code in the top margin (its quiet zone inside `size_mm`)."""
+
+    field: str
+    size_mm: float = 20.0
+    top_mm: float = 6.0
+    right_mm: float = 0.0
+    caption: str = ""  # when set, "<caption>　<value>" is printed at the code's left
+
+
+QR_SIZES_MM = (12.0, 40.0)  # smaller does not scan from paper; larger crowds the margin
+QR_EDGE_MM = 5.0  # no printer prints nearer the paper's edge
+
+
+@dataclass(frozen=True)
 class AppliesTo:
     scheme: str
     kind: str | None = None
@@ -127,6 +148,7 @@ class FormSpec:
     applies_to: tuple[AppliesTo, ...] = ()
     refusal: str = ""
     source: str = ""
+    qr: Qr | None = None
 
     def applies(self, scheme: str, kind: str) -> bool:
         if not self.applies_to:
@@ -141,6 +163,8 @@ class FormSpec:
                 names.update(p.field for p in block.parts if p.field)
             elif isinstance(block, Table):
                 names.update(c.field for c in block.cells if c.field)
+        if self.qr is not None:
+            names.add(self.qr.field)
         return names
 
     @property
@@ -377,6 +401,7 @@ class _Reader:
                 "applies_to",
                 "refusal",
                 "blocks",
+                "qr",
             },
         )
         page = self.text(data, "page", "page", "A4")
@@ -410,6 +435,7 @@ class _Reader:
             applies_to=tuple(applies),
             refusal=self.text(data, "refusal", ""),
             source=self.source,
+            qr=self.qr(data.get("qr")),
         )
         if not spec.id:
             raise self.fail("id", "缺少表格编号")
@@ -424,7 +450,40 @@ class _Reader:
                     f"blocks[{i}]",
                     f"表格宽 {block.width_mm:g} 毫米，超过版心 {spec.content_width_mm:g} 毫米",
                 )
+        if spec.qr is not None:
+            self.check_qr(spec, spec.qr)
         return spec
+
+    def qr(self, data: Any) -> Qr | None:
+        if data is None:
+            return None
+        data = self.table(data, "qr")
+        self.keys(data, "qr", {"field", "size_mm", "top_mm", "right_mm", "caption"})
+        field = self.text(data, "field", "qr")
+        if not field:
+            raise self.fail("qr", "缺少 field（印成二维码的字段）")
+        return Qr(
+            field=field,
+            size_mm=self.number(data, "size_mm", "qr", 20.0),
+            top_mm=self.number(data, "top_mm", "qr", 6.0),
+            right_mm=self.number(data, "right_mm", "qr", 0.0),
+            caption=self.text(data, "caption", "qr"),
+        )
+
+    def check_qr(self, spec: FormSpec, qr: Qr) -> None:
+        low, high = QR_SIZES_MM
+        if not low <= qr.size_mm <= high:
+            raise self.fail("qr", f"size_mm 应在 {low:g}–{high:g} 毫米之间")
+        if qr.top_mm < QR_EDGE_MM:
+            raise self.fail("qr", f"top_mm 至少 {QR_EDGE_MM:g} 毫米（打印机印不到纸边）")
+        if qr.top_mm + qr.size_mm > spec.margins_mm[0] + 0.01:
+            raise self.fail(
+                "qr",
+                f"二维码（距纸边 {qr.top_mm:g} 毫米，边长 {qr.size_mm:g} 毫米）伸进了版心："
+                f"上边距只有 {spec.margins_mm[0]:g} 毫米",
+            )
+        if not 0 <= qr.right_mm <= spec.content_width_mm - qr.size_mm:
+            raise self.fail("qr", "right_mm 应让二维码留在版心左右之间")
 
 
 def load_form(path: Path) -> FormSpec:

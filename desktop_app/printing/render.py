@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop_app.printing.fonts import FontSet, default_fonts
-from desktop_app.printing.forms import MM, Cell, FormSpec, Part, Space, Table, TextBlock
+from desktop_app.printing.forms import MM, Cell, FormSpec, Part, Qr, Space, Table, TextBlock
 
 LEADING = 1.2  # line height as a multiple of the font size
 ASCENT = 0.86  # of a CJK glyph above the baseline, as a multiple of the size
@@ -63,7 +63,7 @@ class Placed:
     """One thing drawn: a label, a value, a stamp box or a line of text."""
 
     key: str  # a value's field name, "label:姓名", "stamp:…", "text:…"
-    kind: str  # label | value | stamp | text
+    kind: str  # label | value | stamp | text | qr
     rect: Rect  # the cell (or the text band) it belongs to
     text: str  # what it should show
     lines: tuple[str, ...] = ()  # as printed (missing characters included)
@@ -353,6 +353,50 @@ class _Page:
             Placed(cell.key, "label", rect, cell.text, tuple(chars), size, overflow, tuple(inks))
         )
 
+    def qr(self, qr: Qr, values: Mapping[str, str]) -> None:
+        """The field as a QR code in the top margin, its right edge `right_mm` in from the
+        text area's; nothing when the field is empty. Each run of dark modules in a row is
+        one filled rectangle (a few hundred, not a thousand squares)."""
+        text = values.get(qr.field, "")
+        if not text:
+            return
+        modules = _qr_modules(text)
+        count = len(modules) + 2 * QR_QUIET_MODULES
+        side = qr.size_mm * MM
+        module = side / count
+        page_width, page_height = self.spec.page_size
+        x1 = page_width - (self.spec.margins_mm[1] + qr.right_mm) * MM
+        x0 = x1 - side
+        y1 = page_height - qr.top_mm * MM
+        y0 = y1 - side
+        self.c.saveState()
+        self.c.setFillColorRGB(0, 0, 0)
+        for r, row in enumerate(modules):
+            y = y1 - (QR_QUIET_MODULES + r + 1) * module
+            col = 0
+            while col < len(row):
+                if not row[col]:
+                    col += 1
+                    continue
+                start = col
+                while col < len(row) and row[col]:
+                    col += 1
+                x = x0 + (QR_QUIET_MODULES + start) * module
+                self.c.rect(x, y, (col - start) * module, module, stroke=0, fill=1)
+        self.c.restoreState()
+        self.layout.placed.append(Placed(f"qr:{qr.field}", "qr", Rect(x0, y0, x1, y1), text))
+        if qr.caption:
+            # The same text to read by eye, at the code's left, on the line of its last
+            # dark row (inside the quiet zone's height, clear of the text area).
+            caption = f"{qr.caption}　{text}"
+            size = QR_CAPTION_SIZE
+            x = x0 - self.width(caption, size)
+            baseline = y0 + QR_QUIET_MODULES * module
+            ink = self.draw(caption, x, baseline, size)
+            self.layout.placed.append(
+                Placed(f"qr-caption:{qr.field}", "text", ink, caption, (caption,), size, ink=(ink,))
+            )
+
     def stamp(self, cell: Cell, rect: Rect, pad: float, size: float) -> None:
         inner = Rect(rect.x0 + pad, rect.y0 + pad, rect.x1 - pad, rect.y1 - pad)
         margin = 2 * MM
@@ -395,6 +439,22 @@ class _Page:
         )
 
 
+def _qr_modules(text: str) -> list[list[bool]]:
+    """The QR code of `text` as rows of dark (True) and light modules, error correction M
+    (15 % of the code may be soiled or stamped over and it still reads)."""
+    from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
+
+    code = QRCode(None, QRErrorCorrectLevel.M)
+    code.addData(text)
+    code.make()
+    count = code.getModuleCount()
+    return [[bool(code.isDark(row, col)) for col in range(count)] for row in range(count)]
+
+
+QR_QUIET_MODULES = 4  # the light border a reader needs around the code (ISO/IEC 18004)
+QR_CAPTION_SIZE = 9.0
+
+
 def render(
     jobs: Sequence[tuple[FormSpec, Mapping[str, str]]],
     *,
@@ -435,6 +495,8 @@ def render(
             else:
                 page.table(block, top, values)
                 top -= block.height_mm * MM
+        if spec.qr is not None:
+            page.qr(spec.qr, values)
         canvas.showPage()
         pages.append(page.layout)
         for item in page.layout.placed:

@@ -107,6 +107,34 @@ def test_a_new_form_is_a_new_file(tmp_path: Path) -> None:
         (('type = "table"', 'type = "chart"'), "应为 text、space 或 table"),
         (("rows_mm = [10, 60]", "rows_mm = [10, 260]"), "超过版心"),
         (("seal_mm = 42", "seal_mm = 120"), "放不下"),
+        # A QR code must stay in the top margin, big enough to scan, clear of the paper's edge.
+        (
+            (
+                'name = "试验表"',
+                'name = "试验表"\nqr = { field = "application.receipt", size_mm = 25 }',
+            ),
+            "伸进了版心",
+        ),
+        (
+            (
+                'name = "试验表"',
+                'name = "试验表"\nqr = { field = "application.receipt", size_mm = 8 }',
+            ),
+            "12–40",
+        ),
+        (
+            (
+                'name = "试验表"',
+                'name = "试验表"\nqr = { field = "a.b", size_mm = 20, top_mm = 2 }',
+            ),
+            "纸边",
+        ),
+        (('name = "试验表"', 'name = "试验表"\nqr = { field = "a.b", right_mm = 140 }'), "左右"),
+        (('name = "试验表"', 'name = "试验表"\nqr = { size_mm = 20 }'), "缺少 field"),
+        (
+            ('name = "试验表"', 'name = "试验表"\nqr = { field = "a.b", colour = "red" }'),
+            "未知的键",
+        ),
     ],
 )
 def test_a_broken_form_is_refused_with_the_entry_and_problem(
@@ -118,6 +146,20 @@ def test_a_broken_form_is_refused_with_the_entry_and_problem(
     with pytest.raises(FormError, match=message) as caught:
         load_form(path)
     assert "trial.toml" in str(caught.value)
+
+
+def test_a_qr_code_in_the_top_margin_is_a_field_of_the_form(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'name = "试验表"',
+        'name = "试验表"\nqr = { field = "application.receipt", size_mm = 20, top_mm = 7, '
+        'caption = "受理编号" }',
+    )
+    spec = load_form(write(tmp_path, text))
+    assert spec.qr is not None and spec.qr.caption == "受理编号"
+    assert spec.fields == {"member.name", "application.receipt"}
+    for shipped in ("receipt", "annex2"):
+        qr = get_form(shipped).qr
+        assert qr is not None and qr.field == "application.receipt"
 
 
 def test_unknown_form_names_the_available_ones(tmp_path: Path) -> None:

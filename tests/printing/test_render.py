@@ -164,10 +164,51 @@ def test_margins_are_those_of_an_official_form(annex: Rendered) -> None:
     spec = get_form("annex2")
     top, right, bottom, left = spec.margins_mm
     assert all(25 <= m <= 37 for m in (top, bottom)) and all(25 <= m <= 37 for m in (left, right))
+    in_margin = [p for p in annex.pages[0].placed if p.key.startswith(("qr:", "qr-caption:"))]
+    assert len(in_margin) == 2  # the receipt's QR code and its text, in the top margin
     for item in annex.pages[0].placed:
+        if item in in_margin:
+            continue
         for ink in item.ink:
             assert ink.x0 >= left * MM - 0.5 and ink.x1 <= A4[0] - right * MM + 0.5
             assert ink.y0 >= bottom * MM - 0.5 and ink.y1 <= A4[1] - top * MM + 0.5
+    for item in in_margin:
+        for box in (item.rect, *item.ink):
+            assert box.x0 >= left * MM - 0.5 and box.x1 <= A4[0] - right * MM + 0.5
+            # Above the text area, and no nearer the paper's edge than a printer prints.
+            assert A4[1] - top * MM <= box.y0 and box.y1 <= A4[1] - 5 * MM
+
+
+def _codes_on(pdf: bytes, dpi: int) -> list[str]:
+    """What a QR reader finds on the PDF's first page rendered at `dpi` (a scanner's view)."""
+    import pypdfium2
+    import zxingcpp
+
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+    return [code.text for code in zxingcpp.read_barcodes(image)]
+
+
+@pytest.mark.parametrize("form", ["receipt", "annex2"])
+def test_the_receipt_number_reads_back_from_its_qr_code(store, form: str) -> None:
+    application = social_worker(2) if form == "annex2" else qualification(5)
+    receipt = save(store, application)
+    result = prepare(store, [receipt], form=form, now=NOW)
+    # At a scanner's resolution and at a coarse one (a photocopy, a phone's photo).
+    assert _codes_on(result.pdf, 150) == [receipt]
+    assert _codes_on(result.pdf, 72) == [receipt]
+    caption = result.pages[0].find("qr-caption:application.receipt")
+    assert caption.lines == (f"受理编号　{receipt}",)
+    code = result.pages[0].find("qr:application.receipt").rect
+    assert caption.rect.x1 <= code.x0 + 0.01  # beside the code, not over it
+    assert abs(code.width - 20 * MM) < 0.01 and abs(code.height - 20 * MM) < 0.01
+
+
+def test_a_form_without_the_value_prints_no_qr_code() -> None:
+    spec = get_form("receipt")
+    result = render([(spec, {"member.name": "王小明"})])
+    assert not [p for p in result.pages[0].placed if p.key.startswith("qr")]
+    assert _codes_on(result.pdf, 150) == []
 
 
 def test_title_is_larger_and_bold_looking(annex: Rendered) -> None:
