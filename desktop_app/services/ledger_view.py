@@ -209,16 +209,32 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _visible(store: Store, session: Any, receipt: str) -> Application | None:
+    """The application with that receipt number, as the signed-in account may see it: for a
+    station's account another station's application is not there at all."""
+    app = repository.application_by_receipt(session, receipt.strip().upper())
+    station = station_scope(store)
+    if app is None or (station is not None and app.station_code != station):
+        return None
+    return app
+
+
+def receipt_on_record(store: Store, receipt: str) -> bool:
+    """Whether `application_detail` would find the receipt (a scanned number is checked
+    first, so that an unknown one is said quietly instead of as an error)."""
+    require(store, "ledger.view")
+    with store.session() as session:
+        return _visible(store, session, receipt) is not None
+
+
 def application_detail(store: Store, receipt: str, *, full_numbers: bool = False) -> Detail:
     """One application in full: member, certificate, decision, status record and audit
     events; numbers masked unless `full_numbers` (the printed forms). NotFoundError when no
     application has that receipt number."""
     require(store, "application.print" if full_numbers else "ledger.view")
     with store.session() as session:
-        app = repository.application_by_receipt(session, receipt.strip().upper())
-        station = station_scope(store)
-        if app is None or (station is not None and app.station_code != station):
-            # Another station's application is, for a station's account, not there at all.
+        app = _visible(store, session, receipt)
+        if app is None:
             raise NotFoundError(f"找不到受理编号为 {receipt} 的申请。")
         member = app.member
         events = audit.events_about(session, [app.receipt, f"member:{member.id}"])

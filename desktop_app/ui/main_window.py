@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
 
         self.intake = IntakePage(ctx)
         self.ledger = LedgerPage(ctx)
+        # A receipt number scanned (or typed whole) into 受理's search: that application in 台账.
+        self.intake.search.receipt_entered.connect(self.open_receipt)
         self.catalogue = CataloguePage(ctx)
         self.settings_page = SettingsPage(ctx)
         self.pages = {
@@ -161,6 +163,11 @@ class MainWindow(QMainWindow):
                 self.sidebar.setCurrentRow(row)
                 return
         raise KeyError(key)
+
+    def open_receipt(self, receipt: str) -> None:
+        """The ledger brought forward with the application's detail open."""
+        self.show_section("ledger")
+        self.ledger.open_scanned(receipt)
 
     def _row_changed(self, row: int) -> None:
         if row < 0:

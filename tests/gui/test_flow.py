@@ -58,6 +58,14 @@ def test_type_wrj_save_and_find_it_in_the_ledger(qtbot: Any, window: Any, said: 
     by_receipt = _find(window, qtbot, receipt)
     assert [r[0] for r in by_receipt] == [receipt] or receipt in by_receipt[0]
     assert len(by_receipt) == 1
+    # A whole receipt number (typed, or scanned from the receipt's QR code) opens it too.
+    detail = window.ledger.detail
+    qtbot.waitUntil(lambda: detail is not None and detail.isVisible())
+    assert detail.windowTitle() == f"申请详情 {receipt}"
+    qtbot.keyClick(detail, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not detail.isVisible())
+    window.activateWindow()  # as a desktop's window manager does (offscreen has none)
+    qtbot.waitUntil(lambda: focused() is not None and focused().objectName() == "ledger_search")
 
     # Back to 受理 with Ctrl+1: the search box has the focus again for the next member.
     qtbot.keyClick(focused(), Qt.Key.Key_1, CTRL)

@@ -441,3 +441,82 @@ def test_a_name_planted_behind_the_programs_back_shows_its_hidden_characters(
     assert not any("\u202e" in name or "\x07" in name for name in names)
     html = detail_html(application_detail(ctx.store, saved["张伟"]))
     assert "张⟨U+202E⟩exe.伟⟨U+0007⟩" in html and "\u202e" not in html
+
+
+# --- a receipt scanned from its QR code --------------------------------------------------------
+# A USB scanner types the code's text like a keyboard, fast, with or without an Enter after it.
+
+
+def _scan(qtbot: Any, widget: Any, text: str, *, enter: bool = True) -> None:
+    qtbot.keyClicks(widget, text)
+    if enter:
+        qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize("enter", [True, False], ids=["with Enter", "without Enter"])
+def test_a_scanned_receipt_opens_its_application(
+    page: Any, saved: Any, qtbot: Any, enter: bool
+) -> None:
+    page.focus_search()
+    _scan(qtbot, page.filters.search, saved["李娜"].lower(), enter=enter)  # Caps Lock off
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.isVisible())
+    dialog = page.detail
+    assert dialog.windowTitle() == f"申请详情 {saved['李娜']}"
+    assert "状态：已受理" in dialog.heading.text()
+    qtbot.waitUntil(lambda: _names(page) == ["李娜"])  # the table shows it behind the detail
+    qtbot.wait(400)  # past the debounce: the scan opened it once, nothing opened it again
+    assert page.detail is dialog and dialog.isVisible()
+    # Closed, the search field has the number selected: the next scan replaces it.
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    page.window().activateWindow()  # as a desktop's window manager does (offscreen has none)
+    qtbot.waitUntil(lambda: page.filters.search.hasFocus())
+    assert page.filters.search.selectedText() == saved["李娜"].lower()
+    _scan(qtbot, page.filters.search, saved["王芳"])
+    qtbot.waitUntil(
+        lambda: page.detail is not None and page.detail.windowTitle().endswith(saved["王芳"])
+    )
+    assert "状态：已打印" in page.detail.heading.text()
+
+
+def test_an_unknown_scanned_receipt_is_said_without_a_message_box(
+    page: Any, saved: Any, qtbot: Any, boxes: Any
+) -> None:
+    page.focus_search()
+    _scan(qtbot, page.filters.search, "CY09-20261121-0042")
+    qtbot.waitUntil(lambda: "找不到受理编号为 CY09-20261121-0042 的申请" in page.message.text())
+    assert page.detail is None and not boxes.seen
+    assert page.filters.search.hasFocus()
+    assert page.filters.search.selectedText() == "CY09-20261121-0042"
+    qtbot.waitUntil(lambda: page.model.total == 0)
+
+
+def test_a_part_of_a_receipt_number_stays_a_search(page: Any, saved: Any, qtbot: Any) -> None:
+    _search(page, qtbot, saved["李娜"][:-1])  # one digit short
+    qtbot.wait(400)
+    assert page.detail is None
+    assert len(_names(page)) >= 1
+
+
+def test_a_receipt_scanned_into_the_intake_search_opens_it_in_the_ledger(
+    window: Any, saved: Any, qtbot: Any
+) -> None:
+    window.show_section("intake")
+    search = window.intake.search
+    qtbot.waitUntil(lambda: search.edit.isEnabled())
+    search.edit.setFocus()
+    _scan(qtbot, search.edit, saved["欧阳明"], enter=False)  # a scanner set up without Enter
+    assert "回车打开这份申请" in search.hint.text() and not search.results.isVisible()
+    qtbot.waitUntil(lambda: window.section() == "ledger")
+    ledger = window.ledger
+    qtbot.waitUntil(lambda: ledger.detail is not None and ledger.detail.isVisible())
+    assert ledger.detail.windowTitle() == f"申请详情 {saved['欧阳明']}"
+    assert search.edit.text() == ""  # the next member's occupation starts afresh
+    ledger.detail.reject()
+    window.show_section("intake")
+    search.edit.setFocus()
+    _scan(qtbot, search.edit, saved["赵磊"])  # with its Enter: at once
+    qtbot.waitUntil(
+        lambda: ledger.detail is not None and ledger.detail.windowTitle().endswith(saved["赵磊"])
+    )
+    assert window.section() == "ledger"

@@ -204,12 +204,16 @@ def test_a_station_account_sees_and_changes_its_own_station_only(store, district
     assert ledger_view.ledger_count(store, LedgerFilter()) == 1
     with pytest.raises(NotFoundError):
         ledger_view.application_detail(store, district["xc02"])
+    # A scanned receipt is checked the same way: another station's is not there.
+    assert ledger_view.receipt_on_record(store, district["xc01"].lower())
+    assert not ledger_view.receipt_on_record(store, district["xc02"])
     _as(store, "li")
     with pytest.raises(PermissionDeniedError, match="不能处理服务站 XC02"):
         status.change_status(store, district["xc02"], "已报送", actor="li")
     _as(store, "admin", ADMIN_PW)  # the administrator's scope is the district
     assert ledger_view.ledger_count(store, LedgerFilter()) == 2
     assert ledger_view.application_detail(store, district["xc02"]).row.status_label == "已受理"
+    assert ledger_view.receipt_on_record(store, district["xc02"])
 
 
 def test_a_station_account_cannot_save_at_another_stations_counter(store, district):

@@ -1,7 +1,10 @@
 """The 受理 search box: matches of every scheme as the clerk types, ↑/↓ and Enter to choose.
 
 The results float over the form under the box (a child of the page, never a separate window),
-so the focus stays in the box while the clerk types and moves through the matches.
+so the focus stays in the box while the clerk types and moves through the matches. A whole
+receipt number (a member back with the 受理回执: its QR code read by a USB scanner, which types
+like a keyboard) is no occupation: the box asks to open that application instead, at once on
+Enter, or after a moment for a scanner that sends no Enter.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.receipts import scanned_receipt
 from desktop_app.domain.text import quoted
 
 if TYPE_CHECKING:
@@ -31,10 +35,12 @@ RESULT_LIMIT = 30
 # Column widths in characters: 方案, 名称, 代码, 证书类别, 档次, 可补助等级 (补助标准 stretches).
 _COLUMN_CHARS = (11, 12, 6, 8, 3, 16)
 _MAX_VISIBLE_ROWS = 10
+SCAN_WAIT_MS = 300  # a receipt number without Enter: opened once the keys stop coming
 
 
 class SearchBox(QWidget):
     chosen = Signal(object)  # the CatalogueRow
+    receipt_entered = Signal(str)  # a whole receipt number: open that application
 
     def __init__(self, catalogue: Callable[[], CatalogueSearch], overlay_parent: QWidget) -> None:
         super().__init__()
@@ -77,6 +83,11 @@ class SearchBox(QWidget):
         self.results.hide()
         self.results.clicked.connect(lambda index: self._choose(index.row()))
 
+        self._scan_timer = QTimer(self)
+        self._scan_timer.setSingleShot(True)
+        self._scan_timer.setInterval(SCAN_WAIT_MS)
+        self._scan_timer.timeout.connect(self._receipt_entered)
+
         self.edit.textChanged.connect(self._search)
         self.edit.installEventFilter(self)
 
@@ -100,9 +111,17 @@ class SearchBox(QWidget):
         return self._model
 
     def _search(self, text: str) -> None:
+        self._scan_timer.stop()
         if self._quiet:
             return
         query = text.strip()
+        receipt = scanned_receipt(query)
+        if receipt is not None:
+            self.model().set_rows(())
+            self.results.hide()
+            self.hint.setText(f"受理编号 {receipt}：回车打开这份申请")
+            self._scan_timer.start()
+            return
         if not query:
             self.model().set_rows(())
             self.hint.clear()
@@ -194,11 +213,22 @@ class SearchBox(QWidget):
             if visible:
                 self._choose(max(self.current_row(), 0))
                 return True
+            if scanned_receipt(self.edit.text()) is not None:
+                self._receipt_entered()
+                return True
             return False
         if key == Qt.Key.Key_Escape and visible:
             self.results.hide()
             return True
         return False
+
+    def _receipt_entered(self) -> None:
+        self._scan_timer.stop()
+        receipt = scanned_receipt(self.edit.text())
+        if receipt is None:
+            return
+        self.set_text_quietly("")  # the next scan, or the next occupation, starts afresh
+        self.receipt_entered.emit(receipt)
 
     def any_results(self) -> Any:
         return self._model.rowCount() if self._model is not None else 0

@@ -1,5 +1,6 @@
 """The ledger's filter bar: free text (name, receipt number, ID number), date range, scheme,
-status. Typing waits a moment before the ledger follows (debounce); Enter applies at once."""
+status. Typing waits a moment before the ledger follows (debounce); Enter applies at once. A
+whole receipt number (scanned from a form's QR code, or typed) also asks to open it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from datetime import date
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from desktop_app.domain.receipts import scanned_receipt
 
 DEBOUNCE_MS = 250
 _BAD = "QLineEdit { border: 1px solid #b3261e; }"
@@ -30,6 +33,10 @@ class LedgerFilters(QWidget):
     changed = Signal()  # the values changed (after the debounce, or at once on Enter)
     invalid = Signal(str)  # a date cannot be read: the message
     down_pressed = Signal()  # ↓ in the search field: into the table
+    # A whole receipt number in the search field (a scanner's, or typed): open it. At once on
+    # Enter (a scanner's own Enter reaches the field before the debounce ends), or after the
+    # debounce for a scanner that sends none.
+    receipt_entered = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,7 +85,7 @@ class LedgerFilters(QWidget):
         self._timer.timeout.connect(self._apply)
         self._applied: FilterValues | None = None
         self.search.textEdited.connect(self._later)
-        self.search.returnPressed.connect(self.apply_now)
+        self.search.returnPressed.connect(self._enter)
         self.search.installEventFilter(self)
         for field in (self.date_from, self.date_to):
             field.textEdited.connect(self._later)
@@ -153,15 +160,29 @@ class LedgerFilters(QWidget):
         self._timer.stop()
         self._apply()
 
-    def _apply(self) -> None:
+    def _enter(self) -> None:
+        self._timer.stop()
+        self._apply(entered=True)
+
+    def show_query(self, text: str) -> None:
+        """Put `text` in the search field and apply it at once, without asking to open it."""
+        self.search.setText(text)
+        self._timer.stop()
+        self._apply(ask_open=False)
+
+    def _apply(self, *, entered: bool = False, ask_open: bool = True) -> None:
         try:
             values = self.values()
         except ValueError as exc:
             self.invalid.emit(str(exc))
             return
-        if values != self._applied:
+        changed = values != self._applied
+        if changed:
             self._applied = values
             self.changed.emit()
+        receipt = scanned_receipt(values.query)
+        if ask_open and receipt is not None and (changed or entered):
+            self.receipt_entered.emit(receipt)
 
     def forget_applied(self) -> None:
         """The next apply emits `changed` even if nothing changed (the ledger was reset)."""

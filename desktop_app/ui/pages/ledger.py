@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from desktop_app.domain.receipts import scanned_receipt
 from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.ledger.filters import LedgerFilters
@@ -100,7 +101,9 @@ class LedgerPage(Page):
         self.message.setObjectName("ledger_message")
         self.message.setStyleSheet("color: #b3261e;")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
-        hint = QLabel("↓ 进入列表　回车查看详情和更改状态　Shift+↓ 多选　Ctrl+F 查找")
+        hint = QLabel(
+            "↓ 进入列表　回车查看详情和更改状态　Shift+↓ 多选　Ctrl+F 查找　扫回执二维码即打开"
+        )
         hint.setStyleSheet("color: #666;")
         self.batch_button = QPushButton("批量打印（Ctrl+P）")
         self.batch_button.setObjectName("ledger_batch_print")
@@ -178,6 +181,7 @@ class LedgerPage(Page):
         self.filters.changed.connect(self.apply_filters)
         self.filters.invalid.connect(self._show_message)
         self.filters.down_pressed.connect(self.enter_table)
+        self.filters.receipt_entered.connect(self.open_scanned)
         self.model.count_changed.connect(self._count_changed)
         self.model.failed.connect(self._failed)
         self.view.doubleClicked.connect(self._open_index)
@@ -347,8 +351,14 @@ class LedgerPage(Page):
         if row is not None:
             self.open_receipt(row.receipt)
 
-    def open_receipt(self, receipt: str) -> DetailDialog | None:
-        """Show one application (non-blocking dialog); its status can be changed there."""
+    def open_receipt(self, receipt: str, *, scanned: bool = False) -> DetailDialog | None:
+        """Show one application (non-blocking dialog); its status can be changed there.
+
+        `scanned`: the number came whole from the search field (a receipt's QR code read by a
+        scanner, or typed). An unknown number is then said under the filter bar, not in a
+        message box the next scan would type into, and closing the detail returns to the
+        search field with its text selected, so that the next scan replaces it."""
+        from desktop_app.services.ledger_view import receipt_on_record
         from desktop_app.ui.errors import show_error
         from desktop_app.ui.ledger.detail import DetailDialog
 
@@ -357,18 +367,37 @@ class LedgerPage(Page):
             self.detail.deleteLater()
             self.detail = None
         try:
+            if scanned and not receipt_on_record(self.ctx.require_store(), receipt):
+                self._show_message(
+                    f"找不到受理编号为 {receipt} 的申请。请核对回执上的受理编号"
+                    "（别的服务站受理的申请，在那个站的台账里查）。"
+                )
+                self.focus_search()
+                return None
             dialog = DetailDialog(self.ctx, receipt, self)
         except Exception as exc:
             show_error(self, exc)
             return None
         dialog.status_changed.connect(self.model.update_row)
-        dialog.finished.connect(self._detail_closed)
+        dialog.finished.connect(self._search_again if scanned else self._detail_closed)
         self.detail = dialog
         dialog.open()
         return dialog
 
+    def open_scanned(self, receipt: str) -> DetailDialog | None:
+        """A whole receipt number from the search field, or from 受理's (the main window
+        brings the ledger forward first): the application's detail, at once."""
+        if self.ctx.store is None:
+            return None
+        if scanned_receipt(self.filters.search.text()) != receipt:
+            self.filters.show_query(receipt)  # the table shows it too, behind the detail
+        return self.open_receipt(receipt, scanned=True)
+
     def _detail_closed(self, *_args: Any) -> None:
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _search_again(self, *_args: Any) -> None:
+        self.focus_search()
 
     def receipt_at(self, row: int) -> str | None:
         value = self.model.data(self.model.index(row, 0), RECEIPT_ROLE)
