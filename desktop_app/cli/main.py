@@ -36,6 +36,7 @@ from typing import Any
 
 from desktop_app.cli import (
     account_commands,
+    batch_commands,
     exchange_commands,
     ledger_commands,
     policy_commands,
@@ -116,13 +117,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("exchange", "key"): exchange_commands.cmd_exchange_key,
         ("exchange", "held"): exchange_commands.cmd_exchange_held,
         ("server", "setup"): server_commands.cmd_server_setup,
+        ("batch", "create"): batch_commands.cmd_batch,
+        ("batch", "show"): batch_commands.cmd_batch,
+        ("batch", "list"): batch_commands.cmd_batch,
+        ("batch", "withdraw"): batch_commands.cmd_batch,
     }
     if args.command is None:
         return _run_window(args)
     key: Any = args.command
     if args.command == "catalogue":
         key = ("catalogue", args.catalogue_command)
-    elif args.command in ("ledger", "audit", "exchange", "accounts", "server"):
+    elif args.command in ("ledger", "audit", "exchange", "accounts", "server", "batch"):
         key = (args.command, args.action)
     handler = handlers.get(key)
     if handler is None:

@@ -87,6 +87,34 @@ def change_refusal(receipt: str, current: str, target: str) -> str | None:
     )
 
 
+# --- 报送批次 (submission batches, services/submissions.py) ------------------------------------
+# A batch takes applications whose forms are printed (and stamped: the paper goes with the list)
+# and moves each to 已报送. Withdrawn as a whole before any result came back, each goes back to
+# 已打印: the one step back from 已报送 there is, and only through its batch's withdrawal.
+BATCHABLE = PRINTED
+WITHDRAWN_TO = PRINTED
+
+
+def batch_refusal(receipt: str, current: str) -> str | None:
+    """Why an application in `current` cannot join a submission batch, or None."""
+    if current == BATCHABLE:
+        return None
+    return (
+        f"申请 {receipt} 目前是“{label(current)}”：报送批次只收“{label(BATCHABLE)}”"
+        "（申请表已打印盖章）的申请。"
+    )
+
+
+def withdrawal_refusal(receipt: str, current: str) -> str | None:
+    """Why a batch holding an application in `current` cannot be withdrawn, or None."""
+    if current == SUBMITTED:
+        return None
+    return (
+        f"申请 {receipt} 已是“{label(current)}”：批次只能在其中每份申请都还是"
+        f"“{label(SUBMITTED)}”（协会的结果未回）时整批撤回。"
+    )
+
+
 def undo_refusal(target: str) -> str | None:
     """Why a change to `target` cannot be undone, or None when it can."""
     if target in NOT_UNDOABLE:

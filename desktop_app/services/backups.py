@@ -324,9 +324,10 @@ def _current_state(store: Store, live: Path) -> SchemaState | None:
         raise
 
 
-# A receipt number as stored: station code, day, four-digit sequence. In a raw page a digit
-# byte may follow it (the next field of a record), so exactly four digits are taken.
-_RECEIPT_BYTES = re.compile(rb"([A-Z0-9]{2,8}-[0-9]{8})-([0-9]{4})")
+# A receipt number as stored: station code, day, four-digit sequence; or a submission batch's
+# number, station code, BS, year, sequence (the same counters). In a raw page a digit byte may
+# follow it (the next field of a record), so exactly four digits are taken.
+_RECEIPT_BYTES = re.compile(rb"([A-Z0-9]{2,8}-(?:[0-9]{8}|BS-[0-9]{4}))-([0-9]{4})")
 
 
 def _higher(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:

@@ -42,7 +42,7 @@ def _locked(session: Session, receipt: str) -> Application:
     return application
 
 
-def _record(
+def record_change(
     session: Session,
     application: Application,
     target: str,
@@ -121,7 +121,7 @@ def change_status(
         refusal = statuses.change_refusal(receipt, application.status, target)
         if refusal:
             raise StatusChangeError(refusal)
-        _record(
+        record_change(
             session, application, target, actor=actor, reason=reason, at=moment, station_code=here
         )
         session.flush()
@@ -202,7 +202,7 @@ def undo_status_change(
             found = _last_change_refusal(application, actor=actor, since=since, step=step)
             if not isinstance(found, Undoable):
                 raise StatusChangeError(found)
-            _record(
+            record_change(
                 session,
                 application,
                 found.from_status,

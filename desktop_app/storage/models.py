@@ -36,6 +36,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     event,
     select,
 )
@@ -644,3 +645,48 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SubmissionBatch(Base):
+    """A 报送批次 (migration 0014): printed and stamped applications of one station sent
+    together, through the district, to the 北京市职工技术协会 (2016 plan 四(三)); numbered
+    `XC01-BS-2026-0003` per station and year. Withdrawn only as a whole, before any result
+    came back: the row stays, with who withdrew it, when and why (services/submissions.py)."""
+
+    __tablename__ = "submission_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    station_code: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
+
+    items: Mapped[list[BatchItem]] = relationship(
+        back_populates="batch", order_by="BatchItem.position"
+    )
+
+
+class BatchItem(Base):
+    """One application of a batch, in the list's order, with the amount it was sent with.
+    `live` is 1 while the batch stands and NULL once it is withdrawn: (application_id, live) is
+    unique, so an application is in one standing batch at most (NULLs never collide), and a
+    withdrawn batch keeps its list."""
+
+    __tablename__ = "batch_item"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("submission_batch.id"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    live: Mapped[int | None] = mapped_column(Integer)
+
+    batch: Mapped[SubmissionBatch] = relationship(back_populates="items")
+    application: Mapped[Application] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("application_id", "live", name="uq_batch_item_live"),
+        CheckConstraint("live IS NULL OR live = 1", name="live"),
+    )

@@ -60,6 +60,12 @@ def next_receipt(session: Session, station_code: str, day: date) -> str:
     gives its number back unused, a committed one can never be issued again.
     """
     prefix = f"{station_code}-{day:%Y%m%d}"
+    return f"{prefix}-{next_number(session, prefix):04d}"
+
+
+def next_number(session: Session, prefix: str) -> int:
+    """The next number of the counter `prefix` (a receipt's station and day, a submission
+    batch's station and year), from 1; the same transaction rules as `next_receipt`."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -70,8 +76,7 @@ def next_receipt(session: Session, station_code: str, day: date) -> str:
         )
         .returning(ReceiptCounter.last)
     )
-    number = session.execute(statement).scalar_one()
-    return f"{prefix}-{number:04d}"
+    return int(session.execute(statement).scalar_one())
 
 
 def dangling_terms(session: Session) -> list[str]:

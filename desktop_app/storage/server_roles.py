@@ -65,6 +65,8 @@ COUNTER_GRANTS: dict[str, str] = {
     "setting": "SELECT",
     "station_key": "SELECT, INSERT, UPDATE",
     "held_import": "SELECT, INSERT, UPDATE",
+    "submission_batch": "SELECT, INSERT, UPDATE",
+    "batch_item": "SELECT, INSERT, UPDATE",
     "audit_event": "SELECT, INSERT",
     "audit_head": "SELECT, UPDATE (last_id, last_hash, rows_sum)",
     "alembic_version": "SELECT",
@@ -94,6 +96,15 @@ _VIA_APPLICATION = (
 _LINKED = (
     "EXISTS (SELECT 1 FROM {s}.uc_member_station l WHERE l.member_id = {column} "
     "AND l.station_code = " + _STATION + " OFFSET 0)"
+)
+_VIA_BATCH = (
+    "EXISTS (SELECT 1 FROM {s}.submission_batch b WHERE b.id = batch_item.batch_id "
+    "AND b.station_code = " + _STATION + ")"
+)
+# An item names one of the station's own applications (not another station's, by its id).
+_ITEM_OURS = (
+    "EXISTS (SELECT 1 FROM {s}.application a WHERE a.id = batch_item.application_id "
+    "AND a.station_code = " + _STATION + ")"
 )
 # (The policy's own table named: a bare `member_id` would be the link's own column.)
 _MEMBER_OURS = _LINKED.replace("{column}", "member.id")
@@ -135,6 +146,17 @@ COUNTER_POLICIES: dict[str, dict[str, tuple[str | None, str | None]]] = {
         "SELECT": ("true", None),
         "INSERT": (None, _OURS),
         "UPDATE": (_OURS, _OURS),
+    },
+    # A station's submission batches, and their items through the batch.
+    "submission_batch": {
+        "SELECT": (_OURS, None),
+        "INSERT": (None, _OURS),
+        "UPDATE": (_OURS, _OURS),
+    },
+    "batch_item": {
+        "SELECT": (_VIA_BATCH, None),
+        "INSERT": (None, _VIA_BATCH + " AND " + _ITEM_OURS),
+        "UPDATE": (_VIA_BATCH, _VIA_BATCH + " AND " + _ITEM_OURS),
     },
     # Insert-only, and every event in the counter's own name; all events readable, since
     # `audit verify` walks the whole chain (their personal numbers are masked already).

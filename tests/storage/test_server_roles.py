@@ -733,3 +733,61 @@ def test_the_districts_working_login_signs_in_changes_statuses_and_imports_a_sta
             accounts.sign_in(reader, "qu", "Qu-pass-12", now=NOW)
     finally:
         reader.dispose()
+
+
+def test_a_station_makes_and_sees_only_its_own_submission_batches(district: District) -> None:
+    from desktop_app.services import submissions
+    from desktop_app.storage.errors import NotFoundError
+
+    a, b = district.station_store(district.a), district.station_store(district.b)
+    try:
+        mine, theirs = _save(a, 1), _save(b, 2)
+        change_status(a, mine, "已打印", actor=CLERK, now=NOW)
+        change_status(b, theirs, "已打印", actor=CLERK, now=NOW)
+        ours = submissions.create_batch(a, [mine], actor=CLERK, now=NOW)
+        other = submissions.create_batch(b, [theirs], actor=CLERK, now=NOW)
+        assert ours.number == f"{district.a}-BS-2026-0001"
+        assert [x.number for x in submissions.batches(a)] == [ours.number]
+        with pytest.raises(NotFoundError):
+            submissions.batch_view(a, other.number)
+        with pytest.raises(NotFoundError):
+            submissions.withdraw_batch(a, other.number, reason="不是本站的", actor=CLERK)
+    finally:
+        a.dispose()
+        b.dispose()
+    theirs_id = _application_id(district, theirs)
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        assert _count(sql, "SELECT count(*) FROM submission_batch") == 1
+        assert _count(sql, "SELECT count(*) FROM batch_item") == 1
+        batch_id = _count(sql, "SELECT id FROM submission_batch")
+        # B's batch is not there for A to withdraw, even by hand-written SQL.
+        changed = sql.execute(
+            text("UPDATE submission_batch SET withdrawn_at = now() WHERE number = :n"),
+            {"n": other.number},
+        )
+        assert changed.rowcount == 0
+        changed = sql.execute(text("UPDATE batch_item SET live = NULL WHERE application_id = :i"),
+                              {"i": theirs_id})  # fmt: skip
+        assert changed.rowcount == 0
+        sql.rollback()
+        # Nor may A file a batch under B's code, or put B's application into its own batch.
+        assert (
+            _refused(
+                sql,
+                "INSERT INTO submission_batch (number, station_code, created_at, created_by) "
+                "VALUES ('X-BS-2026-0001', :b, now(), 'x')",
+                b=district.b,
+            )
+            == "42501"
+        )
+        assert (
+            _refused(
+                sql,
+                "INSERT INTO batch_item (batch_id, application_id, position, amount) "
+                "VALUES (:batch, :app, 2, 1)",
+                batch=batch_id,
+                app=theirs_id,
+            )
+            == "42501"
+        )
+        assert _refused(sql, "DELETE FROM submission_batch") == "42501"

@@ -1,0 +1,144 @@
+"""`union-counter batch create|show|list|withdraw` (services/submissions.py does the work)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.cli.common import clerk_of, date_range, open_store_for, print_json
+from desktop_app.domain.text_policy import shown
+from desktop_app.errors import EXIT_OK
+
+if TYPE_CHECKING:
+    from desktop_app.services.submissions import BatchView
+
+LIST_HEADER = (
+    "序号",
+    "受理编号",
+    "姓名",
+    "身份证号",
+    "方案",
+    "职业（工种）或项目",
+    "等级",
+    "金额（元）",
+)
+
+
+def _view_dict(view: BatchView) -> dict[str, Any]:
+    data = asdict(view)
+    for key in ("created_at", "withdrawn_at"):
+        data[key] = data[key].isoformat(sep=" ") if data[key] else None
+    data["rows"] = [asdict(row) for row in view.rows]
+    data["total"] = view.total
+    data["totals_by_scheme"] = [
+        {"scheme": s, "applications": n, "amount": a} for s, n, a in view.totals_by_scheme()
+    ]
+    return data
+
+
+def _print_view(view: BatchView) -> None:
+    from desktop_app.printing.money import amount_in_capitals
+
+    state = "在报"
+    if not view.standing:
+        when = f"{view.withdrawn_at:%Y-%m-%d %H:%M}"
+        state = f"已撤回（{when}，{view.withdrawn_by}：{view.withdraw_reason}）"
+    lines = [
+        f"报送批次 {view.number}　服务站 {view.station_code}　{state}",
+        f"建立：{view.created_at:%Y-%m-%d %H:%M}　{view.created_by}",
+        "",
+        "\t".join(LIST_HEADER),
+    ]
+    for row in view.rows:
+        cells = [str(row.position), row.receipt, row.name, row.id_number, row.scheme, row.item,
+                 row.level, str(row.amount)]  # fmt: skip
+        lines.append("\t".join(cells))
+    lines.append("")
+    for scheme, count, amount in view.totals_by_scheme():
+        lines.append(f"{scheme}：{count} 份，{amount} 元（{amount_in_capitals(amount)}）")
+    lines.append(f"合计：{len(view.rows)} 份，{view.total} 元（{amount_in_capitals(view.total)}）")
+    print(shown("\n".join(lines)))  # a stored text cannot steer the terminal
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    return {
+        "create": _create,
+        "show": _show,
+        "list": _list,
+        "withdraw": _withdraw,
+    }[args.action](args)
+
+
+def _create(args: argparse.Namespace) -> int:
+    from desktop_app.services import submissions
+
+    clerk = clerk_of(args)
+    date_from, date_to = date_range(args)
+    scheme = (args.scheme or "").strip() or None
+    with open_store_for(args, reading=args.dry_run) as store:
+        receipts = list(args.receipts)
+        if not receipts:
+            receipts = submissions.batchable(
+                store,
+                station_code=args.station,
+                date_from=date_from,
+                date_to=date_to,
+                scheme=scheme,
+            )
+        if args.dry_run:
+            if args.json:
+                print_json(receipts)
+            else:
+                print("\n".join(receipts))
+                print(f"会收入批次的申请：{len(receipts)} 份（没有建立批次）", file=sys.stderr)
+            return EXIT_OK
+        view = submissions.create_batch(store, receipts, actor=clerk, station_code=args.station)
+    if args.json:
+        print_json(_view_dict(view))
+    else:
+        count = len(view.rows)
+        print(f"已建立报送批次 {view.number}：{count} 份申请改为“已报送”，合计 {view.total} 元")
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from desktop_app.services import submissions
+
+    with open_store_for(args, reading=True) as store:
+        view = submissions.batch_view(store, args.number)
+    if args.json:
+        print_json(_view_dict(view))
+    else:
+        _print_view(view)
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from desktop_app.services import submissions
+
+    with open_store_for(args, reading=True) as store:
+        found = submissions.batches(store, station_code=args.station)
+    if args.json:
+        print_json([dict(asdict(b), created_at=b.created_at.isoformat(sep=" ")) for b in found])
+        return EXIT_OK
+    print("\t".join(("批次号", "服务站", "建立时间", "建立人", "份数", "金额（元）", "状态")))
+    for b in found:
+        state = "已撤回" if b.withdrawn else "在报"
+        cells = [b.number, b.station_code, f"{b.created_at:%Y-%m-%d %H:%M}", b.created_by,
+                 str(b.applications), str(b.total), state]  # fmt: skip
+        print(shown("\t".join(cells)))
+    if not found:
+        print("还没有报送批次", file=sys.stderr)
+    return EXIT_OK
+
+
+def _withdraw(args: argparse.Namespace) -> int:
+    from desktop_app.services import submissions
+
+    clerk = clerk_of(args)
+    with open_store_for(args) as store:
+        view = submissions.withdraw_batch(store, args.number, reason=args.reason, actor=clerk)
+    print(f"报送批次 {view.number} 已整批撤回：{len(view.rows)} 份申请回到“已打印”")
+    return EXIT_OK

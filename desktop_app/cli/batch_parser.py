@@ -1,0 +1,76 @@
+"""`union-counter batch …`: the parser of the 报送批次 commands (run by cli/batch_commands.py)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop_app.cli.chinese_argparse import ChineseArgumentParser
+
+BATCH_EXAMPLE = "如 XC01-BS-2026-0003"
+
+
+def add_batch_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None:
+    """The `batch` subcommand and its actions, on the main parser's `commands`."""
+    batch = commands.add_parser(
+        "batch",
+        parents=both,
+        help="报送批次：把已打印盖章的申请编成批次报协会（建立、查看、列出、整批撤回）",
+        description=(
+            "报送批次：一个服务站已打印（盖章）的申请编成一批，经区总工会报北京市职工技术协会。"
+            "建立批次时其中每份申请改为“已报送”（一次完成，有一份不能报送则整批不建）；"
+            "协会的结果回来以前，批次可以整批撤回（须写原因），申请回到“已打印”。"
+            "建立和撤回需要“把申请设为已报送”的权限。"
+        ),
+    )
+    actions = batch.add_subparsers(
+        dest="action", metavar="操作", help="下列之一", parser_class=ChineseArgumentParser
+    )
+    create = actions.add_parser(
+        "create",
+        parents=both,
+        help="建立批次：列出的受理编号，或按服务站、登记日期和方案选出的已打印申请",
+        description=(
+            "建立一个报送批次。写受理编号时只收这些申请（按写的顺序）；不写时收服务站在"
+            "登记日期范围内、该方案的全部已打印且不在别的批次里的申请（登记日期早的在前）。"
+            "先用 --dry-run 看会收哪些申请。"
+        ),
+    )
+    create.add_argument(
+        "receipts", nargs="*", metavar="受理编号", help="要报送的申请；不写时按下列条件选"
+    )
+    create.add_argument(
+        "--station", metavar="站号", help="服务站代码，如 XC01（服务站账户默认本站）"
+    )
+    create.add_argument("--from", dest="date_from", metavar="日期", help="登记日期不早于（含）")
+    create.add_argument("--to", dest="date_to", metavar="日期", help="登记日期不晚于（含）")
+    create.add_argument("--scheme", metavar="方案", help="方案编号，如 bj-2016-union-boost")
+    create.add_argument("--dry-run", action="store_true", help="只列出会收入批次的申请，不建立批次")
+    create.add_argument("--json", action="store_true", help="以 JSON 输出")
+    show = actions.add_parser(
+        "show",
+        parents=both,
+        help="查看一个批次：每份申请（身份证号已遮挡）、各方案合计、总计（含大写）",
+        description="查看一个报送批次：清单的每一行（身份证号已遮挡）、各方案合计和总计。",
+    )
+    show.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
+    show.add_argument("--json", action="store_true", help="以 JSON 输出")
+    listing = actions.add_parser(
+        "list",
+        parents=both,
+        help="列出批次（新建的在前）",
+        description="列出报送批次，新建的在前。",
+    )
+    listing.add_argument("--station", metavar="站号", help="只列这个服务站的批次")
+    listing.add_argument("--json", action="store_true", help="以 JSON 输出")
+    withdraw = actions.add_parser(
+        "withdraw",
+        parents=both,
+        help="整批撤回（协会结果回来以前；须写原因），申请回到“已打印”",
+        description=(
+            "整批撤回一个报送批次：只在其中每份申请都还是“已报送”时可以，须用 --reason 写明原因；"
+            "申请回到“已打印”，批次保留清单并记下撤回人、时间和原因。"
+        ),
+    )
+    withdraw.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
+    withdraw.add_argument("--reason", metavar="原因", required=True, help="撤回的原因（必填）")
