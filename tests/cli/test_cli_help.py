@@ -90,7 +90,8 @@ def test_the_commands_are_all_there():
                 "exchange key register", "exchange key list", "exchange key new",
                 "exchange held", "accounts", "accounts create-admin", "accounts add",
                 "accounts reset-password", "accounts disable", "accounts enable", "accounts list",
-                "accounts password", "server", "server setup"}  # fmt: skip
+                "accounts password", "server", "server setup", "batch", "batch create",
+                "batch show", "batch list", "batch withdraw"}  # fmt: skip
     assert names == expected
 
 
