@@ -68,7 +68,33 @@ def cmd_batch(args: argparse.Namespace) -> int:
         "show": _show,
         "list": _list,
         "withdraw": _withdraw,
+        "print": _print,
+        "export": _export,
     }[args.action](args)
+
+
+def _print(args: argparse.Namespace) -> int:
+    from desktop_app.printing.fonts import describe_missing
+    from desktop_app.services import submissions
+
+    clerk = clerk_of(args)
+    with open_store_for(args) as store:
+        rendered = submissions.print_transmittal(store, args.number, args.output, actor=clerk)
+    print(f"报送清单已写入 {args.output}：{rendered.pages} 页")
+    if rendered.missing:
+        print(describe_missing(rendered.missing), file=sys.stderr)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from desktop_app.cli.common import check_xlsx_name
+    from desktop_app.services import submissions
+
+    check_xlsx_name(args.output, "-o")
+    with open_store_for(args, reading=True) as store:
+        data = submissions.export_transmittal(store, args.number, args.output)
+    print(f"报送清单已写入 {args.output}：{len(data.lines)} 份申请")
+    return EXIT_OK
 
 
 def _create(args: argparse.Namespace) -> int:

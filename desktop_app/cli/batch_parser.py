@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from desktop_app.cli.chinese_argparse import ChineseArgumentParser
@@ -63,6 +64,29 @@ def add_batch_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None
     )
     listing.add_argument("--station", metavar="站号", help="只列这个服务站的批次")
     listing.add_argument("--json", action="store_true", help="以 JSON 输出")
+    print_list = actions.add_parser(
+        "print",
+        parents=both,
+        help="报送清单 PDF：每页有表头和页码，末页有各方案合计、总计（含大写）和签章栏",
+        description=(
+            "把批次的报送清单写成 A4 横向 PDF（身份证号已遮挡），供签字盖章后随申请表报送；"
+            "文件整个写成或不写。打印记入审计记录。"
+        ),
+    )
+    print_list.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
+    print_list.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="文件.pdf", help="写到这个 PDF 文件"
+    )
+    export_list = actions.add_parser(
+        "export",
+        parents=both,
+        help="报送清单 Excel（给协会）：与 PDF 相同的行和合计",
+        description="把批次的报送清单写成 Excel 工作簿（与 PDF 相同的行、各方案合计和总计）。",
+    )
+    export_list.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
+    export_list.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="文件.xlsx", help="写到这个 xlsx 文件"
+    )
     withdraw = actions.add_parser(
         "withdraw",
         parents=both,

@@ -121,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("batch", "show"): batch_commands.cmd_batch,
         ("batch", "list"): batch_commands.cmd_batch,
         ("batch", "withdraw"): batch_commands.cmd_batch,
+        ("batch", "print"): batch_commands.cmd_batch,
+        ("batch", "export"): batch_commands.cmd_batch,
     }
     if args.command is None:
         return _run_window(args)

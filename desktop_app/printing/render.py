@@ -94,6 +94,49 @@ class Rendered:
     overflows: list[str]  # keys of texts cut to fit
 
 
+def draw_line(
+    canvas: Canvas,
+    fonts: FontSet,
+    text: str,
+    x: float,
+    y: float,
+    size: float,
+    *,
+    bold: bool = False,
+) -> Rect:
+    """Draw one line of text with its baseline at y, each run in the face that has it (a
+    character no font has leaves room to write it by hand); return its box."""
+    start = x
+    for face, run in fonts.runs(text):
+        if face is None:
+            x += size * len(run)
+            continue
+        obj = canvas.beginText(x, y)
+        obj.setFont(face.name, size)
+        if bold:
+            # Fake bold: fill and stroke the outlines. The render mode and the line width
+            # are graphics state (they outlive ET), so they live inside q … Q.
+            canvas.saveState()
+            canvas.setLineWidth(size * BOLD_STROKE)
+            obj.setTextRenderMode(2)
+        obj.textOut(run)
+        canvas.drawText(obj)
+        if bold:
+            canvas.restoreState()
+        x += fonts.width(run, size)
+    return Rect(start, y - 0.14 * size, x, y + ASCENT * size)
+
+
+def new_canvas(buffer: io.BytesIO, fonts: FontSet, page_size: tuple[float, float]) -> Canvas:
+    """A canvas whose pages start with the forms' embedded face as the current font:
+    reportlab's own (Helvetica) would be named on every page without being embedded, which
+    print shops' preflight and PDF/A checkers flag."""
+    initial = fonts.primary.name if fonts.primary.load() is not None else None
+    canvas = Canvas(buffer, pagesize=page_size, pageCompression=1, initialFontName=initial)
+    canvas.setCreator("职工技能补助柜台 union-counter")
+    return canvas
+
+
 @dataclass(frozen=True)
 class _Fit:
     size: float
@@ -115,25 +158,7 @@ class _Page:
 
     def draw(self, text: str, x: float, y: float, size: float, *, bold: bool = False) -> Rect:
         """Draw one line with its baseline at y; return its box."""
-        start = x
-        for face, run in self.fonts.runs(text):
-            if face is None:  # no font has it: leave room to write it by hand
-                x += size * len(run)
-                continue
-            obj = self.c.beginText(x, y)
-            obj.setFont(face.name, size)
-            if bold:
-                # Fake bold: fill and stroke the outlines. The render mode and the line width
-                # are graphics state (they outlive ET), so they live inside q … Q.
-                self.c.saveState()
-                self.c.setLineWidth(size * BOLD_STROKE)
-                obj.setTextRenderMode(2)
-            obj.textOut(run)
-            self.c.drawText(obj)
-            if bold:
-                self.c.restoreState()
-            x += self.width(run, size)
-        return Rect(start, y - 0.14 * size, x, y + ASCENT * size)
+        return draw_line(self.c, self.fonts, text, x, y, size, bold=bold)
 
     def wrap(self, text: str, width: float, size: float) -> list[str]:
         """Greedy line breaking: Chinese anywhere, Latin words and numbers kept whole."""
@@ -466,19 +491,9 @@ def render(
     fonts = fonts or default_fonts()
     buffer = io.BytesIO()
     first = jobs[0][0] if jobs else None
-    # Each page starts with the canvas's initial font set; reportlab's own (Helvetica) would
-    # be named on every page without being embedded, which print shops' preflight and PDF/A
-    # checkers flag. The forms' own embedded face instead (when it loads).
-    initial = fonts.primary.name if fonts.primary.load() is not None else None
-    canvas = Canvas(
-        buffer,
-        pagesize=first.page_size if first else (595.27, 841.89),
-        pageCompression=1,
-        initialFontName=initial,
-    )
+    canvas = new_canvas(buffer, fonts, first.page_size if first else (595.27, 841.89))
     canvas.setTitle(title or (first.name if first else ""))
     canvas.setAuthor(author)
-    canvas.setCreator("职工技能补助柜台 union-counter")
     pages: list[PageLayout] = []
     texts: list[str] = []
     overflows: list[str] = []

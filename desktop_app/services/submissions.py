@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_app.domain import status as statuses
 from desktop_app.domain.facts import InputError
 from desktop_app.domain.validators import mask_resident_id
-from desktop_app.services import audit_trail
+from desktop_app.services import audit_trail, station_settings
 from desktop_app.services.permissions import acting, require, require_station, station_scope
 from desktop_app.services.station_settings import event_station_code
 from desktop_app.services.status import record_change
@@ -32,6 +34,9 @@ from desktop_app.storage import batches as batch_rows
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import NotFoundError, StatusChangeError
 from desktop_app.storage.models import Application, BatchItem, SubmissionBatch
+
+if TYPE_CHECKING:
+    from desktop_app.printing.transmittal import RenderedList, TransmittalList
 
 PERMISSION = "status.submit"
 MAX_ITEMS = 2000  # one list the 协会 checks by hand: a district's month is a few hundred
@@ -56,6 +61,7 @@ class BatchRow:
 class BatchView:
     number: str
     station_code: str
+    station_name: str
     created_at: datetime
     created_by: str
     withdrawn_at: datetime | None
@@ -117,9 +123,11 @@ def _row(position: int, app: Application, amount: int) -> BatchRow:
 
 
 def _view(batch: SubmissionBatch) -> BatchView:
+    first = batch.items[0].application if batch.items else None
     return BatchView(
         number=batch.number,
         station_code=batch.station_code,
+        station_name=first.station_name if first is not None else batch.station_code,
         created_at=batch.created_at,
         created_by=batch.created_by,
         withdrawn_at=batch.withdrawn_at,
@@ -342,3 +350,95 @@ def batches(store: Store, *, station_code: str | None = None) -> list[BatchSumma
             )
             for b in rows
         ]
+
+
+# --- the 报送清单: PDF and Excel ---------------------------------------------------------------
+
+
+def transmittal(store: Store, number: str) -> TransmittalList:
+    """What the 报送清单 of the batch shows (ID numbers masked, the schemes by their names)."""
+    from desktop_app.printing.transmittal import TransmittalLine, TransmittalList
+    from desktop_app.services.ledger_view import scheme_names
+
+    view = batch_view(store, number)
+    names = scheme_names()
+    here = station_settings.station(store)
+    district = here.district if here is not None and here.district else "区"
+    note = ""
+    if not view.standing:
+        assert view.withdrawn_at is not None
+        when = f"{view.withdrawn_at:%Y-%m-%d %H:%M}"
+        note = f"本批次已于 {when} 撤回（{view.withdraw_reason}），仅供存档"
+    station = view.station_name
+    if station != view.station_code:
+        station = f"{station}（{view.station_code}）"
+    return TransmittalList(
+        number=view.number,
+        station=station,
+        district=district,
+        made=f"{view.created_at.year}年{view.created_at.month}月{view.created_at.day}日",
+        lines=tuple(
+            TransmittalLine(
+                r.position,
+                r.receipt,
+                r.name,
+                r.id_number,
+                names.get(r.scheme, r.scheme),
+                r.item,
+                r.level,
+                r.amount,
+            )
+            for r in view.rows
+        ),
+        totals=tuple((names.get(s, s), n, a) for s, n, a in view.totals_by_scheme()),
+        note=note,
+    )
+
+
+def print_transmittal(
+    store: Store, number: str, out: Path, *, actor: str, now: datetime | None = None
+) -> RenderedList:
+    """The batch's 报送清单 written to `out` as a PDF (whole or not at all), audited."""
+    from desktop_app.printing.transmittal import render_transmittal
+    from desktop_app.services.printing import write_atomically
+
+    require(store, "application.print", now=now)
+    actor = acting(store, actor)
+    data = transmittal(store, number)
+    rendered = render_transmittal(data)
+    temp = write_atomically(out, rendered.pdf)
+    try:
+        audit_trail.record_event(
+            store,
+            actor=actor,
+            action="batch.print",
+            entity="submission_batch",
+            entity_ref=data.number,
+            details={"pages": rendered.pages, "applications": len(data.lines)},
+            now=now,
+        )
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    temp.replace(out)
+    return rendered
+
+
+def export_transmittal(store: Store, number: str, out: Path) -> TransmittalList:
+    """The batch's 报送清单 as an Excel workbook for the 协会 (the PDF's lines and totals)."""
+    from desktop_app.exchange.batch_book import write_batch_list
+    from desktop_app.printing.money import amount_in_capitals
+
+    require(store, "ledger.view")
+    data = transmittal(store, number)
+    write_batch_list(
+        out,
+        title=f"报送清单　批次号 {data.number}　{data.station}　{data.made}",
+        lines=[
+            (x.position, x.receipt, x.name, x.id_number, x.scheme, x.item, x.level, x.amount)
+            for x in data.lines
+        ],
+        totals=[(s, n, a, amount_in_capitals(a)) for s, n, a in data.totals],
+        total=(len(data.lines), data.total, amount_in_capitals(data.total)),
+    )
+    return data

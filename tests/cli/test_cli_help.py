@@ -91,7 +91,8 @@ def test_the_commands_are_all_there():
                 "exchange held", "accounts", "accounts create-admin", "accounts add",
                 "accounts reset-password", "accounts disable", "accounts enable", "accounts list",
                 "accounts password", "server", "server setup", "batch", "batch create",
-                "batch show", "batch list", "batch withdraw"}  # fmt: skip
+                "batch show", "batch list", "batch withdraw", "batch print",
+                "batch export"}  # fmt: skip
     assert names == expected
 
 

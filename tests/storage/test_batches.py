@@ -246,3 +246,36 @@ def test_the_command_line_creates_shows_lists_and_withdraws(store, station, caps
     assert _status(store, station["a"]) == "已打印"
     assert main(["batch", "create", station["accepted"], "--station", "XC01", *db_args]) == 2
     assert "目前是“已受理”" in capsys.readouterr().err
+
+
+def test_the_transmittal_list_prints_and_exports_as_the_batch_holds_it(
+    store, station, capsys, db_args, tmp_path
+):
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    view = batches.create_batch(store, [station["a"], station["b"]], actor="李站长")
+    pdf, xlsx = tmp_path / "清单.pdf", tmp_path / "清单.xlsx"
+    assert main(["batch", "print", view.number, "-o", str(pdf), *db_args]) == EXIT_OK
+    assert "1 页" in capsys.readouterr().out
+    text = PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text()
+    assert station["a"] in text and station["b"] in text and station["c"] not in text
+    amount = view.rows[0].amount
+    assert f"合计：2 份，{2 * amount:,} 元" in text and "第 1 页 共 1 页" in text
+    assert "2026年" in text and "********" in text  # the scheme by its name; IDs masked
+    (event,) = _events(store, "batch.print")
+    assert event.entity_ref == view.number
+    assert main(["batch", "export", view.number, "-o", str(xlsx), *db_args]) == EXIT_OK
+    sheet = load_workbook(xlsx, read_only=True)["报送清单"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[1][:2] == ["序号", "受理编号"]
+    assert [r[1] for r in rows[2:4]] == [station["a"], station["b"]]
+    assert rows[2][7] == amount and isinstance(rows[2][7], int)
+    assert rows[-1][4:6] == ["合计", "2 份"] and rows[-1][7] == 2 * amount
+    assert rows[-1][6].endswith("元整")
+    # Not written over a folder that is not there; nothing left behind on failure.
+    missing = tmp_path / "nowhere" / "x.pdf"
+    assert main(["batch", "print", view.number, "-o", str(missing), *db_args]) != EXIT_OK
+    assert not missing.parent.exists()
