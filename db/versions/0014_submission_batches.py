@@ -9,7 +9,9 @@ counters with the prefix `XC01-BS-2026`), who made it and when, and, once withdr
 withdrew it, when and why. `batch_item`: its applications in the list's order with the amount
 each was sent with; `live` is 1 while the batch stands and NULL once withdrawn, and
 (application_id, live) is unique, so an application stands in one batch at most while a
-withdrawn batch keeps its list (storage/models.py, services/submissions.py).
+withdrawn batch keeps its list (storage/models.py, services/submissions.py); the 协会's answer
+for each (result, amount paid, day paid, reason, when imported, the workbook's SHA-256) once
+it came back (services/results.py).
 
 Both databases. The downgrade drops both tables (the applications' statuses and their history
 steps stay as they are).
@@ -47,6 +49,12 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("amount", sa.Integer(), nullable=False),
         sa.Column("live", sa.Integer(), nullable=True),
+        sa.Column("result", sa.String(16), nullable=True),
+        sa.Column("paid_amount", sa.Integer(), nullable=True),
+        sa.Column("paid_on", sa.Date(), nullable=True),
+        sa.Column("result_reason", sa.Text(), nullable=True),
+        sa.Column("result_at", sa.DateTime(), nullable=True),
+        sa.Column("result_file", sa.String(64), nullable=True),
         sa.CheckConstraint("live IS NULL OR live = 1", name="ck_batch_item_live"),
         sa.ForeignKeyConstraint(
             ["batch_id"], ["submission_batch.id"], name="fk_batch_item_batch_id_submission_batch"

@@ -168,3 +168,31 @@ def _withdraw(args: argparse.Namespace) -> int:
         view = submissions.withdraw_batch(store, args.number, reason=args.reason, actor=clerk)
     print(f"报送批次 {view.number} 已整批撤回：{len(view.rows)} 份申请回到“已打印”")
     return EXIT_OK
+
+
+def cmd_results_import(args: argparse.Namespace) -> int:
+    from desktop_app.cli.common import check_xlsx_name
+    from desktop_app.exchange.errors import ExchangeError
+    from desktop_app.exchange.files import save_problems
+    from desktop_app.services.results import import_results
+
+    if args.problems is not None:
+        check_xlsx_name(args.problems, "--problems")
+    clerk = clerk_of(args)
+    try:
+        with open_store_for(args) as store:
+            done = import_results(store, args.file, actor=clerk)
+    except ExchangeError as exc:
+        print(exc.message, file=sys.stderr)
+        for problem in exc.problems:
+            print("  " + shown(problem.describe()), file=sys.stderr)
+        if args.problems is not None and exc.problems:
+            save_problems(args.problems, exc.problems)
+            print(f"问题清单（{len(exc.problems)} 处）已保存：{args.problems}", file=sys.stderr)
+        return exc.exit_code
+    print(
+        f"报送批次 {done.number}：通过 {done.passed} 份，金额调整 {done.adjusted} 份，"
+        f"不通过 {done.refused} 份，发放合计 {done.paid} 元；"
+        f"此前已导入 {done.unchanged} 份，未填结果 {done.pending} 份"
+    )
+    return EXIT_OK

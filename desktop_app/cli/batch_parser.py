@@ -98,3 +98,32 @@ def add_batch_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None
     )
     withdraw.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
     withdraw.add_argument("--reason", metavar="原因", required=True, help="撤回的原因（必填）")
+
+
+def add_results_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None:
+    """`results import FILE`: the 协会's answer to a batch."""
+    results = commands.add_parser(
+        "results",
+        parents=both,
+        help="审核结果：导入协会填好结果的报送清单（通过、不通过、金额调整）",
+        description=(
+            "导入北京市职工技术协会的审核结果：用 batch export 导出的报送清单，填好“审核结果”"
+            "（通过 / 不通过 / 金额调整）、核定金额、发放日期和原因。"
+            "通过和金额调整的申请改为“已发放”，"
+            "不通过的改为“退回”。每一行都核对；有问题则整个文件不导入，并按行列出问题。"
+            "同一文件再导入一次不改变任何东西。需要“把申请设为已发放”的权限。"
+        ),
+    )
+    actions = results.add_subparsers(
+        dest="action", metavar="操作", help="下列之一", parser_class=ChineseArgumentParser
+    )
+    into = actions.add_parser(
+        "import",
+        parents=both,
+        help="导入一个填好结果的报送清单（xlsx）",
+        description="导入一个填好审核结果的报送清单（xlsx）。",
+    )
+    into.add_argument("file", type=Path, metavar="文件.xlsx", help="协会返回的报送清单")
+    into.add_argument(
+        "--problems", type=Path, metavar="文件.xlsx", help="文件有问题时，把问题清单存为 xlsx"
+    )

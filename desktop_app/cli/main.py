@@ -123,13 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("batch", "withdraw"): batch_commands.cmd_batch,
         ("batch", "print"): batch_commands.cmd_batch,
         ("batch", "export"): batch_commands.cmd_batch,
+        ("results", "import"): batch_commands.cmd_results_import,
     }
     if args.command is None:
         return _run_window(args)
     key: Any = args.command
     if args.command == "catalogue":
         key = ("catalogue", args.catalogue_command)
-    elif args.command in ("ledger", "audit", "exchange", "accounts", "server", "batch"):
+    elif args.command in ("ledger", "audit", "exchange", "accounts", "server", "batch", "results"):
         key = (args.command, args.action)
     handler = handlers.get(key)
     if handler is None:

@@ -433,7 +433,9 @@ def export_transmittal(store: Store, number: str, out: Path) -> TransmittalList:
     data = transmittal(store, number)
     write_batch_list(
         out,
-        title=f"报送清单　批次号 {data.number}　{data.station}　{data.made}",
+        number=data.number,
+        station=data.station,
+        made=data.made,
         lines=[
             (x.position, x.receipt, x.name, x.id_number, x.scheme, x.item, x.level, x.amount)
             for x in data.lines

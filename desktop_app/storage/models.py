@@ -29,6 +29,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ColumnElement,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -682,6 +683,15 @@ class BatchItem(Base):
     position: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(Integer)
     live: Mapped[int | None] = mapped_column(Integer)
+    # The 协会's answer (services/results.py): 通过 | 不通过 | 金额调整, the amount paid (通过:
+    # the amount sent; 金额调整: the new one), the day it was paid, the reason (不通过 and
+    # 金额调整), when it was imported and the SHA-256 of the workbook it came in.
+    result: Mapped[str | None] = mapped_column(String(16))
+    paid_amount: Mapped[int | None] = mapped_column(Integer)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    result_reason: Mapped[str | None] = mapped_column(Text)
+    result_at: Mapped[datetime | None] = mapped_column(DateTime)
+    result_file: Mapped[str | None] = mapped_column(String(64))
 
     batch: Mapped[SubmissionBatch] = relationship(back_populates="items")
     application: Mapped[Application] = relationship()

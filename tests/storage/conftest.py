@@ -95,3 +95,11 @@ def store(db_url: str | None, home: Path, fresh_sqlite: Callable[[Path], Path]) 
         yield opened
     finally:
         opened.dispose()
+
+
+@pytest.fixture
+def db_args(db_url: str | None, home: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command line on the test's database, from its data folder."""
+    monkeypatch.setenv("UNION_COUNTER_HOME", str(home))
+    monkeypatch.setenv("UNION_COUNTER_CLERK", "李站长")
+    return ["--db", db_url] if db_url else []

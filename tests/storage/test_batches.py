@@ -213,14 +213,6 @@ def test_the_roles_hold_for_batches(store, station):
     assert len(denied) == 1
 
 
-@pytest.fixture
-def db_args(db_url: str | None, home: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The command line on the test's database, from its data folder."""
-    monkeypatch.setenv("UNION_COUNTER_HOME", str(home))
-    monkeypatch.setenv("UNION_COUNTER_CLERK", "李站长")
-    return ["--db", db_url] if db_url else []
-
-
 def test_the_command_line_creates_shows_lists_and_withdraws(store, station, capsys, db_args):
     assert main(["batch", "create", "--station", "XC01", "--dry-run", *db_args]) == EXIT_OK
     out = capsys.readouterr()
@@ -270,7 +262,9 @@ def test_the_transmittal_list_prints_and_exports_as_the_batch_holds_it(
     assert main(["batch", "export", view.number, "-o", str(xlsx), *db_args]) == EXIT_OK
     sheet = load_workbook(xlsx, read_only=True)["报送清单"]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][:3] == ["报送清单", "批次号", view.number]
     assert rows[1][:2] == ["序号", "受理编号"]
+    assert rows[1][8:] == ["审核结果", "核定金额（元）", "发放日期", "原因"]
     assert [r[1] for r in rows[2:4]] == [station["a"], station["b"]]
     assert rows[2][7] == amount and isinstance(rows[2][7], int)
     assert rows[-1][4:6] == ["合计", "2 份"] and rows[-1][7] == 2 * amount
