@@ -25,6 +25,7 @@ from desktop_app.services import presenter
 from desktop_app.services.permissions import allowed, missing_reason, require, station_scope
 from desktop_app.services.policies import policy_set
 from desktop_app.storage import audit, ledger_query, repository
+from desktop_app.storage import batches as batch_rows
 from desktop_app.storage.database import Store
 from desktop_app.storage.errors import NotFoundError
 from desktop_app.storage.models import Application, Member
@@ -193,6 +194,9 @@ class Detail:
     decision: dict[str, Any]
     history: list[dict[str, Any]]
     events: list[dict[str, Any]] = field(default_factory=list)
+    # The 报送批次 that held it, oldest first: number, standing, withdrawn_at, result,
+    # paid_amount, paid_on, result_reason (services/submissions.py, services/results.py).
+    batches: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,6 +206,7 @@ class Detail:
             "decision": self.decision,
             "history": self.history,
             "events": self.events,
+            "batches": self.batches,
         }
 
 
@@ -297,6 +302,20 @@ def application_detail(store: Store, receipt: str, *, full_numbers: bool = False
                 for h in app.steps
             ],
             events=event_list,
+            batches=[
+                {
+                    "number": batch.number,
+                    "standing": batch.withdrawn_at is None,
+                    "withdrawn_at": batch.withdrawn_at.isoformat(sep=" ")
+                    if batch.withdrawn_at
+                    else None,
+                    "result": item.result,
+                    "paid_amount": item.paid_amount,
+                    "paid_on": _iso(item.paid_on),
+                    "result_reason": item.result_reason,
+                }
+                for batch, item in batch_rows.batches_of(session, app.id)
+            ],
         )
 
 

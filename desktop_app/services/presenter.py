@@ -11,7 +11,7 @@ masked or not, as the service that read them decided. No Qt, no SQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -257,14 +257,39 @@ def certificate_lines(certificate: Mapping[str, Any], scheme: str = "") -> list[
 
 
 def detail_sections(detail: Detail) -> list[Section]:
-    """申请, 申请人 and 证书 of one application, as the detail view and `ledger show` show
-    them."""
+    """申请, 申请人 and 证书 of one application (and 报送 once it was in a batch), as the
+    detail view and `ledger show` show them."""
     scheme = str(detail.decision.get("scheme") or detail.row.scheme)
-    return [
+    sections = [
         _section("申请", list(application_lines(detail))),
         _section("申请人", list(member_lines(detail.member))),
         _section("证书", list(certificate_lines(detail.certificate, scheme))),
     ]
+    if detail.batches:
+        sections.append(_section("报送", list(batch_lines(detail.batches))))
+    return sections
+
+
+def batch_lines(batches: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """(label, value) of each batch that held the application: its number and state, and the
+    协会's answer — what a member who comes back to ask is told."""
+    lines: list[tuple[str, str]] = []
+    for batch in batches:
+        state = "在报" if batch["standing"] else f"已撤回（{batch['withdrawn_at'][:16]}）"
+        lines.append(("报送批次", f"{batch['number']}（{state}）"))
+        result = batch.get("result")
+        if not result:
+            if batch["standing"]:
+                lines.append(("审核结果", "协会尚未返回结果"))
+            continue
+        if result == "不通过":
+            text = f"不通过：{batch.get('result_reason') or ''}"
+        else:
+            text = f"{result}，{batch.get('paid_on')} 发放 {batch.get('paid_amount')} 元"
+            if batch.get("result_reason"):
+                text += f"（{batch['result_reason']}）"
+        lines.append(("审核结果", text))
+    return lines
 
 
 def history_text(step: Mapping[str, Any]) -> str:
@@ -296,6 +321,10 @@ ACTION_LABELS = {
     "register": "登记",
     "replace": "更换",
     "accept": "核定",
+    "batch": "建立",
+    "batch.withdraw": "撤回",
+    "batch.print": "打印",
+    "results": "导入审核结果：",
 }
 ENTITY_LABELS = {
     "application": "申请",
@@ -303,6 +332,7 @@ ENTITY_LABELS = {
     "settings": "设置",
     "station_key": "签名密钥",
     "held_import": "导入待核",
+    "submission_batch": "报送批次",
 }
 _FIELD_LABELS = {
     "name": "姓名",

@@ -84,6 +84,18 @@ def standing_batches(session: Session, application_ids: Sequence[int]) -> dict[i
     return {int(a): str(n) for a, n in session.execute(statement)}
 
 
+def batches_of(session: Session, application_id: int) -> list[tuple[SubmissionBatch, BatchItem]]:
+    """Every batch that held the application (standing or withdrawn), oldest first, with
+    its item (the 协会's answer, when one came back)."""
+    statement = (
+        select(SubmissionBatch, BatchItem)
+        .join(BatchItem, BatchItem.batch_id == SubmissionBatch.id)
+        .where(BatchItem.application_id == application_id)
+        .order_by(SubmissionBatch.id)
+    )
+    return [(batch, item) for batch, item in session.execute(statement)]
+
+
 def batch_by_number(
     session: Session, number: str, *, for_update: bool = False
 ) -> SubmissionBatch | None:

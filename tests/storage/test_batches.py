@@ -130,6 +130,7 @@ def test_a_batch_is_withdrawn_whole_and_only_before_a_result(store, station):
         detail = application_detail(store, receipt)
         assert detail.row.status_label == "已打印"
         assert detail.history[-1]["reason"] == f"撤回报送批次 {first.number}：漏盖公章"
+        assert detail.batches[0]["number"] == first.number and not detail.batches[0]["standing"]
     with pytest.raises(StatusChangeError, match="已于 2026-11-24 10:00 由 李站长 撤回"):
         batches.withdraw_batch(store, first.number, reason="再撤", actor="李站长")
     # The withdrawn batch keeps its list; its applications may join a new one.

@@ -90,6 +90,17 @@ def test_passed_refused_and_adjusted_come_back_and_a_second_import_changes_nothi
         assert items[c].paid_amount == amount - 600 and items[c].paid_on == date(2026, 12, 19)
         assert len({i.result_file for i in items.values()}) == 1
     assert len(_events(store, "results")) == 1
+    # A member who comes back is told the batch and the answer (the detail, `ledger show`).
+    from desktop_app.services.presenter import detail_sections
+
+    (told,) = [s for s in detail_sections(application_detail(store, c)) if s.title == "报送"]
+    number = sent["view"].number
+    assert told.rows == (
+        ("报送批次", f"{number}（在报）"),
+        ("审核结果", f"金额调整，2026-12-19 发放 {amount - 600} 元（按证书等级核定）"),
+    )
+    (told,) = [s for s in detail_sections(application_detail(store, b)) if s.title == "报送"]
+    assert told.rows[1] == ("审核结果", "不通过：证书编号与证书库不符")
     # The same file again: nothing changes, no new event.
     again = results.import_results(store, answered, actor="区管理员", now=NOW)
     assert (again.changed, again.unchanged) == (0, 3)
