@@ -520,3 +520,132 @@ def test_a_receipt_scanned_into_the_intake_search_opens_it_in_the_ledger(
         lambda: ledger.detail is not None and ledger.detail.windowTitle().endswith(saved["赵磊"])
     )
     assert window.section() == "ledger"
+
+
+# --- 报送: batches, the 报送清单, the 协会's answer, through the window ------------------------
+
+
+def _status_of(ctx: Any, receipt: str) -> str:
+    from desktop_app.services.ledger_view import application_detail
+
+    return application_detail(ctx.store, receipt).row.status_label
+
+
+@pytest.fixture
+def told(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    from desktop_app.ui.ledger import submission
+
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(submission, "tell", lambda _parent, title, text: said.append((title, text)))
+    return said
+
+
+def test_a_claim_goes_from_printed_to_paid_through_the_window(
+    page: Any, saved: Any, qtbot: Any, boxes: Any, told: Any, monkeypatch: Any, tmp_path: Any,
+    ctx: Any,
+) -> None:  # fmt: skip
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from desktop_app.services.status import change_status
+    from desktop_app.ui.exchange import common
+    from desktop_app.ui.ledger import submission
+
+    for name in ("张伟", "李娜"):
+        change_status(ctx.store, saved[name], "printed", actor=CLERK)
+    filters = page.filters
+    filters.status.setCurrentIndex(filters.status.findText("已打印"))
+    qtbot.waitUntil(lambda: sorted(_names(page)) == sorted(["张伟", "李娜", "王芳"]))
+    page.view.setFocus()
+    page.view.selectAll()
+    # Ctrl+B: asked first (取消 the default); 建立批次 with Alt+Y.
+    boxes.answer("Y")
+    qtbot.keyClick(page.view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(told))
+    assert "把选中的 3 份申请编成一个报送批次" in boxes.seen[0]
+    assert boxes.defaults[0] == "取消(&N)"
+    title, text = told.pop()
+    assert title == "已建立报送批次" and "XC01-BS-2026-0001" in text
+    assert {_status_of(ctx, saved[n]) for n in ("张伟", "李娜", "王芳")} == {"已报送"}
+
+    # The batch's list: printed to PDF, exported for the 协会.
+    dialog = page.submission.show_batches()
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "XC01-BS-2026-0001"
+    pdf, book = tmp_path / "清单.pdf", tmp_path / "清单.xlsx"
+    monkeypatch.setattr(submission, "choose_pdf_path", lambda *_a: pdf)
+    monkeypatch.setattr(common, "choose_save_path", lambda *_a: book)
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    text = PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text()
+    assert all(saved[n] in text for n in ("张伟", "李娜", "王芳")) and "合计：3 份" in text
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert book.exists()
+    dialog.reject()
+
+    # The 协会's answer: 张伟 and 王芳 passed, 李娜 refused.
+    workbook = load_workbook(book)
+    sheet = workbook.active
+    for row in range(3, 6):
+        receipt = sheet.cell(row, 2).value
+        if receipt == saved["李娜"]:
+            sheet.cell(row, 9).value, sheet.cell(row, 12).value = "不通过", "证书信息不符"
+        else:
+            sheet.cell(row, 9).value = "通过"
+    answered = tmp_path / "结果.xlsx"
+    workbook.save(answered)
+    monkeypatch.setattr(common, "choose_open_paths", lambda *_a: [answered])
+    page.submission.import_results()
+    title, text = told.pop()
+    assert title == "审核结果已导入" and "通过 2 份" in text and "不通过 1 份" in text
+    assert _status_of(ctx, saved["张伟"]) == "已发放" and _status_of(ctx, saved["李娜"]) == "退回"
+
+
+def test_a_batch_is_withdrawn_through_the_window_only_with_a_reason(
+    page: Any, saved: Any, ctx: Any, monkeypatch: Any, told: Any
+) -> None:
+    from desktop_app.services import submissions
+    from desktop_app.ui.ledger.submission import WithdrawDialog
+
+    batches = submissions.create_batch(ctx.store, [saved["王芳"]], actor=CLERK)
+    dialog = page.submission.show_batches()
+    monkeypatch.setattr(WithdrawDialog, "ask", classmethod(lambda cls, *_a: ""))  # 取消
+    assert not dialog.withdraw()
+    assert _status_of(ctx, saved["王芳"]) == "已报送"
+    monkeypatch.setattr(WithdrawDialog, "ask", classmethod(lambda cls, *_a: "漏盖公章"))
+    assert dialog.withdraw()
+    assert _status_of(ctx, saved["王芳"]) == "已打印"
+    assert dialog.table.item(0, 6).text() == "已撤回" and batches.number.endswith("0001")
+    # The reason dialog itself: 撤回 stays off until a reason is typed, and is not the default.
+    reason = WithdrawDialog(dialog, batches.number, 1)
+    assert not reason.go.isEnabled() and not reason.go.isDefault()
+    reason.reason.setText("  ")
+    assert not reason.go.isEnabled()
+    reason.reason.setText("重新整理")
+    assert reason.go.isEnabled()
+
+
+def test_a_station_clerk_is_not_offered_the_submission(page: Any, ctx: Any) -> None:
+    from desktop_app.services import accounts
+
+    actions = [a.text() for a in page.submission.menu.actions() if a.text()]
+    assert actions == [
+        "把选中的申请编成报送批次(&N)…",
+        "报送批次：清单、撤回(&L)…",
+        "导入协会审核结果(&R)…",
+    ]
+    store = ctx.store
+    accounts.create_first_admin(store, username="admin", name="张管理", password="Admin-pass-1")
+    accounts.add_account(store, username="wang", name="王柜员", role="clerk", station_code="XC01",
+                         password="Clerk-pass-1")  # fmt: skip
+    store.account = None
+    accounts.sign_in(store, "wang", "Clerk-pass-1")
+    page.submission.gate()
+    create, listing, results = (
+        page.submission.create_action,
+        page.submission.list_action,
+        (page.submission.results_action),
+    )
+    assert not create.isEnabled() and "把申请设为已报送" in create.toolTip()
+    assert not results.isEnabled() and "把申请设为已发放" in results.toolTip()
+    assert listing.isEnabled() and page.submission.button.isEnabled()

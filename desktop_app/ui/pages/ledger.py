@@ -30,6 +30,7 @@ from desktop_app.domain.receipts import scanned_receipt
 from desktop_app.ui.access import gate
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.ledger.filters import LedgerFilters
+from desktop_app.ui.ledger.submission import SubmissionActions
 from desktop_app.ui.models.ledger_model import COLUMNS, RECEIPT_ROLE, LedgerModel
 from desktop_app.ui.pages.base import Page
 
@@ -147,6 +148,7 @@ class LedgerPage(Page):
             "登记服务站公钥（区总工会）(&R)…", self.register_station_key
         )
         self.exchange_button.setMenu(self.exchange_menu)
+        self.submission = SubmissionActions(self)
         self.exchange_menu.setToolTipsVisible(True)  # a refused entry says why
         # The actions' shortcuts work anywhere in the page (and show in the menu).
         self.addAction(self.exchange_export_action)
@@ -157,6 +159,7 @@ class LedgerPage(Page):
         info.addWidget(self.message, 1)
         info.addWidget(hint)
         info.addWidget(self.batch_button)
+        info.addWidget(self.submission.button)
         info.addWidget(self.export_button)
         info.addWidget(self.exchange_button)
         layout = QVBoxLayout(self)
@@ -212,6 +215,7 @@ class LedgerPage(Page):
         ]
         self.exchange_button.setEnabled(any(exchange))  # what the role may do of it is there
         gate(self.batch_button, self.ctx, "application.print")
+        self.submission.gate()
         self._load_choices()
         if self.ctx.store is not None:
             if self._stale:
