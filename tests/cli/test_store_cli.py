@@ -338,7 +338,9 @@ def test_ledger_show_json(station, filled):
     code, out, _err = station("ledger", "show", filled["张伟"], "--json")
     assert code == 0
     detail = json.loads(out)
-    assert set(detail) == {"application", "member", "certificate", "decision", "history", "events"}
+    assert set(detail) == {"application", "member", "certificate", "decision", "history", "events",
+                           "batches"}  # fmt: skip
+    assert detail["batches"] == []  # in no 报送批次 yet
     assert detail["member"]["id_number"] == "110105********" + make_id(1)[-4:]
     assert detail["decision"]["amount"] == 2400
     assert all(
