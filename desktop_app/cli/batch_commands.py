@@ -196,3 +196,32 @@ def cmd_results_import(args: argparse.Namespace) -> int:
         f"此前已导入 {done.unchanged} 份，未填结果 {done.pending} 份"
     )
     return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from desktop_app.services.statistics import BY, BY_LABELS, overview
+
+    date_from, date_to = date_range(args)
+    with open_store_for(args, reading=True) as store:
+        found = overview(store, date_from=date_from, date_to=date_to, station_code=args.station)
+    groups = list(dict.fromkeys(args.by or BY))
+    if args.json:
+        print_json(
+            {
+                "from": date_from.isoformat() if date_from else None,
+                "to": date_to.isoformat() if date_to else None,
+                "station": found.station_code,
+                "count": found.count,
+                "amount": found.amount,
+                "by": {g: [asdict(line) for line in found.by[g]] for g in groups},
+            }
+        )
+        return EXIT_OK
+    period = f"{date_from or '最早'} 至 {date_to or '最近'}"
+    where = f"服务站 {found.station_code}" if found.station_code else "全部服务站"
+    lines = [f"统计：登记日期 {period}，{where}；共 {found.count:,} 份，{found.amount:,} 元"]
+    for group in groups:
+        lines += ["", "\t".join((BY_LABELS[group], "份数", "金额（元）"))]
+        lines += [f"{line.key}\t{line.count}\t{line.amount}" for line in found.by[group]]
+    print(shown("\n".join(lines)))
+    return EXIT_OK

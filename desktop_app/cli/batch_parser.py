@@ -127,3 +127,27 @@ def add_results_parser(commands: Any, both: list[argparse.ArgumentParser]) -> No
     into.add_argument(
         "--problems", type=Path, metavar="文件.xlsx", help="文件有问题时，把问题清单存为 xlsx"
     )
+
+
+def add_stats_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None:
+    """`stats`: the period's counts and amounts (services/statistics.py)."""
+    stats = commands.add_parser(
+        "stats",
+        parents=both,
+        help="统计：一段时间内的申请份数和金额，按月份、服务站、方案、状态或职业（工种）",
+        description=(
+            "按登记日期统计申请的份数和补助金额（不符合条件的申请金额为 0）：按月份、服务站、方案、"
+            "状态，或最多的职业（工种）和竞赛项目。服务站账户只统计本站。"
+        ),
+    )
+    stats.add_argument("--from", dest="date_from", metavar="日期", help="登记日期不早于（含）")
+    stats.add_argument("--to", dest="date_to", metavar="日期", help="登记日期不晚于（含）")
+    stats.add_argument("--station", metavar="站号", help="只统计这个服务站")
+    stats.add_argument(
+        "--by",
+        choices=("month", "station", "scheme", "status", "occupation"),
+        action="append",
+        metavar="分组",
+        help="month、station、scheme、status 或 occupation，可写多次；不写时全部列出",
+    )
+    stats.add_argument("--json", action="store_true", help="以 JSON 输出")

@@ -124,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("batch", "print"): batch_commands.cmd_batch,
         ("batch", "export"): batch_commands.cmd_batch,
         ("results", "import"): batch_commands.cmd_results_import,
+        "stats": batch_commands.cmd_stats,
     }
     if args.command is None:
         return _run_window(args)

@@ -10,7 +10,7 @@ from typing import Any
 
 from desktop_app import __version__
 from desktop_app.cli.account_parser import add_accounts_parser
-from desktop_app.cli.batch_parser import add_batch_parser, add_results_parser
+from desktop_app.cli.batch_parser import add_batch_parser, add_results_parser, add_stats_parser
 from desktop_app.cli.chinese_argparse import (
     EXIT_USAGE,
     VERSION_HELP,
@@ -290,6 +290,7 @@ def _add_store_commands(commands: Any) -> None:
     add_accounts_parser(commands, both)
     add_batch_parser(commands, both)
     add_results_parser(commands, both)
+    add_stats_parser(commands, both)
 
     backup = commands.add_parser(
         "backup",

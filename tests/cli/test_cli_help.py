@@ -92,7 +92,7 @@ def test_the_commands_are_all_there():
                 "accounts reset-password", "accounts disable", "accounts enable", "accounts list",
                 "accounts password", "server", "server setup", "batch", "batch create",
                 "batch show", "batch list", "batch withdraw", "batch print",
-                "batch export", "results", "results import"}  # fmt: skip
+                "batch export", "results", "results import", "stats"}  # fmt: skip
     assert names == expected
 
 

@@ -1,0 +1,98 @@
+"""统计 (issue 19): counts and amounts of the applications of a period — by month, station,
+scheme, status and the most frequent occupations — for the district's and the station's
+overview. The window's section and `union-counter stats` read them here; a station's account
+sees its own station only. (The charts and the 汇总 sheet of the ledger export are to come from
+this same overview: issue 19, part 3.)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from desktop_app.domain import status as statuses
+from desktop_app.services.permissions import require, station_scope
+from desktop_app.storage import statistics as tallies_of
+from desktop_app.storage.database import Store
+
+BY = ("month", "station", "scheme", "status", "occupation")
+BY_LABELS = {"month": "月份", "station": "服务站", "scheme": "方案", "status": "状态",
+             "occupation": "职业（工种）或项目"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Line:
+    key: str  # 2026-11, XC01, the scheme's short name, 已报送, 无人机驾驶员
+    count: int
+    amount: int  # yuan
+
+
+@dataclass(frozen=True)
+class Overview:
+    date_from: date | None
+    date_to: date | None
+    station_code: str | None  # the one station it covers, or None: every station's
+    count: int
+    amount: int
+    by: dict[str, tuple[Line, ...]]  # BY → lines
+
+
+def _lines(pairs: Iterable[tuple[str, int, int]], *, order: str) -> tuple[Line, ...]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key, n, amount in pairs:
+        counts[key][0] += n
+        counts[key][1] += amount
+    lines = [Line(key, n, amount) for key, (n, amount) in counts.items()]
+    if order == "key":
+        lines.sort(key=lambda line: line.key)
+    elif order == "status":
+        rank = {word: i for i, word in enumerate(statuses.LABELS.values())}
+        lines.sort(key=lambda line: rank.get(line.key, len(rank)))
+    else:
+        lines.sort(key=lambda line: (-line.count, line.key))
+    return tuple(lines)
+
+
+def overview(
+    store: Store,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    station_code: str | None = None,
+    occupations: int = 10,
+) -> Overview:
+    """The period's figures (登记日期 from `date_from` to `date_to`, both included)."""
+    from desktop_app.services.ledger_view import scheme_names
+
+    require(store, "ledger.view")
+    own = station_scope(store)
+    station = own or ((station_code or "").strip().upper() or None)
+    names = scheme_names()
+    with store.session() as session:
+        rows = tallies_of.tallies(
+            session, date_from=date_from, date_to=date_to, station_code=station
+        )
+        top = tallies_of.occupations(
+            session, date_from=date_from, date_to=date_to, station_code=station, limit=occupations
+        )
+    by = {
+        "month": _lines(((f"{r.day:%Y-%m}", r.count, r.amount) for r in rows), order="key"),
+        "station": _lines(((r.station_code, r.count, r.amount) for r in rows), order="key"),
+        "scheme": _lines(
+            ((names.get(r.scheme, r.scheme), r.count, r.amount) for r in rows), order="count"
+        ),
+        "status": _lines(
+            ((statuses.label(r.status), r.count, r.amount) for r in rows), order="status"
+        ),
+        "occupation": tuple(Line(name, n, amount) for name, n, amount in top),
+    }
+    return Overview(
+        date_from=date_from,
+        date_to=date_to,
+        station_code=station,
+        count=sum(r.count for r in rows),
+        amount=sum(r.amount for r in rows),
+        by=by,
+    )
