@@ -199,12 +199,22 @@ def cmd_results_import(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from desktop_app.services.statistics import BY, BY_LABELS, overview
+    from desktop_app.services.statistics import BY, BY_LABELS, overview, scope_text
 
     date_from, date_to = date_range(args)
     with open_store_for(args, reading=True) as store:
         found = overview(store, date_from=date_from, date_to=date_to, station_code=args.station)
     groups = list(dict.fromkeys(args.by or BY))
+    if args.output is not None or args.png is not None:
+        from desktop_app.printing.stats_report import report_png
+        from desktop_app.services.printing import write_atomically
+        from desktop_app.services.statistics import report_pdf
+
+        pdf = report_pdf(found)
+        for path, data in ((args.output, pdf), (args.png, None)):
+            if path is not None:
+                write_atomically(path, data if data is not None else report_png(pdf)).replace(path)
+                print(f"统计报告已写入 {path}", file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -217,9 +227,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
-    period = f"{date_from or '最早'} 至 {date_to or '最近'}"
-    where = f"服务站 {found.station_code}" if found.station_code else "全部服务站"
-    lines = [f"统计：登记日期 {period}，{where}；共 {found.count:,} 份，{found.amount:,} 元"]
+    lines = [f"统计：{scope_text(found)}；共 {found.count:,} 份，{found.amount:,} 元"]
     for group in groups:
         lines += ["", "\t".join((BY_LABELS[group], "份数", "金额（元）"))]
         lines += [f"{line.key}\t{line.count}\t{line.amount}" for line in found.by[group]]

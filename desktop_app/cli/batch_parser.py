@@ -151,3 +151,7 @@ def add_stats_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None
         help="month、station、scheme、status 或 occupation，可写多次；不写时全部列出",
     )
     stats.add_argument("--json", action="store_true", help="以 JSON 输出")
+    stats.add_argument(
+        "-o", "--output", type=Path, metavar="文件.pdf", help="另写一页带图表的 PDF 统计报告"
+    )
+    stats.add_argument("--png", type=Path, metavar="文件.png", help="另把统计报告存为 PNG 图片")

@@ -96,3 +96,33 @@ def overview(
         amount=sum(r.amount for r in rows),
         by=by,
     )
+
+
+def scope_text(found: Overview) -> str:
+    """登记日期 … 至 …，全部服务站 (or one station): what the figures cover."""
+    period = f"{found.date_from or '最早'} 至 {found.date_to or '最近'}"
+    where = f"服务站 {found.station_code}" if found.station_code else "全部服务站"
+    return f"登记日期 {period}，{where}"
+
+
+def report_pdf(found: Overview, *, today: date | None = None) -> bytes:
+    """The overview as the one-page PDF report with its charts (printing/stats_report.py)."""
+    from desktop_app.printing.stats_report import StatsReport, render_report
+
+    def figures(group: str) -> list[tuple[str, int, int]]:
+        return [(line.key, line.count, line.amount) for line in found.by[group]]
+
+    day = today or date.today()
+    return render_report(
+        StatsReport(
+            scope=scope_text(found),
+            count=found.count,
+            amount=found.amount,
+            by_station=figures("station"),
+            by_month=figures("month"),
+            by_occupation=figures("occupation"),
+            by_scheme=figures("scheme"),
+            by_status=figures("status"),
+            made=f"{day.year}年{day.month}月{day.day}日",
+        )
+    )

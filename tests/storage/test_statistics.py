@@ -115,3 +115,17 @@ def test_an_empty_period_is_all_zeros(store, rows):
     found = overview(store, date_from=date(2030, 1, 1))
     assert (found.count, found.amount) == (0, 0)
     assert all(found.by[group] == () for group in BY)
+
+
+def test_the_command_line_writes_the_report_as_pdf_and_png(store, rows, capsys, db_args, tmp_path):
+    import io
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    pdf, png = tmp_path / "统计.pdf", tmp_path / "统计.png"
+    assert main(["stats", "-o", str(pdf), "--png", str(png), *db_args]) == EXIT_OK
+    text = PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text()
+    assert f"共 {len(rows):,} 份申请" in text and "各服务站申请份数" in text
+    assert Image.open(png).format == "PNG"
+    assert "统计报告已写入" in capsys.readouterr().err
