@@ -100,9 +100,15 @@ def overview(
 
 def scope_text(found: Overview) -> str:
     """登记日期 … 至 …，全部服务站 (or one station): what the figures cover."""
-    period = f"{found.date_from or '最早'} 至 {found.date_to or '最近'}"
+    start, end = found.date_from, found.date_to
+    if start and end:
+        period = f"登记日期 {start} 至 {end}"
+    elif start or end:
+        period = f"登记日期 {start} 及以后" if start else f"登记日期 {end} 及以前"
+    else:
+        period = "全部登记日期"
     where = f"服务站 {found.station_code}" if found.station_code else "全部服务站"
-    return f"登记日期 {period}，{where}"
+    return f"{period}，{where}"
 
 
 def report_pdf(found: Overview, *, today: date | None = None) -> bytes:

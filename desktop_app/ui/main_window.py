@@ -30,6 +30,7 @@ from desktop_app.ui.pages.catalogue import CataloguePage
 from desktop_app.ui.pages.intake import IntakePage
 from desktop_app.ui.pages.ledger import LedgerPage
 from desktop_app.ui.pages.settings import SettingsPage
+from desktop_app.ui.pages.statistics import StatisticsPage
 from desktop_app.ui.setup_dialog import FirstRunDialog, missing_setup
 from desktop_app.ui.sign_in import IdleLock, SignInDialog, lock_panel
 
@@ -48,6 +49,7 @@ SECTIONS = (
     ("ledger", "台账", "Ctrl+2"),
     ("catalogue", "目录", "Ctrl+3"),
     ("settings", "设置", "Ctrl+4"),
+    ("statistics", "统计", "Ctrl+5"),
 )
 
 
@@ -77,11 +79,13 @@ class MainWindow(QMainWindow):
         self.intake.search.receipt_entered.connect(self.open_receipt)
         self.catalogue = CataloguePage(ctx)
         self.settings_page = SettingsPage(ctx)
+        self.statistics = StatisticsPage(ctx)
         self.pages = {
             "intake": self.intake,
             "ledger": self.ledger,
             "catalogue": self.catalogue,
             "settings": self.settings_page,
+            "statistics": self.statistics,
         }
         for key, label, shortcut in SECTIONS:
             item = QListWidgetItem(f"{label}\n{shortcut}")

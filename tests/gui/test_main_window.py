@@ -30,6 +30,7 @@ def test_sections_by_shortcut_and_the_status_bar(qtbot: Any, window: MainWindow)
         (Qt.Key.Key_2, "ledger"),
         (Qt.Key.Key_3, "catalogue"),
         (Qt.Key.Key_4, "settings"),
+        (Qt.Key.Key_5, "statistics"),
         (Qt.Key.Key_1, "intake"),
     ):
         qtbot.keyClick(window, key, CTRL)
@@ -60,7 +61,7 @@ def test_the_window_fits_a_1366x768_screen(qtbot: Any, window: MainWindow) -> No
     hint = window.minimumSizeHint()
     assert window.minimumWidth() <= 1366 and window.minimumHeight() <= 768
     assert hint.width() <= 1366 and hint.height() <= 768
-    for section in ("intake", "ledger", "catalogue", "settings"):
+    for section in ("intake", "ledger", "catalogue", "settings", "statistics"):
         window.show_section(section)
         page = window.pages[section]
         assert page.minimumSizeHint().width() <= 1366 - window.sidebar.width()
