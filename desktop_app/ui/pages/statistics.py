@@ -112,6 +112,7 @@ class StatisticsPage(Page):
         self.found: Any = None
         self.pdf: bytes | None = None
         self.task: Any = None
+        self._asked = 0  # the newest count asked for: an older one that ends later is dropped
         self._shown_once = False
 
     def section_shown(self) -> None:
@@ -150,7 +151,8 @@ class StatisticsPage(Page):
             return
         station = self.station.text().strip() or None
         self.message.setText("正在统计…")
-        self.run_button.setEnabled(False)
+        self._asked += 1
+        asked = self._asked
 
         def work(_progress: Any) -> tuple[Any, bytes]:
             from desktop_app.services.statistics import overview, report_pdf
@@ -159,16 +161,19 @@ class StatisticsPage(Page):
             return found, report_pdf(found)
 
         def failed(exc: BaseException) -> None:
-            self.run_button.setEnabled(True)
-            self.message.setText(message_for(exc))
+            if asked == self._asked:
+                self.message.setText(message_for(exc))
 
-        self.task = run_task(self, work, on_done=self._show, on_error=failed)
+        def done(result: tuple[Any, bytes]) -> None:
+            if asked == self._asked:
+                self._show(result)
+
+        self.task = run_task(self, work, on_done=done, on_error=failed)
 
     def _show(self, result: tuple[Any, bytes]) -> None:
         from desktop_app.services.statistics import BY, BY_LABELS, scope_text
         from desktop_app.ui.printing.pages import open_pdf, render_page
 
-        self.run_button.setEnabled(True)
         self.found, self.pdf = result
         found = self.found
         self.message.setText(f"{scope_text(found)}：共 {found.count:,} 份，{found.amount:,} 元")
