@@ -603,7 +603,30 @@ def measure(store: Store, *, rounds: int = 15, lookups: int = 200) -> list[Timin
                 lambda f=filter_, c=cap: ledger_view.ledger_count(store, f, limit=c), 3
             )
             results.append(Timing(f"count ≤ {cap:,}: {name}", None, times, total))
+    results.extend(measure_statistics(store, s.newest_day))
     return results
+
+
+def statistics_cases(newest: date) -> list[tuple[str, dict[str, Any]]]:
+    """The 统计 section's periods: a month, a station's year, a year, everything."""
+    year = (date(newest.year - 1, 1, 1), date(newest.year - 1, 12, 31))
+    return [
+        ("a month", {"date_from": newest - timedelta(days=30), "date_to": newest}),
+        ("a station's year", {"date_from": year[0], "date_to": year[1], "station_code": "XC01"}),
+        ("a year", {"date_from": year[0], "date_to": year[1]}),
+        ("everything", {}),
+    ]
+
+
+def measure_statistics(store: Store, newest: date, rounds: int = 5) -> list[Timing]:
+    """The 统计 overview (services/statistics.py) of each period: issue 19's ≤ 1 s."""
+    from desktop_app.services.statistics import overview
+
+    found = []
+    for name, period in statistics_cases(newest):
+        times, result = _time(lambda p=period: overview(store, **p), rounds)
+        found.append(Timing(f"statistics: {name}", 1000.0, times, result.count))
+    return found
 
 
 # --- running: SQLite (cached) and PostgreSQL ------------------------------------------------
