@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -48,30 +49,43 @@ def _font(fonts: FontSet) -> str:
     return fonts.primary.name
 
 
-def station_chart(data: Figures, face: str, width: float, height: float) -> Drawing:
+def _drawing(face: str, width: float, height: float) -> Drawing:
     drawing = Drawing(width, height)
     drawing.initialFontName = face  # reportlab's default (Helvetica) would not be embedded
-    chart = VerticalBarChart()
-    chart.x, chart.y = 40, 28
-    chart.width, chart.height = width - 60, height - 48
+    return drawing
+
+
+def _axes(chart: Any, face: str, size: float) -> None:
+    chart.valueAxis.valueMin = 0
+    for labels in (chart.categoryAxis.labels, chart.valueAxis.labels):
+        labels.fontName = face
+        labels.fontSize = size
+
+
+def _bars(chart: Any, data: Figures, face: str, *, nudge: float) -> None:
+    """Counts as bars with their values written at their ends, in the forms' face."""
     chart.data = [[count for _key, count, _amount in data] or [0]]
     chart.categoryAxis.categoryNames = [key for key, _c, _a in data] or ["—"]
     chart.bars[0].fillColor = BLUE
     chart.barLabelFormat = "%d"
     chart.barLabels.fontName = face
     chart.barLabels.fontSize = 8
-    chart.barLabels.nudge = 7
-    chart.valueAxis.valueMin = 0
-    for labels in (chart.categoryAxis.labels, chart.valueAxis.labels):
-        labels.fontName = face
-        labels.fontSize = 8
+    chart.barLabels.nudge = nudge
+    _axes(chart, face, 8)
+
+
+def station_chart(data: Figures, face: str, width: float, height: float) -> Drawing:
+    drawing = _drawing(face, width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 40, 28
+    chart.width, chart.height = width - 60, height - 48
+    _bars(chart, data, face, nudge=7)
     drawing.add(chart)
     return drawing
 
 
 def month_chart(data: Figures, face: str, width: float, height: float) -> Drawing:
-    drawing = Drawing(width, height)
-    drawing.initialFontName = face
+    drawing = _drawing(face, width, height)
     chart = HorizontalLineChart()
     chart.x, chart.y = 40, 28
     chart.width, chart.height = width - 60, height - 48
@@ -82,10 +96,7 @@ def month_chart(data: Figures, face: str, width: float, height: float) -> Drawin
     chart.categoryAxis.categoryNames = [n if i % step == 0 else "" for i, n in enumerate(names)]
     chart.lines[0].strokeColor = GREEN
     chart.lines[0].strokeWidth = 1.5
-    chart.valueAxis.valueMin = 0
-    for labels in (chart.categoryAxis.labels, chart.valueAxis.labels):
-        labels.fontName = face
-        labels.fontSize = 7.5
+    _axes(chart, face, 7.5)
     chart.categoryAxis.labels.angle = 30 if len(names) > 8 else 0
     chart.categoryAxis.labels.dy = -8 if len(names) > 8 else -2
     drawing.add(chart)
@@ -93,23 +104,11 @@ def month_chart(data: Figures, face: str, width: float, height: float) -> Drawin
 
 
 def occupation_chart(data: Figures, face: str, width: float, height: float) -> Drawing:
-    drawing = Drawing(width, height)
-    drawing.initialFontName = face
-    shown = list(data)[:MAX_OCCUPATIONS][::-1]  # the most frequent at the top
+    drawing = _drawing(face, width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y = 150, 10
     chart.width, chart.height = width - 190, height - 20
-    chart.data = [[count for _key, count, _amount in shown] or [0]]
-    chart.categoryAxis.categoryNames = [key for key, _c, _a in shown] or ["—"]
-    chart.bars[0].fillColor = BLUE
-    chart.barLabelFormat = "%d"
-    chart.barLabels.fontName = face
-    chart.barLabels.fontSize = 8
-    chart.barLabels.nudge = 9
-    chart.valueAxis.valueMin = 0
-    for labels in (chart.categoryAxis.labels, chart.valueAxis.labels):
-        labels.fontName = face
-        labels.fontSize = 8
+    _bars(chart, list(data)[:MAX_OCCUPATIONS][::-1], face, nudge=9)  # the most at the top
     drawing.add(chart)
     return drawing
 
