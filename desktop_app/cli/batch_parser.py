@@ -11,6 +11,22 @@ from desktop_app.cli.chinese_argparse import ChineseArgumentParser
 BATCH_EXAMPLE = "如 XC01-BS-2026-0003"
 
 
+def _actions(parser: argparse.ArgumentParser) -> Any:
+    return parser.add_subparsers(
+        dest="action", metavar="操作", help="下列之一", parser_class=ChineseArgumentParser
+    )
+
+
+def _batch_number(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
+
+
+def _output(parser: argparse.ArgumentParser, name: str, what: str) -> None:
+    parser.add_argument(
+        "-o", "--output", required=True, type=Path, metavar=name, help=f"写到这个 {what} 文件"
+    )
+
+
 def add_batch_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None:
     """The `batch` subcommand and its actions, on the main parser's `commands`."""
     batch = commands.add_parser(
@@ -24,9 +40,7 @@ def add_batch_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None
             "建立和撤回需要“把申请设为已报送”的权限。"
         ),
     )
-    actions = batch.add_subparsers(
-        dest="action", metavar="操作", help="下列之一", parser_class=ChineseArgumentParser
-    )
+    actions = _actions(batch)
     create = actions.add_parser(
         "create",
         parents=both,
@@ -54,7 +68,7 @@ def add_batch_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None
         help="查看一个批次：每份申请（身份证号已遮挡）、各方案合计、总计（含大写）",
         description="查看一个报送批次：清单的每一行（身份证号已遮挡）、各方案合计和总计。",
     )
-    show.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
+    _batch_number(show)
     show.add_argument("--json", action="store_true", help="以 JSON 输出")
     listing = actions.add_parser(
         "list",
@@ -73,20 +87,16 @@ def add_batch_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None
             "文件整个写成或不写。打印记入审计记录。"
         ),
     )
-    print_list.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
-    print_list.add_argument(
-        "-o", "--output", required=True, type=Path, metavar="文件.pdf", help="写到这个 PDF 文件"
-    )
+    _batch_number(print_list)
+    _output(print_list, "文件.pdf", "PDF")
     export_list = actions.add_parser(
         "export",
         parents=both,
         help="报送清单 Excel（给协会）：与 PDF 相同的行和合计",
         description="把批次的报送清单写成 Excel 工作簿（与 PDF 相同的行、各方案合计和总计）。",
     )
-    export_list.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
-    export_list.add_argument(
-        "-o", "--output", required=True, type=Path, metavar="文件.xlsx", help="写到这个 xlsx 文件"
-    )
+    _batch_number(export_list)
+    _output(export_list, "文件.xlsx", "xlsx")
     withdraw = actions.add_parser(
         "withdraw",
         parents=both,
@@ -96,7 +106,7 @@ def add_batch_parser(commands: Any, both: list[argparse.ArgumentParser]) -> None
             "申请回到“已打印”，批次保留清单并记下撤回人、时间和原因。"
         ),
     )
-    withdraw.add_argument("number", metavar="批次号", help=BATCH_EXAMPLE)
+    _batch_number(withdraw)
     withdraw.add_argument("--reason", metavar="原因", required=True, help="撤回的原因（必填）")
 
 
@@ -114,9 +124,7 @@ def add_results_parser(commands: Any, both: list[argparse.ArgumentParser]) -> No
             "同一文件再导入一次不改变任何东西。需要“把申请设为已发放”的权限。"
         ),
     )
-    actions = results.add_subparsers(
-        dest="action", metavar="操作", help="下列之一", parser_class=ChineseArgumentParser
-    )
+    actions = _actions(results)
     into = actions.add_parser(
         "import",
         parents=both,
