@@ -18,8 +18,10 @@ fails the batch on the unique index (the caller retries or reports it).
 
 Search index (SQLite): the insert trigger of db/versions/0003_search_indexes.py costs ~30 µs
 a row through FTS5; for the batch it is dropped and created again inside the same write
-transaction (`_drop_search_trigger`), and the entries are written in one executemany per
-search table, ~4 µs a row. PostgreSQL's GIN indexes follow by themselves.
+transaction (`_drop_insert_triggers`), and the entries are written in one executemany per
+search table, ~4 µs a row. PostgreSQL's GIN indexes follow by themselves. 统计's sums
+(db/versions/0015_tallies.py) likewise: the row trigger is dropped and the batch's sums added
+in one grouped statement per table; on PostgreSQL the statement trigger adds them for COPY.
 
 Texts stored once (`term`, models.interned): the batch's distinct texts are looked up (and the
 new ones stored) in one go before the rows are made, and each row carries their numbers. The
@@ -190,28 +192,55 @@ def _batch_texts(items: Sequence[NewApplication]) -> set[str | None]:
     return texts
 
 
-_SEARCH_TRIGGER = "application_search_insert"
+# The insert triggers a bulk insert takes off for its batch (SQLite): the search index's
+# (db/versions/0003_search_indexes.py) and 统计's sums' (db/versions/0015_tallies.py).
+_INSERT_TRIGGERS = ("application_search_insert", "application_tally_insert")
 
 
-def _drop_search_trigger(connection: Connection) -> str | None:
-    """SQLite: take the search index's insert trigger (db/versions/0003_search_indexes.py)
-    off for this write transaction; its definition, to put back with `_restore_trigger`
-    before the transaction ends, or None when there is none. The rows' index entries are
-    written by `_fill_search` instead.
+def _drop_insert_triggers(connection: Connection) -> dict[str, str]:
+    """SQLite: take the search index's and the sums' insert triggers off for this write
+    transaction; their definitions by name, to put back before the transaction ends (empty
+    on PostgreSQL, or for a trigger there is not). What they would have done is done for the
+    batch by `_fill_search` and `_fill_tallies` instead.
 
     Dropped, not paused: an AFTER INSERT trigger costs ~10 µs a row even when its WHEN
     clause stops it (SQLite builds the NEW row for it), a third of the insert. DDL is part of
-    the transaction: other connections never see the table without its trigger (they read
-    the last commit), and a rollback or a crash leaves it as it was."""
+    the transaction: other connections never see the table without its triggers (they read
+    the last commit), and a rollback or a crash leaves them as they were."""
     if connection.dialect.name != "sqlite":
-        return None
-    sql = connection.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_SEARCH_TRIGGER,)
-    ).scalar_one_or_none()
-    if sql is None:
-        return None
-    connection.exec_driver_sql(f"DROP TRIGGER {_SEARCH_TRIGGER}")
-    return str(sql)
+        return {}
+    found = dict(
+        connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
+            _INSERT_TRIGGERS,
+        ).all()
+    )
+    for name in found:
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    return {str(name): str(sql) for name, sql in found.items()}
+
+
+# 统计's sums of the applications with ids from ? to ? (the batch just inserted), added as the
+# dropped trigger would have added them row by row (db/versions/0015_tallies.py).
+_FILL_TALLIES = (
+    "INSERT INTO tally_day (day, station_code, scheme_id, status, count, amount) "
+    "SELECT applied_on, station_code, scheme_id, status, count(*), sum(amount) "
+    "FROM application WHERE id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4 "
+    "ON CONFLICT (day, station_code, scheme_id, status) DO UPDATE SET "
+    "count = tally_day.count + excluded.count, amount = tally_day.amount + excluded.amount",
+    "INSERT INTO tally_month (month, station_code, subject_id, count, amount) "
+    "SELECT applied_on - CAST(strftime('%d', applied_on * 86400, 'unixepoch') AS INTEGER) + 1, "
+    "station_code, coalesce(occupation_id, competition_id, 0), count(*), sum(amount) "
+    "FROM application WHERE id BETWEEN ? AND ? GROUP BY 1, 2, 3 "
+    "ON CONFLICT (month, station_code, subject_id) DO UPDATE SET "
+    "count = tally_month.count + excluded.count, amount = tally_month.amount + excluded.amount",
+)
+
+
+def _fill_tallies(connection: Connection, ids: Sequence[int]) -> None:
+    """What the dropped sums' trigger would have done for the rows `ids` (consecutive)."""
+    for statement in _FILL_TALLIES:
+        connection.exec_driver_sql(statement, (ids[0], ids[-1]))
 
 
 def _fill_search(
@@ -603,14 +632,16 @@ def _insert(
             _digests(connection, decision_ids),
         )
         inserter = Inserter(connection, _table(Application), (*_APPLICATION_ORDER, "seal"))
-    trigger = _drop_search_trigger(connection)
+    dropped = _drop_insert_triggers(connection)
     try:
         inserter.execute_with_ids(rows)
-        if trigger is not None:
+        if "application_search_insert" in dropped:
             _fill_search(connection, application_ids, names, receipts)
+        if "application_tally_insert" in dropped:
+            _fill_tallies(connection, application_ids)
     finally:
-        if trigger is not None:
-            connection.exec_driver_sql(trigger)
+        for sql in dropped.values():
+            connection.exec_driver_sql(sql)
     Inserter(connection, _table(StatusChange), _HISTORY_ORDER, memos).execute(history)
     if not sealer.at_insert:
         seals.mark(session, applications=application_ids)

@@ -700,3 +700,39 @@ class BatchItem(Base):
         UniqueConstraint("application_id", "live", name="uq_batch_item_live"),
         CheckConstraint("live IS NULL OR live = 1", name="live"),
     )
+
+
+class DayTally(Base):
+    """统计's running sums (migration 0015): how many applications, and their decided amounts
+    (an ineligible one's is 0), of one 登记日期, station, scheme and status. Kept by the
+    database itself — triggers on `application` (SQLite: per row; PostgreSQL: per statement,
+    as the owner) — and by a bulk insert for its batch (storage/bulk.py); never written by the
+    program otherwise. A year's overview sums some 3,000 of these instead of reading 300,000
+    applications (storage/statistics.py). A sum that came back to 0 stays as a row of 0."""
+
+    __tablename__ = "tally_day"
+
+    day: Mapped[date] = mapped_column(Day, primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(Code("status"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class MonthTally(Base):
+    """The same sums per month of 登记日期 (its first day), station and occupation or
+    competition (`subject_id`: the term of either, 0 for neither): the top occupations of the
+    whole months of a period (the days at its ends are read from `application`)."""
+
+    __tablename__ = "tally_month"
+
+    month: Mapped[date] = mapped_column(Day, primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = {"sqlite_with_rowid": False}

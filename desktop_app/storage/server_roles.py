@@ -67,6 +67,10 @@ COUNTER_GRANTS: dict[str, str] = {
     "held_import": "SELECT, INSERT, UPDATE",
     "submission_batch": "SELECT, INSERT, UPDATE",
     "batch_item": "SELECT, INSERT, UPDATE",
+    # 统计's running sums: read only; written by the applications' trigger as the owner
+    # (db/versions/0015_tallies.py), so a counter cannot make them say what its rows do not.
+    "tally_day": "SELECT",
+    "tally_month": "SELECT",
     "audit_event": "SELECT, INSERT",
     "audit_head": "SELECT, UPDATE (last_id, last_hash, rows_sum)",
     "alembic_version": "SELECT",
@@ -158,6 +162,8 @@ COUNTER_POLICIES: dict[str, dict[str, tuple[str | None, str | None]]] = {
         "INSERT": (None, _VIA_BATCH + " AND " + _ITEM_OURS),
         "UPDATE": (_VIA_BATCH, _VIA_BATCH + " AND " + _ITEM_OURS),
     },
+    "tally_day": {"SELECT": (_OURS, None)},
+    "tally_month": {"SELECT": (_OURS, None)},
     # Insert-only, and every event in the counter's own name; all events readable, since
     # `audit verify` walks the whole chain (their personal numbers are masked already).
     "audit_event": {"SELECT": ("true", None), "INSERT": (None, _OURS)},

@@ -1,16 +1,29 @@
-"""The counts and amounts the 统计 overview is made of, read in two grouped queries: by day,
-station, scheme and status (the months, stations, schemes and statuses are sums of these), and
-by occupation. services/statistics.py makes the overview of them."""
+"""The counts and amounts the 统计 overview and the ledger export's 汇总 sheet are made of;
+services/statistics.py makes the figures of them.
+
+A period (登记日期 from … to …, one station or all) is read from the running sums the
+database keeps (models.DayTally, models.MonthTally; migration 0015): per day, station, scheme
+and status — the months, stations, schemes and statuses are sums of these — and, for the top
+occupations, per month, station and occupation, with the days at the period's ends that do
+not make a whole month read from the applications themselves. Any other selection (the
+ledger's filter with a name, a receipt, a scheme, a status) is grouped from the applications
+it selects (`groups`).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from desktop_app.storage.models import Application, Term
+from desktop_app.domain.ledger_filter import LedgerFilter
+from desktop_app.storage import ledger_query
+from desktop_app.storage.models import Application, DayTally, MonthTally, Term
 
 
 @dataclass(frozen=True)
@@ -23,24 +36,28 @@ class Tally:
     amount: int  # yuan: the decided amounts of the eligible ones (an ineligible one is 0)
 
 
-def _conditions(
-    date_from: date | None, date_to: date | None, station_code: str | None
-) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if date_from is not None:
-        found.append(Application.applied_on >= date_from)
-    if date_to is not None:
-        found.append(Application.applied_on <= date_to)
-    if station_code is not None:
-        found.append(Application.station_code == station_code)
+def _texts(session: Session, ids: set[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    numbers = sorted(ids)
+    for start in range(0, len(numbers), 500):
+        rows = session.execute(
+            select(Term.id, Term.text).where(Term.id.in_(numbers[start : start + 500]))
+        )
+        found.update((int(i), str(t)) for i, t in rows)
     return found
 
 
-def _texts(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Term.id, Term.text).where(Term.id.in_(list(ids))))
-    return {int(i): str(t) for i, t in rows}
+def _between(
+    column: Any, low: date | None, high: date | None, station_column: Any, station: str | None
+) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if low is not None:
+        found.append(column >= low)
+    if high is not None:
+        found.append(column <= high)
+    if station is not None:
+        found.append(station_column == station)
+    return found
 
 
 def tallies(
@@ -51,22 +68,16 @@ def tallies(
     station_code: str | None = None,
 ) -> list[Tally]:
     """Count and amount per (登记日期, station, scheme, status) within the period."""
-    statement = (
-        select(
-            Application.applied_on,
-            Application.station_code,
-            Application.scheme_id,
-            Application.status,
-            func.count(),
-            func.coalesce(func.sum(Application.amount), 0),
-        )
-        .where(*_conditions(date_from, date_to, station_code))
-        .group_by(
-            Application.applied_on,
-            Application.station_code,
-            Application.scheme_id,
-            Application.status,
-        )
+    statement = select(
+        DayTally.day,
+        DayTally.station_code,
+        DayTally.scheme_id,
+        DayTally.status,
+        DayTally.count,
+        DayTally.amount,
+    ).where(
+        DayTally.count != 0,
+        *_between(DayTally.day, date_from, date_to, DayTally.station_code, station_code),
     )
     rows = session.execute(statement).all()
     schemes = _texts(session, {int(r[2]) for r in rows})
@@ -74,6 +85,34 @@ def tallies(
         Tally(day, str(station), schemes.get(int(scheme), str(scheme)), status, int(n), int(total))
         for day, station, scheme, status, n, total in rows
     ]
+
+
+def _month_after(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+Span = tuple[date | None, date | None]  # first and last day (or month), None for open
+
+
+def whole_months(date_from: date | None, date_to: date | None) -> tuple[Span | None, list[Span]]:
+    """The period as its whole months (the first days of the first and the last; None for
+    open), or None when it holds none, and the days left at its ends."""
+    first = None if date_from is None else (
+        date_from if date_from.day == 1 else _month_after(date_from)
+    )  # fmt: skip
+    last = None
+    if date_to is not None:
+        last = date_to.replace(day=1)
+        if _month_after(date_to) - timedelta(days=1) != date_to:  # not the month's last day
+            last = (last - timedelta(days=1)).replace(day=1)
+    if first is not None and last is not None and first > last:
+        return None, [(date_from, date_to)]
+    ends: list[Span] = []
+    if date_from is not None and first is not None and date_from < first:
+        ends.append((date_from, first - timedelta(days=1)))
+    if date_to is not None and last is not None and date_to >= _month_after(last):
+        ends.append((_month_after(last), date_to))
+    return (first, last), ends
 
 
 def occupations(
@@ -85,17 +124,96 @@ def occupations(
     limit: int = 10,
 ) -> list[tuple[str, int, int]]:
     """(occupation or competition, count, amount) of the most frequent, most first."""
-    key = func.coalesce(Application.occupation_id, Application.competition_id)
+    months, ends = whole_months(date_from, date_to)
+    counts: Counter[int] = Counter()
+    amounts: Counter[int] = Counter()
+    if months is not None:
+        first, last = months
+        statement = (
+            select(MonthTally.subject_id, func.sum(MonthTally.count), func.sum(MonthTally.amount))
+            .where(*_between(MonthTally.month, first, last, MonthTally.station_code, station_code))
+            .group_by(MonthTally.subject_id)
+        )
+        for subject, n, total in session.execute(statement):
+            counts[int(subject)] += int(n)
+            amounts[int(subject)] += int(total)
+    subject = func.coalesce(Application.occupation_id, Application.competition_id, 0)
+    for low, high in ends:
+        statement = (
+            select(subject, func.count(), func.coalesce(func.sum(Application.amount), 0))
+            .where(
+                *_between(Application.applied_on, low, high, Application.station_code, station_code)
+            )
+            .group_by(subject)
+        )
+        for key, n, total in session.execute(statement):
+            counts[int(key)] += int(n)
+            amounts[int(key)] += int(total)
+    top = sorted((key for key, n in counts.items() if n), key=lambda k: (-counts[k], k))[:limit]
+    names = _texts(session, {key for key in top if key})
+    return [
+        (names.get(key, "（未填）") if key else "（未填）", counts[key], amounts[key])
+        for key in top
+    ]
+
+
+@dataclass(frozen=True)
+class Group:
+    """The applications of a selection that share scheme, certificate kind and level, status
+    and station: the 汇总 sheet's figures are sums of these."""
+
+    scheme: str
+    kind: str
+    level: int | None
+    grade: str | None
+    stage: str | None
+    rank: int | None
+    status: str
+    station_code: str
+    count: int
+    eligible: int
+    amount: int
+
+
+def groups(session: Session, filter_: LedgerFilter) -> list[Group]:
+    """The applications `filter_` selects (every condition of the ledger's filter, tested row
+    by row), grouped as `Group`."""
+    dialect = session.get_bind().dialect.name
+    keys: Sequence[Any] = (
+        Application.scheme_id,
+        Application.kind,
+        Application.level,
+        Application.grade,
+        Application.stage,
+        Application.rank,
+        Application.status,
+        Application.station_code,
+    )
     statement = (
-        select(key, func.count(), func.coalesce(func.sum(Application.amount), 0))
-        .where(*_conditions(date_from, date_to, station_code))
-        .group_by(key)
-        .order_by(func.count().desc(), key)
-        .limit(limit)
+        select(
+            *keys,
+            func.count(),
+            func.count().filter(Application.eligible.is_(True)),
+            func.coalesce(func.sum(Application.amount), 0),
+        )
+        .where(*ledger_query.conditions(filter_, dialect))
+        .group_by(*keys)
     )
     rows = session.execute(statement).all()
-    names = _texts(session, {int(r[0]) for r in rows if r[0] is not None})
+    schemes = _texts(session, {int(r[0]) for r in rows})
     return [
-        (names.get(int(key), "（未填）") if key is not None else "（未填）", int(n), int(total))
-        for key, n, total in rows
+        Group(
+            schemes.get(int(r[0]), str(r[0])),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            str(r[7]),
+            int(r[8]),
+            int(r[9]),
+            int(r[10]),
+        )  # fmt: skip
+        for r in rows
     ]

@@ -791,3 +791,33 @@ def test_a_station_makes_and_sees_only_its_own_submission_batches(district: Dist
             == "42501"
         )
         assert _refused(sql, "DELETE FROM submission_batch") == "42501"
+
+
+def test_a_station_reads_only_its_own_sums_and_cannot_write_them(district: District) -> None:
+    from desktop_app.services.statistics import overview
+
+    a, b = district.station_store(district.a), district.station_store(district.b)
+    try:
+        _save(a, 1)
+        _save(a, 2, **{"certificate.occupation": "电工"})
+        _save(b, 3)
+        mine = overview(a)  # no accounts here: the server alone keeps B's rows out
+        assert mine.count == 2
+        assert [line.key for line in mine.by["station"]] == [district.a]
+        assert {line.key for line in mine.by["occupation"]} == {"无人机驾驶员", "电工"}
+    finally:
+        a.dispose()
+        b.dispose()
+    with district.sql(server_roles.station_role(district.a)) as sql:
+        assert _count(sql, "SELECT coalesce(sum(count), 0) FROM tally_day") == 2
+        assert _count(sql, "SELECT coalesce(sum(count), 0) FROM tally_month") == 2
+        # The sums are the trigger's to write: not by hand, not for any station.
+        for statement in (
+            "UPDATE tally_day SET amount = amount + 1000",
+            "DELETE FROM tally_month",
+            "INSERT INTO tally_day (day, station_code, scheme_id, status, count, amount) "
+            f"VALUES ('2026-11-21', '{district.a}', 1, 1, 1, 99999)",
+        ):
+            assert _refused(sql, statement) == "42501"
+    with district.sql("uc_district") as sql:
+        assert _count(sql, "SELECT coalesce(sum(count), 0) FROM tally_day") == 3

@@ -55,7 +55,16 @@ def _lines(found: Any, group: str) -> dict[str, tuple[int, int]]:
 
 @pytest.mark.parametrize(
     ("date_from", "date_to"),
-    [(None, None), (date(2025, 3, 1), date(2025, 12, 31)), (date(2026, 1, 1), None)],
+    [
+        (None, None),
+        (date(2025, 3, 1), date(2025, 12, 31)),  # whole months only
+        (date(2026, 1, 1), None),
+        (date(2025, 3, 17), date(2025, 12, 5)),  # whole months and the days at both ends
+        (date(2025, 3, 17), date(2025, 3, 29)),  # days of one month only
+        (date(2025, 4, 20), date(2025, 5, 10)),  # days of two months, no whole month
+        (None, date(2025, 6, 15)),
+        (date(2025, 2, 28), date(2025, 3, 31)),
+    ],
 )
 def test_every_breakdown_is_a_plain_count_of_the_period(store, rows, date_from, date_to):
     inside = [r for r in rows if (date_from is None or r["day"] >= date_from)
