@@ -8,11 +8,11 @@ objects) and a progress callback.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from openpyxl.utils import get_column_letter
 
@@ -74,47 +74,19 @@ SUMMARY_HEADER = ("分类", "项目", "份数", "符合条件份数", "补助金
 _SHARED_COLUMNS = frozenset((5, 6, 7, 8, 9, 11, 12, 13, 14))
 
 
-@dataclass
-class _Tally:
-    count: int = 0
-    eligible: int = 0
-    amount: int = 0
+class Summary(Protocol):
+    """The 汇总 sheet's figures, given each line as it is written (services/statistics.py:
+    `Summary`, grouped as the 统计 overview groups)."""
 
-    def add(self, line: LedgerLine) -> None:
-        self.count += 1
-        self.eligible += int(line.eligible)
-        self.amount += line.amount
+    count: int
+    eligible: int
+    amount: int
 
-
-@dataclass
-class Summary:
-    """Counts and totals by scheme, certificate kind and level, status and station."""
-
-    total: _Tally = field(default_factory=_Tally)
-    groups: dict[str, dict[str, _Tally]] = field(
-        default_factory=lambda: {
-            "补助方案": defaultdict(_Tally),
-            "证书类别和等级": defaultdict(_Tally),
-            "状态": defaultdict(_Tally),
-            "服务站": defaultdict(_Tally),
-        }
-    )
-
-    def add(self, line: LedgerLine) -> None:
-        self.total.add(line)
-        kind_level = f"{line.kind} {line.level}".strip()
-        for group, key in zip(
-            self.groups, (line.scheme, kind_level, line.status, line.station), strict=True
-        ):
-            self.groups[group][key].add(line)
+    def add(self, line: LedgerLine) -> None: ...
 
     def rows(self) -> list[tuple[str, str, int, int, int]]:
-        result: list[tuple[str, str, int, int, int]] = []
-        for group, tallies in self.groups.items():
-            for key in sorted(tallies):
-                tally = tallies[key]
-                result.append((group, key, tally.count, tally.eligible, tally.amount))
-        return result
+        """(heading, key, count, eligible, amount) of every breakdown, in the sheet's order."""
+        ...
 
 
 Progress = Callable[[int, int], bool]
@@ -124,6 +96,7 @@ def write_ledger(
     path: Path,
     lines: Iterable[LedgerLine],
     *,
+    summary: Summary,
     total: int,
     title: str = "",
     anchor: str = "",
@@ -136,8 +109,8 @@ def write_ledger(
 
     `progress(done, total)` is called every `every` rows and at the end; returning False
     cancels (Cancelled is raised and no file is left). `held_back()`, asked once the lines
-    are written: the receipts the caller left out, counted in a last row of 汇总."""
-    summary = Summary()
+    are written: the receipts the caller left out, counted in a last row of 汇总. `summary`
+    is given every line written and makes the 汇总 sheet's figures."""
 
     def write(target: Path) -> None:
         with XlsxWriter(target) as book:
@@ -211,9 +184,9 @@ def _write_summary(
         (
             "合计",
             title or "全部",
-            summary.total.count,
-            summary.total.eligible,
-            summary.total.amount,
+            summary.count,
+            summary.eligible,
+            summary.amount,
         ),
         (Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.PLAIN, Style.BOLD_AMOUNT),
     )

@@ -25,13 +25,14 @@ from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.policy import PolicySet
 from desktop_app.domain.validators import mask_card_number, mask_resident_id
 from desktop_app.exchange.errors import Cancelled
-from desktop_app.exchange.ledger_book import LEDGER_HEADER, LedgerLine, Summary, write_ledger
+from desktop_app.exchange.ledger_book import LEDGER_HEADER, LedgerLine, write_ledger
 from desktop_app.services import presenter
 from desktop_app.services.audit_trail import chain_head, record_event
 from desktop_app.services.ledger_view import LINE_COLUMNS, ledger_count, scoped
 from desktop_app.services.permissions import accounts_enabled, require
 from desktop_app.services.policies import policy_set
 from desktop_app.services.presenter import filter_text, key_group_text, level_of
+from desktop_app.services.statistics import Summary
 from desktop_app.services.text_screen import HiddenCharacter, Screen, SkipBad, problems_in
 from desktop_app.storage import ledger_query
 from desktop_app.storage.database import Store
@@ -171,9 +172,11 @@ def export_ledger(
     total = ledger_count(store, filter_)
     screen = Screen(line_problems, skip_bad)
     try:
-        summary: Summary = write_ledger(
+        summary = Summary()  # grouped as the 统计 overview groups (services/statistics.py)
+        write_ledger(
             path,
             screen.rows(ledger_lines(store, filter_, full_ids=full_ids)),
+            summary=summary,
             total=total,
             title=filter_text(filter_),
             anchor=chain_head(store).text,
@@ -190,8 +193,8 @@ def export_ledger(
         entity_ref=path.name[:64],
         details={
             "file": path.name,
-            "rows": summary.total.count,
-            "amount": summary.total.amount,
+            "rows": summary.count,
+            "amount": summary.amount,
             "full_ids": full_ids,
             **({"reason": reason} if full_ids and reason else {}),
             "filter": filter_text(filter_),
@@ -200,5 +203,5 @@ def export_ledger(
         now=now,
     )
     return LedgerExport(
-        path, summary.total.count, summary.total.amount, full_ids, skipped=tuple(screen.held_back)
+        path, summary.count, summary.amount, full_ids, skipped=tuple(screen.held_back)
     )

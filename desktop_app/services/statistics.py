@@ -1,8 +1,8 @@
 """统计 (issue 19): counts and amounts of the applications of a period — by month, station,
 scheme, status and the most frequent occupations — for the district's and the station's
 overview. The window's section and `union-counter stats` read them here; a station's account
-sees its own station only. (The charts and the 汇总 sheet of the ledger export are to come from
-this same overview: issue 19, part 3.)
+sees its own station only. The ledger export's 汇总 sheet is made by `Summary` here, grouped and
+ordered as the overview (issue 19, part 3: the two never disagree).
 """
 
 from __future__ import annotations
@@ -11,11 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from desktop_app.domain import status as statuses
 from desktop_app.services.permissions import require, station_scope
 from desktop_app.storage import statistics as tallies_of
 from desktop_app.storage.database import Store
+
+if TYPE_CHECKING:
+    from desktop_app.exchange.ledger_book import LedgerLine
 
 BY = ("month", "station", "scheme", "status", "occupation")
 BY_LABELS = {"month": "月份", "station": "服务站", "scheme": "方案", "status": "状态",
@@ -39,20 +43,29 @@ class Overview:
     by: dict[str, tuple[Line, ...]]  # BY → lines
 
 
-def _lines(pairs: Iterable[tuple[str, int, int]], *, order: str) -> tuple[Line, ...]:
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for key, n, amount in pairs:
-        counts[key][0] += n
-        counts[key][1] += amount
-    lines = [Line(key, n, amount) for key, (n, amount) in counts.items()]
+# How each breakdown is ordered: months and stations by key, schemes by count (most first),
+# statuses in the order an application goes through them, certificate kinds by key.
+_ORDER = {"month": "key", "station": "key", "scheme": "count", "status": "status",
+          "kind_level": "key"}  # fmt: skip
+
+
+def _ordered(sums: dict[str, list[int]], group: str) -> list[str]:
+    """The keys of `sums` (key → [count, …]) in the order of `group`'s breakdown."""
+    order = _ORDER.get(group, "count")
     if order == "key":
-        lines.sort(key=lambda line: line.key)
-    elif order == "status":
+        return sorted(sums)
+    if order == "status":
         rank = {word: i for i, word in enumerate(statuses.LABELS.values())}
-        lines.sort(key=lambda line: rank.get(line.key, len(rank)))
-    else:
-        lines.sort(key=lambda line: (-line.count, line.key))
-    return tuple(lines)
+        return sorted(sums, key=lambda key: (rank.get(key, len(rank)), key))
+    return sorted(sums, key=lambda key: (-sums[key][0], key))
+
+
+def _lines(pairs: Iterable[tuple[str, int, int]], *, group: str) -> tuple[Line, ...]:
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key, n, amount in pairs:
+        sums[key][0] += n
+        sums[key][1] += amount
+    return tuple(Line(key, *sums[key]) for key in _ordered(sums, group))
 
 
 def overview(
@@ -78,13 +91,13 @@ def overview(
             session, date_from=date_from, date_to=date_to, station_code=station, limit=occupations
         )
     by = {
-        "month": _lines(((f"{r.day:%Y-%m}", r.count, r.amount) for r in rows), order="key"),
-        "station": _lines(((r.station_code, r.count, r.amount) for r in rows), order="key"),
+        "month": _lines(((f"{r.day:%Y-%m}", r.count, r.amount) for r in rows), group="month"),
+        "station": _lines(((r.station_code, r.count, r.amount) for r in rows), group="station"),
         "scheme": _lines(
-            ((names.get(r.scheme, r.scheme), r.count, r.amount) for r in rows), order="count"
+            ((names.get(r.scheme, r.scheme), r.count, r.amount) for r in rows), group="scheme"
         ),
         "status": _lines(
-            ((statuses.label(r.status), r.count, r.amount) for r in rows), order="status"
+            ((statuses.label(r.status), r.count, r.amount) for r in rows), group="status"
         ),
         "occupation": tuple(Line(name, n, amount) for name, n, amount in top),
     }
@@ -96,6 +109,57 @@ def overview(
         amount=sum(r.amount for r in rows),
         by=by,
     )
+
+
+# The ledger export's 汇总 sheet: its breakdowns, in the sheet's order, with their headings.
+SUMMARY_GROUPS = (
+    ("scheme", "补助方案"), ("kind_level", "证书类别和等级"), ("month", "月份"),
+    ("status", "状态"), ("station", "服务站"),
+)  # fmt: skip
+
+
+class Summary:
+    """The figures of the ledger export's 汇总 sheet, made of the lines the export writes (so
+    the sheet always adds up to the 台账 sheet beside it), grouped and ordered as the 统计
+    overview groups and orders the same applications: for a period, the 汇总's months,
+    statuses, stations and schemes are the overview's lines (the schemes by their full
+    names). Each breakdown also counts the eligible ones."""
+
+    def __init__(self) -> None:
+        self.count = self.eligible = self.amount = 0
+        self._sums: dict[str, dict[str, list[int]]] = {
+            group: defaultdict(lambda: [0, 0, 0]) for group, _ in SUMMARY_GROUPS
+        }
+
+    def add(self, line: LedgerLine) -> None:
+        eligible = int(line.eligible)
+        self.count += 1
+        self.eligible += eligible
+        self.amount += line.amount
+        keys = {
+            "scheme": line.scheme,
+            "kind_level": f"{line.kind} {line.level}".strip(),
+            "month": f"{line.applied_on:%Y-%m}",
+            "status": line.status,
+            "station": line.station,
+        }
+        for group, key in keys.items():
+            sums = self._sums[group][key]
+            sums[0] += 1
+            sums[1] += eligible
+            sums[2] += line.amount
+
+    def lines(self, group: str) -> tuple[Line, ...]:
+        sums = self._sums[group]
+        return tuple(Line(key, sums[key][0], sums[key][2]) for key in _ordered(sums, group))
+
+    def rows(self) -> list[tuple[str, str, int, int, int]]:
+        """(heading, key, count, eligible, amount) of every breakdown, in the sheet's order."""
+        found: list[tuple[str, str, int, int, int]] = []
+        for group, heading in SUMMARY_GROUPS:
+            sums = self._sums[group]
+            found.extend((heading, key, *sums[key]) for key in _ordered(sums, group))
+        return found
 
 
 def scope_text(found: Overview) -> str:

@@ -138,3 +138,31 @@ def test_the_command_line_writes_the_report_as_pdf_and_png(store, rows, capsys, 
     assert f"共 {len(rows):,} 份申请" in text and "各服务站申请份数" in text
     assert Image.open(png).format == "PNG"
     assert "统计报告已写入" in capsys.readouterr().err
+
+
+def test_the_ledger_exports_summary_has_the_overviews_figures(store, rows, tmp_path):
+    import openpyxl
+
+    from desktop_app.domain.ledger_filter import LedgerFilter
+    from desktop_app.services.ledger_export import export_ledger
+    from tests.storage.conftest import CLERK
+
+    start, end = date(2025, 3, 17), date(2025, 12, 5)
+    path = tmp_path / "台账.xlsx"
+    export_ledger(store, path, LedgerFilter(date_from=start, date_to=end), actor=CLERK)
+    sheet = list(openpyxl.load_workbook(path, read_only=True)["汇总"].iter_rows(values_only=True))
+    found = overview(store, date_from=start, date_to=end)
+
+    def part(heading: str) -> list[tuple[Any, ...]]:
+        return [(row[1], row[2], row[4]) for row in sheet[1:] if row[0] == heading]
+
+    def lines(group: str) -> list[tuple[Any, ...]]:
+        return [(line.key, line.count, line.amount) for line in found.by[group]]
+
+    assert part("月份") == lines("month") and len(lines("month")) == 10
+    assert part("状态") == lines("status")
+    assert part("服务站") == lines("station")
+    # The schemes by their full names in the sheet, short ones in the overview: same figures.
+    assert [row[1:] for row in part("补助方案")] == [line[1:] for line in lines("scheme")]
+    (total,) = [row for row in sheet if row[0] == "合计"]
+    assert (total[2], total[4]) == (found.count, found.amount) and found.count > 50
