@@ -158,7 +158,9 @@ class Summary:
         found: list[tuple[str, str, int, int, int]] = []
         for group, heading in SUMMARY_GROUPS:
             sums = self._sums[group]
-            found.extend((heading, key, *sums[key]) for key in _ordered(sums, group))
+            for key in _ordered(sums, group):
+                n, eligible, amount = sums[key]
+                found.append((heading, key, n, eligible, amount))
         return found
 
 

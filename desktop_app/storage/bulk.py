@@ -209,7 +209,7 @@ def _drop_insert_triggers(connection: Connection) -> dict[str, str]:
     the last commit), and a rollback or a crash leaves them as they were."""
     if connection.dialect.name != "sqlite":
         return {}
-    found = dict(
+    found: dict[str, str] = dict(
         connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
             _INSERT_TRIGGERS,

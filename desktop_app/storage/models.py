@@ -719,7 +719,7 @@ class DayTally(Base):
     count: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class MonthTally(Base):
@@ -735,4 +735,4 @@ class MonthTally(Base):
     count: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)

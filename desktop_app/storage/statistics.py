@@ -1,19 +1,16 @@
-"""The counts and amounts the 统计 overview and the ledger export's 汇总 sheet are made of;
-services/statistics.py makes the figures of them.
+"""The counts and amounts the 统计 overview is made of; services/statistics.py makes the
+figures of them.
 
 A period (登记日期 from … to …, one station or all) is read from the running sums the
 database keeps (models.DayTally, models.MonthTally; migration 0015): per day, station, scheme
 and status — the months, stations, schemes and statuses are sums of these — and, for the top
 occupations, per month, station and occupation, with the days at the period's ends that do
-not make a whole month read from the applications themselves. Any other selection (the
-ledger's filter with a name, a receipt, a scheme, a status) is grouped from the applications
-it selects (`groups`).
+not make a whole month read from the applications themselves.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,8 +18,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from desktop_app.domain.ledger_filter import LedgerFilter
-from desktop_app.storage import ledger_query
 from desktop_app.storage.models import Application, DayTally, MonthTally, Term
 
 
@@ -134,9 +129,9 @@ def occupations(
             .where(*_between(MonthTally.month, first, last, MonthTally.station_code, station_code))
             .group_by(MonthTally.subject_id)
         )
-        for subject, n, total in session.execute(statement):
-            counts[int(subject)] += int(n)
-            amounts[int(subject)] += int(total)
+        for key, n, total in session.execute(statement):
+            counts[int(key)] += int(n)
+            amounts[int(key)] += int(total)
     subject = func.coalesce(Application.occupation_id, Application.competition_id, 0)
     for low, high in ends:
         statement = (
@@ -154,66 +149,4 @@ def occupations(
     return [
         (names.get(key, "（未填）") if key else "（未填）", counts[key], amounts[key])
         for key in top
-    ]
-
-
-@dataclass(frozen=True)
-class Group:
-    """The applications of a selection that share scheme, certificate kind and level, status
-    and station: the 汇总 sheet's figures are sums of these."""
-
-    scheme: str
-    kind: str
-    level: int | None
-    grade: str | None
-    stage: str | None
-    rank: int | None
-    status: str
-    station_code: str
-    count: int
-    eligible: int
-    amount: int
-
-
-def groups(session: Session, filter_: LedgerFilter) -> list[Group]:
-    """The applications `filter_` selects (every condition of the ledger's filter, tested row
-    by row), grouped as `Group`."""
-    dialect = session.get_bind().dialect.name
-    keys: Sequence[Any] = (
-        Application.scheme_id,
-        Application.kind,
-        Application.level,
-        Application.grade,
-        Application.stage,
-        Application.rank,
-        Application.status,
-        Application.station_code,
-    )
-    statement = (
-        select(
-            *keys,
-            func.count(),
-            func.count().filter(Application.eligible.is_(True)),
-            func.coalesce(func.sum(Application.amount), 0),
-        )
-        .where(*ledger_query.conditions(filter_, dialect))
-        .group_by(*keys)
-    )
-    rows = session.execute(statement).all()
-    schemes = _texts(session, {int(r[0]) for r in rows})
-    return [
-        Group(
-            schemes.get(int(r[0]), str(r[0])),
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            str(r[7]),
-            int(r[8]),
-            int(r[9]),
-            int(r[10]),
-        )  # fmt: skip
-        for r in rows
     ]
