@@ -84,29 +84,28 @@ def overview(
     station = own or ((station_code or "").strip().upper() or None)
     names = scheme_names()
     with store.session() as session:
-        rows = tallies_of.tallies(
+        sums = tallies_of.period_sums(
             session, date_from=date_from, date_to=date_to, station_code=station
         )
         top = tallies_of.occupations(
             session, date_from=date_from, date_to=date_to, station_code=station, limit=occupations
         )
     by = {
-        "month": _lines(((f"{r.day:%Y-%m}", r.count, r.amount) for r in rows), group="month"),
-        "station": _lines(((r.station_code, r.count, r.amount) for r in rows), group="station"),
-        "scheme": _lines(
-            ((names.get(r.scheme, r.scheme), r.count, r.amount) for r in rows), group="scheme"
-        ),
-        "status": _lines(
-            ((statuses.label(r.status), r.count, r.amount) for r in rows), group="status"
-        ),
+        "month": _lines(((f"{day:%Y-%m}", n, amount) for day, n, amount in sums["day"]),
+                        group="month"),
+        "station": _lines(sums["station"], group="station"),
+        "scheme": _lines(((names.get(key, key), n, amount) for key, n, amount in sums["scheme"]),
+                         group="scheme"),
+        "status": _lines(((statuses.label(key), n, amount) for key, n, amount in sums["status"]),
+                         group="status"),
         "occupation": tuple(Line(name, n, amount) for name, n, amount in top),
-    }
+    }  # fmt: skip
     return Overview(
         date_from=date_from,
         date_to=date_to,
         station_code=station,
-        count=sum(r.count for r in rows),
-        amount=sum(r.amount for r in rows),
+        count=sum(n for _, n, _ in sums["station"]),
+        amount=sum(amount for _, _, amount in sums["station"]),
         by=by,
     )
 

@@ -11,7 +11,6 @@ not make a whole month read from the applications themselves.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,16 +18,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.storage.models import Application, DayTally, MonthTally, Term
-
-
-@dataclass(frozen=True)
-class Tally:
-    day: date
-    station_code: str
-    scheme: str
-    status: str
-    count: int
-    amount: int  # yuan: the decided amounts of the eligible ones (an ineligible one is 0)
 
 
 def _texts(session: Session, ids: set[int]) -> dict[int, str]:
@@ -55,31 +44,40 @@ def _between(
     return found
 
 
-def tallies(
+# The breakdowns a period's sums are read by (months are summed from days by the caller).
+SUMS_BY = ("day", "station", "scheme", "status")
+
+
+def period_sums(
     session: Session,
     *,
     date_from: date | None = None,
     date_to: date | None = None,
     station_code: str | None = None,
-) -> list[Tally]:
-    """Count and amount per (登记日期, station, scheme, status) within the period."""
-    statement = select(
-        DayTally.day,
-        DayTally.station_code,
-        DayTally.scheme_id,
-        DayTally.status,
-        DayTally.count,
-        DayTally.amount,
-    ).where(
-        DayTally.count != 0,
-        *_between(DayTally.day, date_from, date_to, DayTally.station_code, station_code),
-    )
-    rows = session.execute(statement).all()
-    schemes = _texts(session, {int(r[2]) for r in rows})
-    return [
-        Tally(day, str(station), schemes.get(int(scheme), str(scheme)), status, int(n), int(total))
-        for day, station, scheme, status, n, total in rows
-    ]
+) -> dict[str, list[tuple[Any, int, int]]]:
+    """(key, count, amount) of the period by day (a date), station, scheme (its id as text)
+    and status: four grouped reads of the day sums, each a few hundred rows at most, so
+    that a year costs what its 3,000 day sums cost to add up in the database."""
+    keys = {
+        "day": DayTally.day,
+        "station": DayTally.station_code,
+        "scheme": DayTally.scheme_id,
+        "status": DayTally.status,
+    }
+    where = _between(DayTally.day, date_from, date_to, DayTally.station_code, station_code)
+    found: dict[str, list[tuple[Any, int, int]]] = {}
+    for by in SUMS_BY:
+        key = keys[by]
+        statement = (
+            select(key, func.sum(DayTally.count), func.sum(DayTally.amount))
+            .where(*where)
+            .group_by(key)
+            .having(func.sum(DayTally.count) != 0)
+        )
+        found[by] = [(k, int(n), int(total)) for k, n, total in session.execute(statement)]
+    schemes = _texts(session, {int(k) for k, _, _ in found["scheme"]})
+    found["scheme"] = [(schemes.get(int(k), str(k)), n, total) for k, n, total in found["scheme"]]
+    return found
 
 
 def _month_after(day: date) -> date:
