@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.domain.validators import mask_card_number, mask_phone, mask_resident_id
-from desktop_app.storage import seals, server_roles
+from desktop_app.storage import seals, server_roles, statistics
 from desktop_app.storage.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -428,7 +428,8 @@ def _listed(names: Sequence[str], most: int = 10) -> str:
 
 def verify_all(session: Session) -> Verification:
     """The chain (`verify`), then every application and member against its seal and the sum
-    against the newest event's record of it (`storage/seals.py`)."""
+    against the newest event's record of it (`storage/seals.py`), and 统计's running sums
+    against a recount of the applications (`storage/statistics.py`)."""
     chain = verify(session)
     if not chain.ok:
         return chain
@@ -461,6 +462,8 @@ def verify_all(session: Session) -> Verification:
             problems.append(f"程序修改记录时发现它们此前在程序之外被改动过：{_listed(flagged)}")
     elif not problems and seals.fingerprint(stored_sum) != recorded:
         problems.append("审计头部记录的总校验值被改动。")
+    # 统计's running sums are derived from the rows: they must be a recount of them.
+    problems.extend(statistics.sums_differences(session))
     if problems:
         return Verification(
             False,
@@ -474,7 +477,7 @@ def verify_all(session: Session) -> Verification:
         True,
         chain.events,
         f"{chain.note}审计记录完整：共 {chain.events} 条事件，校验链无误；"
-        f"{check.rows} 行申请和会员记录与程序写入时一致。",
+        f"{check.rows} 行申请和会员记录与程序写入时一致，统计合计与申请记录相符。",
         rows=check.rows,
         note=chain.note,
     )

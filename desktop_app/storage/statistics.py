@@ -14,10 +14,11 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from desktop_app.storage.models import Application, DayTally, MonthTally, Term
+from desktop_app.storage.types import Day
 
 
 def _texts(session: Session, ids: set[int]) -> dict[int, str]:
@@ -148,3 +149,66 @@ def occupations(
         (names.get(key, "（未填）") if key else "（未填）", counts[key], amounts[key])
         for key in top
     ]
+
+
+def _month_of_applied_on(dialect: str) -> Any:
+    """The first day of the application's month of 登记日期, as the sums' trigger keys it."""
+    if dialect == "sqlite":
+        expression = (
+            "application.applied_on - CAST(strftime('%d', application.applied_on * 86400, "
+            "'unixepoch') AS INTEGER) + 1"
+        )
+    else:
+        expression = "date_trunc('month', application.applied_on)::date"
+    return literal_column(expression, type_=Day())
+
+
+def _differing(kept: dict[tuple[Any, ...], tuple[int, int]], counted: Any) -> list[Any]:
+    found = {tuple(row[:-2]): (int(row[-2]), int(row[-1])) for row in counted}
+    return sorted(
+        (key for key in kept.keys() | found.keys() if kept.get(key) != found.get(key)),
+        key=str,
+    )
+
+
+def sums_differences(session: Session) -> list[str]:
+    """Where 统计's running sums differ from a recount of the applications (the sums changed,
+    or the applications changed with the triggers off, outside the program), in Chinese; empty
+    when they agree. Two grouped reads of every application: seconds at a million."""
+    dialect = session.get_bind().dialect.name
+    day_keys = (Application.applied_on, Application.station_code, Application.scheme_id,
+                Application.status)  # fmt: skip
+    days = session.execute(
+        select(*day_keys, func.count(), func.coalesce(func.sum(Application.amount), 0)).group_by(
+            *day_keys
+        )
+    ).all()
+    kept_days = {
+        (row.day, row.station_code, row.scheme_id, row.status): (row.count, row.amount)
+        for row in session.scalars(
+            select(DayTally).where(or_(DayTally.count != 0, DayTally.amount != 0))
+        )
+    }
+    month = _month_of_applied_on(dialect)
+    subject = func.coalesce(Application.occupation_id, Application.competition_id, 0)
+    months = session.execute(
+        select(month, Application.station_code, subject, func.count(),
+               func.coalesce(func.sum(Application.amount), 0))
+        .group_by(month, Application.station_code, subject)
+    ).all()  # fmt: skip
+    kept_months = {
+        (row.month, row.station_code, row.subject_id): (row.count, row.amount)
+        for row in session.scalars(
+            select(MonthTally).where(or_(MonthTally.count != 0, MonthTally.amount != 0))
+        )
+    }
+    problems: list[str] = []
+    for what, wrong in (
+        ("按日", [f"{d} {s}" for d, s, *_ in _differing(kept_days, days)]),
+        ("按月", [f"{m:%Y-%m} {s}" for m, s, *_ in _differing(kept_months, months)]),
+    ):
+        if wrong:
+            shown = "、".join(dict.fromkeys(wrong[:5]))
+            more = f" 等 {len(wrong)} 处" if len(wrong) > 5 else ""
+            problems.append(f"统计的{what}合计与申请记录不符（{shown}{more}）：在程序之外被改动。")
+    return problems

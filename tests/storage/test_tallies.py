@@ -120,3 +120,26 @@ def test_an_upgrade_fills_the_sums_of_the_applications_already_there(store):
     assert tables == 150
     migrations.upgrade(store)
     assert _kept(store) == expected
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE tally_day SET amount = amount + 1000",
+        "UPDATE tally_month SET count = count - 1 WHERE subject_id <> 0",
+        "DELETE FROM tally_day",
+        "INSERT INTO tally_month (month, station_code, subject_id, count, amount) "
+        "SELECT month, 'ZZ9', subject_id, 5, 5000 FROM tally_month",
+    ],
+)
+def test_audit_verify_finds_sums_changed_by_hand(store, tamper):
+    from desktop_app.services.audit_trail import verify_audit
+
+    for n in range(1, 4):
+        save_application(store, apply_input(n), clerk=CLERK, now=NOW)
+    assert verify_audit(store).ok, verify_audit(store).message
+    with store.connection(write=True) as connection:
+        assert connection.exec_driver_sql(tamper).rowcount > 0
+    result = verify_audit(store)
+    assert not result.ok
+    assert "统计的" in result.message and "合计与申请记录不符" in result.message
