@@ -158,30 +158,34 @@ def _backfill(month: str) -> list[str]:
     ]
 
 
+def _sums_table(name: str, *key: sa.Column[object]) -> None:
+    """A table of sums: its key columns (the primary key), then count and amount."""
+    op.create_table(
+        name,
+        *key,
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(*(column.name for column in key), name=f"pk_{name}"),
+        sqlite_with_rowid=False,
+    )
+
+
 def upgrade() -> None:
     connection = op.get_bind()
     sqlite = connection.dialect.name == "sqlite"
     day = sa.Integer if sqlite else sa.Date  # storage/types.py: Day
-    op.create_table(
+    _sums_table(
         "tally_day",
         sa.Column("day", day(), nullable=False),
         sa.Column("station_code", sa.String(16), nullable=False),
         sa.Column("scheme_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.SmallInteger(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("amount", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(*DAY_KEY, name="pk_tally_day"),
-        sqlite_with_rowid=False,
     )
-    op.create_table(
+    _sums_table(
         "tally_month",
         sa.Column("month", day(), nullable=False),
         sa.Column("station_code", sa.String(16), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("amount", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(*MONTH_KEY, name="pk_tally_month"),
-        sqlite_with_rowid=False,
     )
     if sqlite:
         statements = _backfill(SQLITE_MONTH) + _sqlite_triggers()
