@@ -86,3 +86,15 @@ def test_the_report_is_saved_as_pdf_and_png(
     png = page.export_png()
     assert png == tmp_path / "统计.png" and Image.open(png).format == "PNG"
     assert "统计报告已保存" in page.message.text()
+
+
+def test_every_figure_column_is_in_view_at_1366_by_768(page: Any) -> None:
+    """The group and key columns are capped (a long name elided, whole in its tooltip), so the
+    count and the amount stay beside the page without scrolling sideways."""
+    table = page.table
+    assert page.window().width() <= 1366
+    assert sum(table.columnWidth(c) for c in range(4)) <= table.viewport().width()
+    long_group = next(
+        r for r in range(table.rowCount()) if table.item(r, 0).text().startswith("职业")
+    )
+    assert table.item(long_group, 0).toolTip() == "职业（工种）或项目"

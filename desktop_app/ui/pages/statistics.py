@@ -91,13 +91,14 @@ class StatisticsPage(Page):
         self.table.setHorizontalHeaderLabels(["分组", "项", "份数", "金额（元）"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.horizontalHeader().setStretchLastSection(True)
         split = QSplitter()
         split.addWidget(scroll)
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([840, 380])  # the page at 96 dpi is 794 px wide
+        split.setSizes([820, 420])  # the page at 96 dpi is 794 px wide
         scroll.setMinimumWidth(360)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -184,12 +185,19 @@ class StatisticsPage(Page):
         for row, (group, line) in enumerate(rows):
             for column, text in enumerate((group, line.key, f"{line.count:,}", f"{line.amount:,}")):
                 item = QTableWidgetItem(text)
+                if column < 2:
+                    item.setToolTip(text)  # the column may be narrower than a long name
                 if column >= 2:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+        # The group and the key at most so wide that the figures stay in view beside the
+        # page at 1366×768 (a longer name is elided; its tooltip holds it whole).
+        for column, widest in ((0, 80), (1, 150)):
+            if self.table.columnWidth(column) > widest:
+                self.table.setColumnWidth(column, widest)
         for button in (self.pdf_button, self.png_button):
             button.setEnabled(True)
 
