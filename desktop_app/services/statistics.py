@@ -148,10 +148,6 @@ class Summary:
             sums[1] += eligible
             sums[2] += line.amount
 
-    def lines(self, group: str) -> tuple[Line, ...]:
-        sums = self._sums[group]
-        return tuple(Line(key, sums[key][0], sums[key][2]) for key in _ordered(sums, group))
-
     def rows(self) -> list[tuple[str, str, int, int, int]]:
         """(heading, key, count, eligible, amount) of every breakdown, in the sheet's order."""
         found: list[tuple[str, str, int, int, int]] = []
