@@ -40,7 +40,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from desktop_app.domain.ledger_filter import LedgerFilter
 from desktop_app.domain.text import name_chars
 from desktop_app.storage import server_roles
-from desktop_app.storage.models import Application, Member, Term, load_terms
+from desktop_app.storage.models import Application, Member, load_terms, term_texts
 from desktop_app.storage.receipt_parts import (
     DAY_COLUMN,
     REST_COLUMN,
@@ -841,11 +841,9 @@ def ledger_page_rows(
         .where(Application.id.in_(ids))
     )
     found = session.execute(statement).all()
-    numbers = sorted({row[at] for row in found for at in interned if row[at] is not None})
-    texts: dict[int, str] = {}
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
-        texts.update(session.execute(select(Term.id, Term.text).where(Term.id.in_(chunk))).all())
+    texts = term_texts(
+        session, {row[at] for row in found for at in interned if row[at] is not None}
+    )
     line = _line_type(tuple(names))
     by_id = {}
     for row in found:

@@ -592,6 +592,19 @@ _TERM_NAMES: dict[type, tuple[str, ...]] = {
 }
 
 
+def term_texts(session: Session, numbers: Iterable[int]) -> dict[int, str]:
+    """The texts of these term numbers, 500 to a query (a number not stored is left out)."""
+    ordered = sorted(set(numbers))
+    found: dict[int, str] = {}
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        found.update(
+            (int(i), str(t))
+            for i, t in session.execute(select(Term.id, Term.text).where(Term.id.in_(chunk)))
+        )
+    return found
+
+
 def load_terms(session: Session, objects: Iterable[Any]) -> None:
     """The texts of these rows — and of the members and status histories already loaded with
     them — in one query, set on each row: nothing is loaded per text afterwards, and the rows

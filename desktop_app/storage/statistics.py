@@ -17,19 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from desktop_app.storage.models import Application, DayTally, MonthTally, Term
+from desktop_app.storage.models import Application, DayTally, MonthTally, term_texts
 from desktop_app.storage.types import Day
-
-
-def _texts(session: Session, ids: set[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    numbers = sorted(ids)
-    for start in range(0, len(numbers), 500):
-        rows = session.execute(
-            select(Term.id, Term.text).where(Term.id.in_(numbers[start : start + 500]))
-        )
-        found.update((int(i), str(t)) for i, t in rows)
-    return found
 
 
 def _between(
@@ -76,7 +65,7 @@ def period_sums(
             .having(func.sum(DayTally.count) != 0)
         )
         found[by] = [(k, int(n), int(total)) for k, n, total in session.execute(statement)]
-    schemes = _texts(session, {int(k) for k, _, _ in found["scheme"]})
+    schemes = term_texts(session, {int(k) for k, _, _ in found["scheme"]})
     found["scheme"] = [(schemes.get(int(k), str(k)), n, total) for k, n, total in found["scheme"]]
     return found
 
@@ -144,7 +133,7 @@ def occupations(
             counts[int(key)] += int(n)
             amounts[int(key)] += int(total)
     top = sorted((key for key, n in counts.items() if n), key=lambda k: (-counts[k], k))[:limit]
-    names = _texts(session, {key for key in top if key})
+    names = term_texts(session, {key for key in top if key})
     return [
         (names.get(key, "（未填）") if key else "（未填）", counts[key], amounts[key])
         for key in top
